@@ -1,0 +1,78 @@
+import { cdk8s, javascript } from 'projen';
+
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-stateless',
+  description:
+    'cdk8s constructs for stateless web apps on Kubernetes: Redis session store by default, sticky sessions as a warned opt-in, canary releases.',
+  author: 'cdk8s-stateless maintainers',
+  authorAddress: 'maintainers@users.noreply.h-seed-a38289a1.example',
+  repositoryUrl: 'https://github.com/cdk8s-stateless/cdk8s-stateless.git',
+  license: 'Apache-2.0',
+  keywords: ['cdk8s', 'kubernetes', 'session-affinity', 'sticky-sessions', 'redis', 'canary', 'gateway-api', 'ingress-nginx'],
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  // The project is checked by `.ci/run`, not by hosted workflows.
+  github: false,
+
+  jsiiVersion: '~6.0.0',
+  // cdk8s 2.68.11 is not on the registry; 2.68.12 is the lowest published release satisfying >= 2.68.11.
+  cdk8sVersion: '2.68.12',
+  constructsVersion: '10.3.0',
+  peerDeps: ['cdk8s-plus-27@^2.9.5'],
+
+  devDeps: [
+    // schema validation of every synthesized object (ESM-only packages, loaded in a child process)
+    'kubernetes-models@^5',
+    '@kubernetes-models/gateway-api@^2',
+    'yaml@^2',
+    // the examples are real cdk8s apps
+    'cdk8s-cli@^2',
+    'tsconfig-paths@^4',
+    // TypeScript 7 (the native compiler) has no JS API for ts-node/ts-jest; jsii 6.0 builds with TypeScript 6.0.
+    'typescript@~6.0.0',
+  ],
+
+  jestOptions: {
+    // `npm test` must be able to fail on a stale snapshot: never write them.
+    // `npm run test:update` is the deliberate command that rewrites them.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testTimeout: 30_000,
+      collectCoverage: false,
+      // examples import the library by its package name, as users do
+      moduleNameMapper: { '^cdk8s-stateless$': '<rootDir>/src/index.ts' },
+    },
+  },
+
+  tsconfigDev: {
+    include: ['../examples/**/*.ts'],
+    compilerOptions: {},
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'projenrc', '.projenrc.ts'],
+    // `npm test` checks; it never rewrites sources.
+    commandOptions: { fix: false },
+  },
+  gitignore: ['/examples/**/cdk8s.out/', '/bench-results/'],
+
+});
+
+// Examples import the library by its package name (mapped to src/ by examples/tsconfig.json and jest).
+project.eslint?.addOverride({
+  files: ['examples/**/*.ts'],
+  rules: { 'import/no-unresolved': ['error', { ignore: ['^cdk8s-stateless$'] }] },
+});
+
+// The main job: synthesize every example with the cdk8s CLI and show the risks it reports.
+project.addTask('examples', {
+  description: 'Synthesize every example (cdk8s synth) into its committed dist/ and print the warnings',
+  exec: 'node examples/synth-all.js',
+});
+
+for (const p of ['/examples/', '/.ci/', '/bench/']) {
+  project.npmignore?.exclude(p);
+}
+
+project.synth();

@@ -1,0 +1,15 @@
+export { RiskCode, RiskWarning, Warnings } from './warnings';
+export { ITrafficProvider, RouteSpec, TrafficProvider } from './traffic/traffic-provider';
+export { IngressNginxOptions } from './traffic/ingress-nginx';
+export {
+  ISessionStore,
+  SessionStore,
+  SessionStoreConnection,
+  SessionStoreClient,
+  SessionStoreAccess,
+  ExternalSessionStoreProps,
+  RedisTopology,
+} from './session/session-store';
+export { SessionEnvPreset } from './session/env-presets';
+export { StatelessWebApp, StatelessWebAppProps, AutoscalingOptions } from './web-app/stateless-web-app';
+export { RedisSessionStore, RedisSessionStoreProps } from './session/redis-session-store';

@@ -1,0 +1,57 @@
+import { JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+
+/**
+ * Pod Security Standards `restricted`, in one place for every workload of this library:
+ * non-root, no privilege escalation, all capabilities dropped, seccomp RuntimeDefault,
+ * read-only root filesystem (a size-limited emptyDir is mounted where a writable path is needed).
+ */
+
+/** cdk8s-plus container security context props (capabilities and seccomp are patched, see below). */
+export const RESTRICTED_CONTAINER: kplus.ContainerSecurityContextProps = {
+  ensureNonRoot: true,
+  privileged: false,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+};
+
+/** The writable scratch directory of a read-only container. */
+export const WRITABLE_TMP = { path: '/tmp', sizeLimit: Size.mebibytes(256) };
+
+/**
+ * JSON patches for what cdk8s-plus-27 cannot express: `capabilities.drop: [ALL]` on every
+ * container and `seccompProfile: RuntimeDefault` on the pod.
+ */
+export function restrictedSecurityPatches(containerCount: number): JsonPatch[] {
+  const patches = [JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' })];
+  for (let i = 0; i < containerCount; i++) {
+    patches.push(JsonPatch.add(`/spec/template/spec/containers/${i}/securityContext/capabilities`, { drop: ['ALL'] }));
+  }
+  return patches;
+}
+
+/** Raw pod security context (for objects written without cdk8s-plus). */
+export function restrictedPodSecurityContext(uid: number) {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: uid,
+    fsGroup: uid,
+    fsGroupChangePolicy: 'OnRootMismatch',
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** Raw container security context (for objects written without cdk8s-plus). */
+export function restrictedContainerSecurityContext(uid: number) {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: uid,
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}

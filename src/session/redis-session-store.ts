@@ -1,0 +1,516 @@
+import { ApiObject, Chart, Duration, Lazy, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, WRITABLE_TMP } from '../pod-security';
+import { PropChecker } from '../prop-checks';
+import { defaultResourceName } from '../resource-names';
+import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
+import { COMMON_SH, PROBE_SH, redisConf, sentinelConf, sentinelMasterConf, START_REDIS_SH, START_SENTINEL_SH } from './redis-scripts';
+import { ISessionStore, RedisTopology, SessionStoreAccess, SessionStoreClient, SessionStoreConnection } from './session-store';
+
+const k8s = kplus.k8s;
+
+/**
+ * The default image: Valkey, the BSD-licensed, Redis-protocol compatible fork maintained by the
+ * Linux Foundation, pinned to a patch release. Override with `image` (e.g. `redis:7.2.5`).
+ */
+export const DEFAULT_REDIS_IMAGE = 'docker.io/valkey/valkey:8.1.10';
+
+/** The UID of the `valkey` and `redis` users in the official images. */
+const REDIS_UID = 999;
+
+/** Port numbers of Redis and Sentinel. */
+export const REDIS_PORT = 6379;
+export const SENTINEL_PORT = 26379;
+
+/** Pod label that marks a pod of a store, and the one that admits a client through the NetworkPolicy. */
+export const LABEL_STORE = 'stateless.cdk8s.io/session-store';
+export const LABEL_CLIENT = 'stateless.cdk8s.io/session-client';
+
+/**
+ * Props of `RedisSessionStore`.
+ */
+export interface RedisSessionStoreProps {
+  /**
+   * Name of the store's objects.
+   * @default - derived from the construct path, as cdk8s names objects
+   */
+  readonly name?: string;
+  /**
+   * Standalone (one server) or Sentinel (primary, replicas, Sentinels).
+   * @default RedisTopology.STANDALONE
+   */
+  readonly topology?: RedisTopology;
+  /**
+   * Redis servers in the Sentinel topology (one primary, the rest replicas). Standalone is always 1.
+   * @default 3
+   */
+  readonly replicas?: number;
+  /**
+   * Sentinels in the Sentinel topology: odd, at least 3. The quorum is a majority.
+   * @default 3
+   */
+  readonly sentinels?: number;
+  /**
+   * Sentinel master set name.
+   * @default "mymaster"
+   */
+  readonly masterName?: string;
+  /**
+   * How long the Sentinels wait before they consider an unreachable primary down.
+   * @default Duration.seconds(5)
+   */
+  readonly sentinelDownAfter?: Duration;
+  /**
+   * Sentinel failover timeout.
+   * @default Duration.seconds(60)
+   */
+  readonly failoverTimeout?: Duration;
+  /**
+   * Name of the Secret (made by you: External Secrets, Sealed Secrets, kubectl) that holds the password.
+   * The library never writes a password into YAML.
+   * @default "<name>-auth"
+   */
+  readonly passwordSecretName?: string;
+  /**
+   * Key of the password in that Secret.
+   * @default "password"
+   */
+  readonly passwordSecretKey?: string;
+  /**
+   * Container image, Redis-protocol compatible, pinned.
+   * @default "docker.io/valkey/valkey:8.1.10"
+   */
+  readonly image?: string;
+  /**
+   * Size of each Redis server's volume.
+   * @default Size.gibibytes(1)
+   */
+  readonly storageSize?: Size;
+  /**
+   * Storage class of the volumes.
+   * @default - the cluster's default storage class
+   */
+  readonly storageClassName?: string;
+  /**
+   * Requests and limits of each Redis server. `maxmemory` is set to 70% of the memory limit,
+   * leaving room for the copy-on-write fork of AOF rewrites.
+   * @default - requests 100m CPU / 256Mi, limits 500m CPU / 512Mi
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Eviction policy when `maxmemory` is reached. `volatile-lru` evicts the least recently used keys
+   * that have a TTL (sessions do) and never keys without one.
+   * @default "volatile-lru"
+   */
+  readonly maxmemoryPolicy?: string;
+  /**
+   * Cluster DNS domain, used in the host names Sentinels announce.
+   * @default "cluster.local"
+   */
+  readonly clusterDomain?: string;
+  /**
+   * Risks you accept (e.g. `STORE_SINGLE_POINT_OF_FAILURE` for a development cluster).
+   * @default - none
+   */
+  readonly acknowledgedRisks?: RiskCode[];
+}
+
+const DEFAULT_RESOURCES: kplus.ContainerResources = {
+  cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
+  memory: { request: Size.mebibytes(256), limit: Size.mebibytes(512) },
+};
+
+const MAXMEMORY_POLICIES = ['noeviction', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl'];
+
+/**
+ * A Redis (Valkey) session store in the cluster: standalone, or primary + replicas + Sentinels.
+ * Auth is always on, with the password from a Secret you name; AOF persistence on a volume;
+ * a NetworkPolicy admits only the apps bound to it.
+ */
+export class RedisSessionStore extends Construct implements ISessionStore {
+  /** How apps reach this store. */
+  public readonly connection: SessionStoreConnection;
+  /** Name shared by the store's objects. */
+  public readonly name: string;
+  /** The topology. */
+  public readonly topology: RedisTopology;
+  /** The Redis StatefulSet. */
+  public readonly statefulSet: ApiObject;
+  /** The Sentinel StatefulSet (Sentinel topology). */
+  public readonly sentinelStatefulSet?: ApiObject;
+  /** The ConfigMap with configuration and start scripts. */
+  public readonly configMap: ApiObject;
+  /** The NetworkPolicy. */
+  public readonly networkPolicy: ApiObject;
+
+  private readonly clientNamespaces = new Set<string>();
+  private readonly namespace?: string;
+
+  constructor(scope: Construct, id: string, props: RedisSessionStoreProps = {}) {
+    super(scope, id);
+    const check = new PropChecker('RedisSessionStore', id);
+    this.name = props.name ?? defaultResourceName(this);
+    const acknowledged = checkAcknowledged('RedisSessionStore', id, props.acknowledgedRisks);
+    this.topology = props.topology ?? RedisTopology.STANDALONE;
+    const sentinel = this.topology === RedisTopology.SENTINEL;
+    validate(check, props, this.name, sentinel);
+
+    this.namespace = Chart.of(this).namespace;
+    const domain = props.clusterDomain ?? 'cluster.local';
+    const masterName = props.masterName ?? 'mymaster';
+    const replicas = sentinel ? props.replicas ?? 3 : 1;
+    const sentinels = props.sentinels ?? 3;
+    const quorum = Math.floor(sentinels / 2) + 1;
+    const passwordSecretName = props.passwordSecretName ?? `${this.name}-auth`;
+    const passwordSecretKey = props.passwordSecretKey ?? 'password';
+    const image = props.image ?? DEFAULT_REDIS_IMAGE;
+    const resources = {
+      cpu: props.resources?.cpu ?? DEFAULT_RESOURCES.cpu!,
+      memory: props.resources?.memory ?? DEFAULT_RESOURCES.memory!,
+    };
+    const memoryLimit = resources.memory.limit ?? resources.memory.request!;
+    const maxmemoryBytes = Math.floor(memoryLimit.toMebibytes() * 0.7) * 1024 * 1024;
+
+    const headless = `${this.name}-headless`;
+    const sentinelName = `${this.name}-sentinel`;
+    const sentinelHeadless = `${sentinelName}-headless`;
+    // In the pods, the namespace comes from the downward API; for clients it must be known at synth time.
+    const podDomain = (service: string) => `${service}.$(POD_NAMESPACE).svc.${domain}`;
+    const clientDomain = (service: string) => (this.namespace ? `${service}.${this.namespace}.svc.${domain}` : service);
+    const nodes = (sts: string, service: (s: string) => string, svc: string, count: number, port: number) =>
+      Array.from({ length: count }, (_, i) => `${sts}-${i}.${service(svc)}:${port}`);
+
+    const storeLabels = { 'app.kubernetes.io/name': this.name, [LABEL_STORE]: this.name };
+    const redisLabels = { ...storeLabels, 'app.kubernetes.io/component': 'redis' };
+    const sentinelLabels = { ...storeLabels, 'app.kubernetes.io/component': 'sentinel' };
+
+    const configOptions = {
+      maxmemoryBytes,
+      maxmemoryPolicy: props.maxmemoryPolicy ?? 'volatile-lru',
+      sentinel,
+      masterName,
+      downAfterMs: (props.sentinelDownAfter ?? Duration.seconds(5)).toMilliseconds(),
+      failoverTimeoutMs: (props.failoverTimeout ?? Duration.seconds(60)).toMilliseconds(),
+    };
+    const configName = `${this.name}-config`;
+    this.configMap = new k8s.KubeConfigMap(this, 'Config', {
+      metadata: { name: configName, labels: storeLabels },
+      data: {
+        'common.sh': COMMON_SH,
+        'start-redis.sh': START_REDIS_SH,
+        'probe.sh': PROBE_SH,
+        'redis.conf': redisConf(configOptions),
+        ...(sentinel
+          ? { 'start-sentinel.sh': START_SENTINEL_SH, 'sentinel.conf': sentinelConf(), 'sentinel-master.conf': sentinelMasterConf(configOptions) }
+          : {}),
+      },
+    });
+
+    const redisNodes = nodes(this.name, podDomain, headless, replicas, REDIS_PORT).join(' ');
+    const sentinelNodes = sentinel ? nodes(sentinelName, podDomain, sentinelHeadless, sentinels, SENTINEL_PORT).join(' ') : '';
+    const env = [
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'TOPOLOGY', value: this.topology },
+      { name: 'REDIS_NODES', value: redisNodes },
+      ...(sentinel
+        ? [
+          { name: 'SENTINEL_NODES', value: sentinelNodes },
+          { name: 'SENTINEL_MASTER', value: masterName },
+          { name: 'SENTINEL_QUORUM', value: String(quorum) },
+        ]
+        : []),
+      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: passwordSecretName, key: passwordSecretKey } } },
+      { name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: passwordSecretName, key: passwordSecretKey } } },
+      { name: 'CONFIG_DIR', value: '/etc/redis' },
+      { name: 'RUNTIME_DIR', value: '/run/redis' },
+      { name: 'DATA_DIR', value: '/data' },
+    ];
+
+    // Services: a headless one that gives every pod a DNS name (also before it is ready,
+    // so replicas can reach a starting primary), and the one clients use.
+    this.service(headless, redisLabels, REDIS_PORT, 'redis', true);
+    if (!sentinel) {
+      this.service(this.name, redisLabels, REDIS_PORT, 'redis', false);
+    }
+
+    this.statefulSet = this.statefulSetOf('Redis', {
+      name: this.name,
+      serviceName: headless,
+      labels: redisLabels,
+      replicas,
+      image,
+      env,
+      port: REDIS_PORT,
+      portName: 'redis',
+      script: 'start-redis.sh',
+      resources: k8sResources(resources),
+      parallel: false,
+      volume: { size: props.storageSize ?? Size.gibibytes(1), storageClassName: props.storageClassName },
+    });
+
+    if (sentinel) {
+      this.service(sentinelHeadless, sentinelLabels, SENTINEL_PORT, 'sentinel', true);
+      this.service(sentinelName, sentinelLabels, SENTINEL_PORT, 'sentinel', false);
+      this.sentinelStatefulSet = this.statefulSetOf('Sentinel', {
+        name: sentinelName,
+        serviceName: sentinelHeadless,
+        labels: sentinelLabels,
+        replicas: sentinels,
+        image,
+        env,
+        port: SENTINEL_PORT,
+        portName: 'sentinel',
+        script: 'start-sentinel.sh',
+        resources: {
+          requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
+          limits: { cpu: k8s.Quantity.fromString('200m'), memory: k8s.Quantity.fromString('128Mi') },
+        },
+        parallel: true,
+      });
+      this.budget('RedisBudget', this.name, redisLabels);
+      this.budget('SentinelBudget', sentinelName, sentinelLabels);
+    }
+
+    const ports = sentinel ? [REDIS_PORT, SENTINEL_PORT] : [REDIS_PORT];
+    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name: this.name, labels: storeLabels },
+      spec: {
+        podSelector: { matchLabels: { [LABEL_STORE]: this.name } },
+        policyTypes: ['Ingress'],
+        ingress: [
+          {
+            from: Lazy.any({ produce: () => this.peers() }),
+            ports: ports.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })),
+          },
+        ],
+      },
+    });
+
+    this.connection = {
+      topology: this.topology,
+      host: clientDomain(sentinel ? sentinelName : this.name),
+      port: sentinel ? SENTINEL_PORT : REDIS_PORT,
+      sentinels: sentinel ? nodes(sentinelName, clientDomain, sentinelHeadless, sentinels, SENTINEL_PORT) : undefined,
+      sentinelMasterName: sentinel ? masterName : undefined,
+      tls: false,
+      passwordSecretName,
+      passwordSecretKey,
+      sentinelRequiresPassword: sentinel,
+      external: false,
+    };
+
+    const risks: RiskDescription[] = [];
+    if (!sentinel) {
+      risks.push({
+        code: RiskCode.STORE_SINGLE_POINT_OF_FAILURE,
+        message:
+          `${this.name} is a standalone Redis: every session of every bound app lives in one pod on one volume. ` +
+          'While it restarts, reschedules or its node drains, no user can log in or keep a session (no PDB can help a single pod).',
+        remedy: 'Use topology: RedisTopology.SENTINEL (3 Redis, 3 Sentinels, automatic failover), or a managed Redis with SessionStore.external().',
+      });
+    }
+    reportRisks(this, 'RedisSessionStore', risks, acknowledged, [this.statefulSet]);
+  }
+
+  /**
+   * Admit a client app: its pods carry a label the NetworkPolicy admits.
+   */
+  public grantAccess(client: SessionStoreClient): SessionStoreAccess {
+    if (client.namespace !== undefined && client.namespace !== this.namespace) {
+      this.clientNamespaces.add(client.namespace);
+    }
+    return { podLabels: { [LABEL_CLIENT]: this.name } };
+  }
+
+  private peers(): unknown[] {
+    const members = { podSelector: { matchLabels: { [LABEL_STORE]: this.name } } };
+    const clients = { podSelector: { matchLabels: { [LABEL_CLIENT]: this.name } } };
+    const elsewhere = [...this.clientNamespaces].sort().map((ns) => ({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+      podSelector: { matchLabels: { [LABEL_CLIENT]: this.name } },
+    }));
+    return [members, clients, ...elsewhere];
+  }
+
+  private service(name: string, labels: { [key: string]: string }, port: number, portName: string, headless: boolean): ApiObject {
+    return new k8s.KubeService(this, `Service-${name}`, {
+      metadata: { name, labels },
+      spec: {
+        type: 'ClusterIP',
+        clusterIp: headless ? 'None' : undefined,
+        publishNotReadyAddresses: headless ? true : undefined,
+        selector: labels,
+        ports: [{ name: portName, port, targetPort: k8s.IntOrString.fromNumber(port), protocol: 'TCP' }],
+      },
+    });
+  }
+
+  private budget(id: string, name: string, labels: { [key: string]: string }): ApiObject {
+    return new k8s.KubePodDisruptionBudget(this, id, {
+      metadata: { name, labels },
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: labels } },
+    });
+  }
+
+  private statefulSetOf(id: string, o: StatefulSetOptions): ApiObject {
+    const probe = (periodSeconds: number) => ({
+      exec: { command: ['sh', '/etc/redis/probe.sh', String(o.port)] },
+      periodSeconds,
+      timeoutSeconds: 5,
+      failureThreshold: 3,
+    });
+    return new k8s.KubeStatefulSet(this, id, {
+      metadata: { name: o.name, labels: o.labels },
+      spec: {
+        serviceName: o.serviceName,
+        replicas: o.replicas,
+        podManagementPolicy: o.parallel ? 'Parallel' : 'OrderedReady',
+        selector: { matchLabels: o.labels },
+        template: {
+          metadata: { labels: o.labels },
+          spec: {
+            automountServiceAccountToken: false,
+            securityContext: restrictedPodSecurityContext(REDIS_UID),
+            terminationGracePeriodSeconds: 30,
+            topologySpreadConstraints: [
+              {
+                maxSkew: 1,
+                topologyKey: 'kubernetes.io/hostname',
+                whenUnsatisfiable: 'ScheduleAnyway',
+                labelSelector: { matchLabels: o.labels },
+              },
+            ],
+            containers: [
+              {
+                name: o.portName,
+                image: o.image,
+                imagePullPolicy: 'IfNotPresent',
+                command: ['sh', `/etc/redis/${o.script}`],
+                env: o.env,
+                ports: [{ name: o.portName, containerPort: o.port, protocol: 'TCP' }],
+                resources: o.resources,
+                securityContext: restrictedContainerSecurityContext(REDIS_UID),
+                startupProbe: { ...probe(5), failureThreshold: 24 },
+                readinessProbe: probe(5),
+                livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(o.port) }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+                volumeMounts: [
+                  { name: 'config', mountPath: '/etc/redis', readOnly: true },
+                  { name: 'runtime', mountPath: '/run/redis' },
+                  { name: 'tmp', mountPath: WRITABLE_TMP.path },
+                  { name: 'data', mountPath: '/data' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'config', configMap: { name: `${this.name}-config` } },
+              { name: 'runtime', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('16Mi') } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+              ...(o.volume ? [] : [{ name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }]),
+            ],
+          },
+        },
+        volumeClaimTemplates: o.volume
+          ? [
+            {
+              metadata: { name: 'data', labels: o.labels },
+              spec: {
+                accessModes: ['ReadWriteOnce'],
+                storageClassName: o.volume.storageClassName,
+                resources: { requests: { storage: k8s.Quantity.fromString(quantity(o.volume.size)) } },
+              },
+            },
+          ]
+          : undefined,
+      },
+    });
+  }
+}
+
+interface StatefulSetOptions {
+  readonly name: string;
+  readonly serviceName: string;
+  readonly labels: { [key: string]: string };
+  readonly replicas: number;
+  readonly image: string;
+  readonly env: kplus.k8s.EnvVar[];
+  readonly port: number;
+  readonly portName: string;
+  readonly script: string;
+  readonly resources: kplus.k8s.ResourceRequirements;
+  readonly parallel: boolean;
+  readonly volume?: { readonly size: Size; readonly storageClassName?: string };
+}
+
+function k8sResources(r: { cpu: kplus.CpuResources; memory: kplus.MemoryResources }): kplus.k8s.ResourceRequirements {
+  const q = kplus.k8s.Quantity.fromString;
+  const cpu = (c?: kplus.Cpu) => (c ? q(c.amount) : undefined);
+  const mem = (s?: Size) => (s ? q(quantity(s)) : undefined);
+  const requests: { [key: string]: kplus.k8s.Quantity } = {};
+  const limits: { [key: string]: kplus.k8s.Quantity } = {};
+  for (const [target, key, value] of [
+    [requests, 'cpu', cpu(r.cpu.request)],
+    [limits, 'cpu', cpu(r.cpu.limit)],
+    [requests, 'memory', mem(r.memory.request)],
+    [limits, 'memory', mem(r.memory.limit)],
+  ] as const) {
+    if (value) {
+      target[key] = value;
+    }
+  }
+  return { requests, limits };
+}
+
+/** 1024 MiB -> "1Gi", 512 MiB -> "512Mi". */
+function quantity(size: Size): string {
+  const mib = size.toMebibytes();
+  return mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`;
+}
+
+function validate(check: PropChecker, props: RedisSessionStoreProps, name: string, sentinel: boolean): void {
+  check.resourceName('name', name, '-sentinel-headless'.length);
+  if (props.image !== undefined) {
+    check.nonBlank('image', props.image, `Pass a pinned Redis-compatible image, e.g. "${DEFAULT_REDIS_IMAGE}", or leave it out.`);
+    if (/:latest$/.test(props.image) || !/[:@]/.test(props.image.split('/').pop() ?? '')) {
+      check.fail('image', 'must be pinned to a version tag or digest', props.image, `Use e.g. "${DEFAULT_REDIS_IMAGE}"; "latest" changes under a running store.`);
+    }
+  }
+  if (sentinel) {
+    check.integer('replicas', props.replicas, 2, 9, 'Use 3: one primary and two replicas (at least one replica is needed for failover).');
+    if (props.sentinels !== undefined && (!Number.isInteger(props.sentinels) || props.sentinels < 3 || props.sentinels % 2 === 0)) {
+      check.fail('sentinels', 'must be an odd whole number, at least 3 (a majority must agree on a failover)', props.sentinels, 'Use 3 or 5.');
+    }
+  } else {
+    if (props.replicas !== undefined && props.replicas !== 1) {
+      check.fail('replicas', 'must be 1 for a standalone store (replicas without Sentinel are never promoted)', props.replicas, 'Use topology: RedisTopology.SENTINEL for replicas.');
+    }
+    if (props.sentinels !== undefined) {
+      check.fail('sentinels', 'only applies to the Sentinel topology', props.sentinels, 'Set topology: RedisTopology.SENTINEL, or remove sentinels.');
+    }
+  }
+  if (props.masterName !== undefined && !/^[A-Za-z0-9._-]+$/.test(props.masterName)) {
+    check.fail('masterName', 'must be letters, digits, ".", "_" or "-"', props.masterName, 'Use e.g. "mymaster".');
+  }
+  if (props.passwordSecretName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.passwordSecretName)) {
+    check.fail('passwordSecretName', 'must be a Secret name (lower-case DNS subdomain)', props.passwordSecretName, 'Use e.g. "sessions-auth".');
+  }
+  if (props.passwordSecretKey !== undefined && !/^[-._a-zA-Z0-9]+$/.test(props.passwordSecretKey)) {
+    check.fail('passwordSecretKey', 'must be a Secret key (letters, digits, "-", "_", ".")', props.passwordSecretKey, 'Use e.g. "password".');
+  }
+  if (props.maxmemoryPolicy !== undefined && !MAXMEMORY_POLICIES.includes(props.maxmemoryPolicy)) {
+    check.fail('maxmemoryPolicy', `must be one of ${MAXMEMORY_POLICIES.join(', ')}`, props.maxmemoryPolicy, 'Use "volatile-lru" for sessions with a TTL.');
+  }
+  if (props.sentinelDownAfter !== undefined && props.sentinelDownAfter.toMilliseconds() < 1000) {
+    check.fail('sentinelDownAfter', 'must be at least 1 second', `${props.sentinelDownAfter.toMilliseconds()}ms`, 'Use Duration.seconds(5); shorter causes failovers on a slow network.');
+  }
+  if (props.failoverTimeout !== undefined && props.failoverTimeout.toMilliseconds() < 1000) {
+    check.fail('failoverTimeout', 'must be at least 1 second', `${props.failoverTimeout.toMilliseconds()}ms`, 'Use Duration.seconds(60).');
+  }
+  if (props.storageSize !== undefined && props.storageSize.toMebibytes() < 64) {
+    check.fail('storageSize', 'must be at least 64Mi', `${props.storageSize.toMebibytes()}Mi`, 'Use Size.gibibytes(1) or more; the AOF and its rewrite need room.');
+  }
+  if (props.clusterDomain !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.clusterDomain)) {
+    check.fail('clusterDomain', 'must be a DNS domain', props.clusterDomain, 'Use your cluster\'s DNS domain, usually "cluster.local".');
+  }
+}

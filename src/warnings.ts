@@ -1,0 +1,229 @@
+import { ApiObject } from 'cdk8s';
+import { IConstruct } from 'constructs';
+
+/**
+ * The stable codes of every risk this library reports.
+ *
+ * A code never changes meaning; acknowledge one with `acknowledgedRisks`.
+ */
+export enum RiskCode {
+  /** A web app runs a single replica: every node drain, eviction or crash is an outage. */
+  APP_SINGLE_REPLICA = 'APP_SINGLE_REPLICA',
+  /** A standalone Redis holds every session: one pod, one volume, one node between users and a lost login. */
+  STORE_SINGLE_POINT_OF_FAILURE = 'STORE_SINGLE_POINT_OF_FAILURE',
+  /** An external session store is reached without TLS: session ids and the password cross the network in clear text. */
+  STORE_WITHOUT_TLS = 'STORE_WITHOUT_TLS',
+}
+
+/** Where a code is defined, for messages and validation. */
+const KNOWN_CODES = new Set<string>(Object.values(RiskCode));
+
+/**
+ * A risk reported by a construct of this library.
+ */
+export interface RiskWarning {
+  /** The stable code of the risk. */
+  readonly code: RiskCode;
+  /** The construct path (`chart/app`) of the construct that reported it. */
+  readonly path: string;
+  /** The kind of construct that reported it, e.g. `StickyIngress`. */
+  readonly constructKind: string;
+  /** What goes wrong, with this construct's numbers. */
+  readonly message: string;
+  /** What to do instead. */
+  readonly remedy: string;
+  /** Whether the construct's `acknowledgedRisks` lists this code. */
+  readonly acknowledged: boolean;
+}
+
+/** Annotation prefix under which every risk is written into the synthesized YAML. */
+export const RISK_ANNOTATION_PREFIX = 'risks.stateless.cdk8s.io/';
+
+/** The annotation that lists the risks a construct acknowledged. */
+export const ACKNOWLEDGED_ANNOTATION = `${RISK_ANNOTATION_PREFIX}acknowledged`;
+
+/** Environment variable that turns strict mode on for a whole synth (`CDK8S_STATELESS_STRICT=true cdk8s synth`). */
+export const STRICT_ENV = 'CDK8S_STATELESS_STRICT';
+
+const registries = new WeakMap<IConstruct, Warnings>();
+
+/**
+ * The risk report of one cdk8s App.
+ *
+ * Every construct of this library reports its risks here. At synth time the
+ * unacknowledged risks are printed once to stderr; every risk, acknowledged or
+ * not, is also written as an annotation on the objects it concerns, so the
+ * reviewer of a GitOps pull request sees it. In strict mode an unacknowledged
+ * risk fails the synth.
+ */
+export class Warnings {
+  /**
+   * The report of the App that `scope` belongs to.
+   */
+  public static of(scope: IConstruct): Warnings {
+    const root = scope.node.root;
+    let report = registries.get(root);
+    if (!report) {
+      report = new Warnings(root);
+      registries.set(root, report);
+    }
+    return report;
+  }
+
+  /**
+   * Turn unacknowledged risks into synth errors.
+   *
+   * Also on when the environment variable `CDK8S_STATELESS_STRICT` is `true` or `1`.
+   * @default false
+   */
+  public strict: boolean = false;
+
+  private readonly reported: RiskWarning[] = [];
+  /** cdk8s validates the App again for every chart it writes; print once per synchronous synth. */
+  private printedThisSynth = false;
+
+  private constructor(root: IConstruct) {
+    root.node.addValidation({ validate: () => this.onSynth() });
+  }
+
+  /**
+   * Every risk reported in this App, in construct-path order.
+   */
+  public get risks(): RiskWarning[] {
+    return [...this.reported].sort((a, b) => a.path.localeCompare(b.path) || a.code.localeCompare(b.code));
+  }
+
+  /**
+   * The risks that no construct acknowledged.
+   */
+  public get unacknowledged(): RiskWarning[] {
+    return this.risks.filter((r) => !r.acknowledged);
+  }
+
+  /**
+   * Whether strict mode is on, by this object or by `CDK8S_STATELESS_STRICT`.
+   */
+  public get strictMode(): boolean {
+    const env = (process.env[STRICT_ENV] ?? '').toLowerCase();
+    return this.strict || env === 'true' || env === '1';
+  }
+
+  /**
+   * The text printed to stderr at synth time (empty when every risk is acknowledged).
+   */
+  public formatReport(): string {
+    const open = this.unacknowledged;
+    if (open.length === 0) {
+      return '';
+    }
+    const acknowledged = this.reported.length - open.length;
+    const lines = [
+      `cdk8s-stateless: ${open.length} unacknowledged risk${open.length === 1 ? '' : 's'}` +
+        (acknowledged > 0 ? ` (${acknowledged} acknowledged, not shown)` : '') +
+        (this.strictMode ? ' [strict mode: synth fails]' : ''),
+    ];
+    for (const r of open) {
+      lines.push(`  [${r.code}] ${r.constructKind} '${r.path}': ${r.message}`);
+      lines.push(`      Instead: ${r.remedy}`);
+    }
+    lines.push("  Acknowledge a risk you accept with the construct's 'acknowledgedRisks' prop; it stays annotated in the YAML.");
+    return lines.join('\n') + '\n';
+  }
+
+  /**
+   * Record a risk for a construct and annotate the objects it concerns.
+   * @internal
+   */
+  public _report(construct: IConstruct, kind: string, risk: RiskDescription, acknowledged: readonly RiskCode[], targets: ApiObject[]): void {
+    const warning: RiskWarning = {
+      code: risk.code,
+      path: construct.node.path,
+      constructKind: kind,
+      message: risk.message,
+      remedy: risk.remedy,
+      acknowledged: acknowledged.includes(risk.code),
+    };
+    this.reported.push(warning);
+    if (!warning.acknowledged) {
+      // cdk8s prefixes the message with the construct path: "[chart/web] strict mode: ..."
+      construct.node.addValidation({
+        validate: () =>
+          this.strictMode
+            ? [`strict mode: unacknowledged risk ${risk.code} (${kind}). Fix the cause, or add RiskCode.${risk.code} to its 'acknowledgedRisks'.`]
+            : [],
+      });
+    }
+    for (const target of targets) {
+      target.metadata.addAnnotation(RISK_ANNOTATION_PREFIX + annotationName(risk.code), `${risk.message} Instead: ${risk.remedy}`);
+    }
+  }
+
+  /** Prints the report; strict-mode errors come from each construct's own validation. */
+  private onSynth(): string[] {
+    const text = this.formatReport();
+    if (text === '') {
+      return [];
+    }
+    if (!this.printedThisSynth) {
+      this.printedThisSynth = true;
+      queueMicrotask(() => (this.printedThisSynth = false));
+      process.stderr.write(text);
+    }
+    return [];
+  }
+}
+
+/**
+ * A risk as a construct describes it before reporting.
+ * @internal
+ */
+export interface RiskDescription {
+  readonly code: RiskCode;
+  readonly message: string;
+  readonly remedy: string;
+}
+
+/** `AFFINITY_UNEVEN_LOAD` -> `affinity-uneven-load` (a valid annotation name, at most 63 characters). */
+export function annotationName(code: RiskCode): string {
+  return code.toLowerCase().replace(/_/g, '-');
+}
+
+/**
+ * Checks an `acknowledgedRisks` prop and writes the acknowledged-risks annotation.
+ * Throws on a code this library does not define (a typo would otherwise silence nothing).
+ * @internal
+ */
+export function checkAcknowledged(kind: string, id: string, codes: readonly string[] | undefined): RiskCode[] {
+  const list = codes ?? [];
+  for (const code of list) {
+    if (!KNOWN_CODES.has(code)) {
+      throw new Error(
+        `${kind} '${id}': 'acknowledgedRisks' contains '${code}', which is not a risk code of cdk8s-stateless. ` +
+          `Use a RiskCode value (${[...KNOWN_CODES].sort().join(', ')}).`,
+      );
+    }
+  }
+  return list as RiskCode[];
+}
+
+/**
+ * Report risks for one construct: annotate the targets, list the acknowledgement.
+ * @internal
+ */
+export function reportRisks(
+  construct: IConstruct,
+  kind: string,
+  risks: RiskDescription[],
+  acknowledged: readonly RiskCode[],
+  targets: ApiObject[],
+): void {
+  const report = Warnings.of(construct);
+  for (const risk of risks) {
+    report._report(construct, kind, risk, acknowledged, targets);
+  }
+  if (acknowledged.length > 0) {
+    for (const target of targets) {
+      target.metadata.addAnnotation(ACKNOWLEDGED_ANNOTATION, [...acknowledged].sort().join(','));
+    }
+  }
+}

@@ -1,0 +1,144 @@
+import { RedisSessionStore, RedisTopology, RiskCode } from '../src';
+import { redisAvailable, StoreHarness } from './support/redis-harness';
+import { newChart, synth } from './support/synth';
+
+/**
+ * The Redis and Sentinel configuration exactly as the library synthesizes it, booted on real
+ * redis-server / redis-sentinel (Debian packages; `.ci/run` installs them).
+ */
+const PASSWORD = 'correct horse "battery" \\ staple';
+const SECRETS = { 'sessions-auth': { password: PASSWORD } };
+const available = redisAvailable();
+const e2e = available ? describe : describe.skip;
+
+jest.setTimeout(120_000);
+
+e2e('standalone store on a real redis-server', () => {
+  const objects = synth(
+    (() => {
+      const chart = newChart('shop');
+      new RedisSessionStore(chart, 'sessions', { name: 'sessions', acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
+      return chart;
+    })(),
+  );
+  const harness = new StoreHarness(objects, SECRETS);
+
+  beforeAll(async () => {
+    await harness.allocate();
+    await harness.start('sessions-0');
+  });
+  afterAll(() => harness.close());
+
+  test('auth is required: an unauthenticated command is refused, the password from the Secret works', () => {
+    const port = harness.pod('sessions-0').port;
+    expect(harness.cli(port, ['SET', 'session:anon', 'x'])).toMatch(/NOAUTH Authentication required/);
+    expect(harness.cli(port, ['SET', 'session:anon', 'x'], 'wrong')).toMatch(/WRONGPASS/);
+    expect(harness.cli(port, ['PING'], PASSWORD)).toBe('PONG');
+  });
+
+  test('AOF persistence: a key written survives a crash (SIGKILL) and restart on the same data directory', async () => {
+    const port = harness.pod('sessions-0').port;
+    expect(harness.cli(port, ['CONFIG', 'GET', 'appendonly'], PASSWORD)).toBe('appendonly\nyes');
+    expect(harness.cli(port, ['SET', 'session:abc', '{"lang":"fr"}', 'EX', '3600'], PASSWORD)).toBe('OK');
+    await new Promise((r) => setTimeout(r, 1500)); // appendfsync everysec
+    await harness.kill('sessions-0');
+    await harness.start('sessions-0');
+    expect(harness.cli(port, ['GET', 'session:abc'], PASSWORD)).toBe('{"lang":"fr"}');
+  });
+});
+
+e2e('Sentinel store on real redis-server and redis-sentinel', () => {
+  const objects = synth(
+    (() => {
+      const chart = newChart('shop');
+      new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL });
+      return chart;
+    })(),
+  );
+  const harness = new StoreHarness(objects, SECRETS);
+  const redisPods = ['sessions-0', 'sessions-1', 'sessions-2'];
+  const sentinelPods = ['sessions-sentinel-0', 'sessions-sentinel-1', 'sessions-sentinel-2'];
+  const role = (pod: string) => harness.cli(harness.pod(pod).port, ['ROLE'], PASSWORD).split('\n')[0];
+  const masterOf = (sentinel: string) =>
+    harness.cli(harness.pod(sentinel).port, ['SENTINEL', 'get-master-addr-by-name', 'mymaster'], PASSWORD).split('\n').join(':');
+
+  beforeAll(async () => {
+    await harness.allocate();
+    // a StatefulSet with OrderedReady starts pod n+1 when pod n is ready; Sentinels start in parallel
+    for (const pod of redisPods) await harness.start(pod);
+    await Promise.all(sentinelPods.map((pod) => harness.start(pod)));
+  });
+  afterAll(() => harness.close());
+
+  test('one primary, two replicas, three Sentinels that agree on the primary', async () => {
+    const primary = `127.0.0.1:${harness.pod('sessions-0').port}`;
+    expect(redisPods.map(role)).toEqual(['master', 'slave', 'slave']);
+    // replicas finish their first full sync (diskless, after Redis' 5 s batching delay)
+    await harness.waitFor(
+      () => ['sessions-1', 'sessions-2'].every((p) => /master_link_status:up/.test(harness.cli(harness.pod(p).port, ['INFO', 'replication'], PASSWORD))),
+      30_000,
+      'both replicas to be in sync',
+    );
+    await harness.waitFor(() => sentinelPods.every((s) => masterOf(s) === primary), 20_000, 'the Sentinels to agree');
+    // each Sentinel found the two replicas and the two other Sentinels
+    await harness.waitFor(
+      () => {
+        const info = harness.cli(harness.pod('sessions-sentinel-0').port, ['SENTINEL', 'master', 'mymaster'], PASSWORD).split('\n');
+        const field = (k: string) => info[info.indexOf(k) + 1];
+        return field('num-slaves') === '2' && field('num-other-sentinels') === '2' && field('quorum') === '2';
+      },
+      30_000,
+      'Sentinel to see 2 replicas and 2 other Sentinels',
+    );
+  });
+
+  test('the Sentinels themselves require the password', () => {
+    expect(harness.cli(harness.pod('sessions-sentinel-1').port, ['SENTINEL', 'masters'])).toMatch(/NOAUTH/);
+  });
+
+  test('failover: a session acknowledged by the replicas survives; the old primary rejoins as a replica', async () => {
+    const oldPrimary = harness.pod('sessions-0');
+    // write a session and wait until both replicas acknowledge it (one connection: SET then WAIT)
+    const reply = harness.cli(oldPrimary.port, [], PASSWORD, "SET session:rider-42 '{\"lang\":\"de\"}'\nWAIT 2 5000\n");
+    expect(reply.split('\n')).toEqual(['OK', '2']);
+
+    await harness.kill('sessions-0');
+    const downAfterMs = 5000;
+    const failoverTimeoutMs = 60000;
+    const elapsed = await harness.waitFor(
+      () => {
+        const m = masterOf('sessions-sentinel-1');
+        return m !== '' && m !== `127.0.0.1:${oldPrimary.port}` && !m.includes('ERR');
+      },
+      downAfterMs + failoverTimeoutMs,
+      'a replica to be promoted',
+    );
+    const newPrimaryPort = Number(masterOf('sessions-sentinel-1').split(':')[1]);
+    const newPrimary = redisPods.find((p) => harness.pod(p).port === newPrimaryPort)!;
+    expect(['sessions-1', 'sessions-2']).toContain(newPrimary);
+    expect(role(newPrimary)).toBe('master');
+    // eslint-disable-next-line no-console
+    console.log(`failover: ${newPrimary} promoted ${elapsed} ms after the primary was killed`);
+    expect(harness.cli(newPrimaryPort, ['GET', 'session:rider-42'], PASSWORD)).toBe('{"lang":"de"}');
+
+    // the old primary restarts (same data directory) and must not come back as a second primary
+    await harness.start('sessions-0');
+    expect(harness.pod('sessions-0').log).toContain(`Sentinels report the primary 127.0.0.1:${newPrimaryPort}`);
+    await harness.waitFor(() => role('sessions-0') === 'slave', 30_000, 'sessions-0 to be a replica');
+    await harness.waitFor(
+      () => harness.cli(harness.pod('sessions-0').port, ['GET', 'session:rider-42'], PASSWORD) === '{"lang":"de"}',
+      30_000,
+      'sessions-0 to replicate the session',
+    );
+    // and a write on the new primary reaches all replicas again
+    expect(harness.cli(newPrimaryPort, [], PASSWORD, "SET session:after '{\"lang\":\"it\"}'\nWAIT 2 5000\n").split('\n')).toEqual(['OK', '2']);
+  });
+
+  test('a restarted Sentinel learns the current primary from its peers', async () => {
+    const current = masterOf('sessions-sentinel-1');
+    await harness.kill('sessions-sentinel-0');
+    await harness.start('sessions-sentinel-0');
+    expect(harness.pod('sessions-sentinel-0').log).toContain(`monitoring primary ${current}`);
+    await harness.waitFor(() => masterOf('sessions-sentinel-0') === current, 10_000, 'the restarted Sentinel to agree');
+  });
+});

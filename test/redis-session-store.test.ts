@@ -1,0 +1,289 @@
+import { ApiObject, Chart, Duration, Size, Testing } from 'cdk8s';
+import { RedisSessionStore, RedisSessionStoreProps, RedisTopology, RiskCode, SessionEnvPreset, StatelessWebApp } from '../src';
+import { lintViolations, podSecurityViolations } from './support/policy';
+import { newChart, only, ofKind, schemaErrors, synth, synthYaml } from './support/synth';
+
+const IMAGE = 'ghcr.io/acme/web:1.4.2';
+
+function build(props: RedisSessionStoreProps = {}, namespace = 'shop') {
+  const chart = newChart(namespace);
+  const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', ...props });
+  const app = new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, host: 'shop.example.com', sessionStore: store });
+  return { chart, store, app, objects: synth(chart) };
+}
+
+function envOf(container: any): Record<string, any> {
+  return Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+}
+
+describe('RedisSessionStore standalone (default)', () => {
+  const { chart, objects } = build();
+  const sts = only(objects, 'StatefulSet');
+  const container = sts.spec.template.spec.containers[0];
+  const config = only(objects, 'ConfigMap').data;
+
+  test('YAML snapshot', () => {
+    expect(synthYaml(chart)).toMatchSnapshot();
+  });
+
+  test('one Redis in a StatefulSet with a PersistentVolumeClaim', () => {
+    expect(sts.spec.replicas).toBe(1);
+    expect(sts.spec.serviceName).toBe('sessions-headless');
+    expect(sts.spec.volumeClaimTemplates).toEqual([
+      expect.objectContaining({ metadata: expect.objectContaining({ name: 'data' }), spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }),
+    ]);
+    expect(container.volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
+  });
+
+  test('AOF persistence on, fsync every second', () => {
+    expect(config['redis.conf']).toMatch(/^appendonly yes$/m);
+    expect(config['redis.conf']).toMatch(/^appendfsync everysec$/m);
+  });
+
+  test('the default image is pinned Valkey', () => {
+    expect(container.image).toBe('docker.io/valkey/valkey:8.1.10');
+  });
+
+  test('auth always on: the password only from the Secret "<name>-auth", never in the YAML', () => {
+    const env = envOf(container);
+    expect(env.REDIS_PASSWORD).toEqual({ secretKeyRef: { name: 'sessions-auth', key: 'password' } });
+    expect(env.REDISCLI_AUTH).toEqual({ secretKeyRef: { name: 'sessions-auth', key: 'password' } });
+    expect(config['start-redis.sh']).toContain('requirepass $(quoted "$REDIS_PASSWORD")');
+    expect(ofKind(objects, 'Secret')).toEqual([]);
+    expect(JSON.stringify(objects)).not.toMatch(/requirepass [^$]/);
+  });
+
+  test('a ClusterIP Service for clients and a headless one for pod DNS', () => {
+    expect(only(objects, 'Service', 'sessions').spec).toMatchObject({ type: 'ClusterIP', ports: [{ port: 6379 }] });
+    expect(only(objects, 'Service', 'sessions-headless').spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
+  });
+
+  test('the bound app gets REDIS_URL for the in-cluster Service and the password by secretKeyRef', () => {
+    const app = only(objects, 'Deployment').spec.template.spec.containers[0];
+    expect(envOf(app)).toEqual({
+      REDIS_URL: 'redis://sessions.shop.svc.cluster.local:6379',
+      REDIS_HOST: 'sessions.shop.svc.cluster.local',
+      REDIS_PORT: '6379',
+      REDIS_PASSWORD: { secretKeyRef: { name: 'sessions-auth', key: 'password' } },
+      REDIS_TLS: 'false',
+    });
+  });
+
+  test('NetworkPolicy: only the store itself and bound apps reach 6379', () => {
+    const policy = only(objects, 'NetworkPolicy');
+    expect(policy.spec.podSelector).toEqual({ matchLabels: { 'stateless.cdk8s.io/session-store': 'sessions' } });
+    expect(policy.spec.ingress).toEqual([
+      {
+        from: [
+          { podSelector: { matchLabels: { 'stateless.cdk8s.io/session-store': 'sessions' } } },
+          { podSelector: { matchLabels: { 'stateless.cdk8s.io/session-client': 'sessions' } } },
+        ],
+        ports: [{ protocol: 'TCP', port: 6379 }],
+      },
+    ]);
+    const appPodLabels = only(objects, 'Deployment').spec.template.metadata.labels;
+    expect(appPodLabels['stateless.cdk8s.io/session-client']).toBe('sessions');
+  });
+
+  test('no PDB for a single pod (it could only block drains or protect nothing); the risk says so', () => {
+    expect(ofKind(objects, 'PodDisruptionBudget').map((p) => p.metadata.name)).toEqual(['web']);
+    const annotations = sts.metadata.annotations!;
+    expect(annotations['risks.stateless.cdk8s.io/store-single-point-of-failure']).toMatch(/^sessions is a standalone Redis: every session of every bound app lives in one pod/);
+  });
+
+  test('valid against the Kubernetes schema, PSS restricted and kube-linter checks', () => {
+    expect(schemaErrors(objects)).toEqual([]);
+    expect(podSecurityViolations(objects)).toEqual([]);
+    expect(lintViolations(objects)).toEqual([]);
+  });
+});
+
+describe('RedisSessionStore Sentinel', () => {
+  const { chart, objects } = build({ topology: RedisTopology.SENTINEL });
+  const redis = only(objects, 'StatefulSet', 'sessions');
+  const sentinel = only(objects, 'StatefulSet', 'sessions-sentinel');
+  const config = only(objects, 'ConfigMap').data;
+
+  test('YAML snapshot', () => {
+    expect(synthYaml(chart)).toMatchSnapshot();
+  });
+
+  test('3 Redis (started in order, the first one primary) and 3 Sentinels', () => {
+    expect(redis.spec.replicas).toBe(3);
+    expect(redis.spec.podManagementPolicy).toBe('OrderedReady');
+    expect(sentinel.spec.replicas).toBe(3);
+    const env = envOf(redis.spec.template.spec.containers[0]);
+    expect(env.TOPOLOGY).toBe('sentinel');
+    expect(env.REDIS_NODES).toBe(
+      [0, 1, 2].map((i) => `sessions-${i}.sessions-headless.$(POD_NAMESPACE).svc.cluster.local:6379`).join(' '),
+    );
+    expect(env.SENTINEL_NODES).toBe(
+      [0, 1, 2].map((i) => `sessions-sentinel-${i}.sessions-sentinel-headless.$(POD_NAMESPACE).svc.cluster.local:26379`).join(' '),
+    );
+    // POD_NAMESPACE is defined before the variables that expand it
+    const names = redis.spec.template.spec.containers[0].env.map((e: any) => e.name);
+    expect(names.indexOf('POD_NAMESPACE')).toBeLessThan(names.indexOf('REDIS_NODES'));
+  });
+
+  test('master set mymaster, quorum 2, port 26379, host names resolved and announced', () => {
+    const env = envOf(sentinel.spec.template.spec.containers[0]);
+    expect(env.SENTINEL_MASTER).toBe('mymaster');
+    expect(env.SENTINEL_QUORUM).toBe('2');
+    expect(sentinel.spec.template.spec.containers[0].ports).toEqual([{ name: 'sentinel', containerPort: 26379, protocol: 'TCP' }]);
+    expect(config['sentinel.conf']).toMatch(/^sentinel resolve-hostnames yes$/m);
+    expect(config['sentinel.conf']).toMatch(/^sentinel announce-hostnames yes$/m);
+    expect(config['start-sentinel.sh']).toContain('sentinel monitor $SENTINEL_MASTER ${master%:*} ${master##*:} $SENTINEL_QUORUM');
+    expect(config['sentinel-master.conf']).toBe(
+      'sentinel down-after-milliseconds mymaster 5000\nsentinel failover-timeout mymaster 60000\nsentinel parallel-syncs mymaster 1\n',
+    );
+  });
+
+  test('a restarted old primary asks the Sentinels first and rejoins as a replica', () => {
+    const script: string = config['start-redis.sh'];
+    const askSentinels = script.indexOf('sentinel_master "$s"');
+    const firstStart = script.indexOf('nth_entry "$REDIS_NODES" 0');
+    expect(askSentinels).toBeGreaterThan(0);
+    expect(firstStart).toBeGreaterThan(askSentinels);
+    expect(script).toContain('echo "replicaof ${master%:*} ${master##*:}"');
+    expect(script).toContain('echo "replica-announce-ip ${self%:*}"');
+  });
+
+  test('writes stop on a primary that lost all replicas (no split-brain sessions)', () => {
+    expect(config['redis.conf']).toMatch(/^min-replicas-to-write 1$/m);
+  });
+
+  test('PDBs for Redis and Sentinels, NetworkPolicy on 6379 and 26379', () => {
+    expect(ofKind(objects, 'PodDisruptionBudget').map((p) => [p.metadata.name, p.spec.maxUnavailable])).toEqual([
+      ['sessions', 1],
+      ['sessions-sentinel', 1],
+      ['web', 1],
+    ]);
+    expect(only(objects, 'NetworkPolicy').spec.ingress[0].ports).toEqual([
+      { protocol: 'TCP', port: 6379 },
+      { protocol: 'TCP', port: 26379 },
+    ]);
+  });
+
+  test('the bound app gets the Sentinel addresses and master name (generic preset)', () => {
+    const env = envOf(only(objects, 'Deployment').spec.template.spec.containers[0]);
+    expect(env).toEqual({
+      REDIS_SENTINELS: [0, 1, 2].map((i) => `sessions-sentinel-${i}.sessions-sentinel-headless.shop.svc.cluster.local:26379`).join(','),
+      REDIS_SENTINEL_MASTER: 'mymaster',
+      REDIS_PASSWORD: { secretKeyRef: { name: 'sessions-auth', key: 'password' } },
+      REDIS_SENTINEL_PASSWORD: { secretKeyRef: { name: 'sessions-auth', key: 'password' } },
+      REDIS_TLS: 'false',
+    });
+  });
+
+  test('no risk reported for the Sentinel topology', () => {
+    expect(redis.metadata.annotations).toBeUndefined();
+  });
+
+  test('valid against the Kubernetes schema, PSS restricted and kube-linter checks', () => {
+    expect(schemaErrors(objects)).toEqual([]);
+    expect(podSecurityViolations(objects)).toEqual([]);
+    expect(lintViolations(objects)).toEqual([]);
+  });
+});
+
+describe('RedisSessionStore options', () => {
+  test('image, storage, resources, secret, timings, 5 Sentinels (quorum 3)', () => {
+    const { objects } = build({
+      topology: RedisTopology.SENTINEL,
+      sentinels: 5,
+      image: 'redis:7.2.5',
+      storageSize: Size.gibibytes(5),
+      storageClassName: 'fast-ssd',
+      passwordSecretName: 'redis-creds',
+      passwordSecretKey: 'redis-password',
+      sentinelDownAfter: Duration.seconds(10),
+      failoverTimeout: Duration.minutes(3),
+      maxmemoryPolicy: 'allkeys-lru',
+      clusterDomain: 'corp.internal',
+    });
+    const redis = only(objects, 'StatefulSet', 'sessions');
+    const sentinel = only(objects, 'StatefulSet', 'sessions-sentinel');
+    expect(sentinel.spec.replicas).toBe(5);
+    expect(envOf(sentinel.spec.template.spec.containers[0]).SENTINEL_QUORUM).toBe('3');
+    expect(redis.spec.template.spec.containers[0].image).toBe('redis:7.2.5');
+    expect(redis.spec.volumeClaimTemplates[0].spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'fast-ssd', resources: { requests: { storage: '5Gi' } } });
+    expect(envOf(redis.spec.template.spec.containers[0]).REDIS_PASSWORD).toEqual({ secretKeyRef: { name: 'redis-creds', key: 'redis-password' } });
+    const config = only(objects, 'ConfigMap').data;
+    expect(config['sentinel-master.conf']).toContain('sentinel down-after-milliseconds mymaster 10000');
+    expect(config['sentinel-master.conf']).toContain('sentinel failover-timeout mymaster 180000');
+    expect(config['redis.conf']).toContain('maxmemory-policy allkeys-lru');
+    expect(envOf(redis.spec.template.spec.containers[0]).REDIS_NODES).toContain('sessions-0.sessions-headless.$(POD_NAMESPACE).svc.corp.internal:6379');
+  });
+
+  test('maxmemory is 70% of the memory limit', () => {
+    const config = only(build().objects, 'ConfigMap').data;
+    expect(config['redis.conf']).toMatch(new RegExp(`^maxmemory ${Math.floor(512 * 0.7) * 1024 * 1024}$`, 'm'));
+  });
+
+  test('Spring Boot preset on Sentinel: the seed variables, with nodes instead of host', () => {
+    const chart = newChart('rides');
+    const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL });
+    new StatelessWebApp(chart, 'api', { name: 'api', image: IMAGE, sessionStore: store, sessionEnvPreset: SessionEnvPreset.SPRING_BOOT });
+    const env = envOf(only(synth(chart), 'Deployment').spec.template.spec.containers[0]);
+    expect(env).toEqual({
+      SPRING_SESSION_STORE_TYPE: 'redis',
+      SPRING_DATA_REDIS_SENTINEL_MASTER: 'mymaster',
+      SPRING_DATA_REDIS_SENTINEL_NODES: [0, 1, 2].map((i) => `sessions-sentinel-${i}.sessions-sentinel-headless.rides.svc.cluster.local:26379`).join(','),
+      SPRING_DATA_REDIS_PASSWORD: { secretKeyRef: { name: 'sessions-auth', key: 'password' } },
+      SPRING_DATA_REDIS_SENTINEL_PASSWORD: { secretKeyRef: { name: 'sessions-auth', key: 'password' } },
+      SPRING_DATA_REDIS_SSL_ENABLED: 'false',
+    });
+  });
+
+  test('node-redis preset: root nodes as JSON for createSentinel(), standalone REDIS_URL', () => {
+    const chart = newChart('rides');
+    const ha = new RedisSessionStore(chart, 'ha', { name: 'ha', topology: RedisTopology.SENTINEL });
+    const single = new RedisSessionStore(chart, 'single', { name: 'single', acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
+    new StatelessWebApp(chart, 'a', { name: 'a', image: IMAGE, sessionStore: ha, sessionEnvPreset: SessionEnvPreset.NODE_REDIS });
+    new StatelessWebApp(chart, 'b', { name: 'b', image: IMAGE, sessionStore: single, sessionEnvPreset: SessionEnvPreset.NODE_REDIS });
+    const objects = synth(chart);
+    const a = envOf(only(objects, 'Deployment', 'a').spec.template.spec.containers[0]);
+    expect(a.REDIS_SENTINEL_NAME).toBe('mymaster');
+    expect(JSON.parse(a.REDIS_SENTINEL_ROOT_NODES)).toEqual([0, 1, 2].map((i) => ({ host: `ha-sentinel-${i}.ha-sentinel-headless.rides.svc.cluster.local`, port: 26379 })));
+    const b = envOf(only(objects, 'Deployment', 'b').spec.template.spec.containers[0]);
+    expect(b).toEqual({ REDIS_URL: 'redis://single.rides.svc.cluster.local:6379', REDIS_PASSWORD: { secretKeyRef: { name: 'single-auth', key: 'password' } } });
+  });
+
+  test('an app in another namespace is admitted by namespace and label', () => {
+    const app = Testing.app();
+    const storeChart = new Chart(app, 'data', { namespace: 'data' });
+    const store = new RedisSessionStore(storeChart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL });
+    const webChart = new Chart(app, 'web', { namespace: 'web' });
+    new StatelessWebApp(webChart, 'web', { name: 'web', image: IMAGE, sessionStore: store });
+    const policy = only(synth(storeChart), 'NetworkPolicy');
+    expect(policy.spec.ingress[0].from).toContainEqual({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'web' } },
+      podSelector: { matchLabels: { 'stateless.cdk8s.io/session-client': 'sessions' } },
+    });
+  });
+});
+
+describe('RedisSessionStore bad input', () => {
+  const cases: Array<[string, RedisSessionStoreProps, string]> = [
+    ['even Sentinel count', { topology: RedisTopology.SENTINEL, sentinels: 4 }, "RedisSessionStore 'sessions': 'sentinels' must be an odd whole number, at least 3 (a majority must agree on a failover), got 4. Use 3 or 5."],
+    ['one Sentinel', { topology: RedisTopology.SENTINEL, sentinels: 1 }, "RedisSessionStore 'sessions': 'sentinels' must be an odd whole number, at least 3 (a majority must agree on a failover), got 1. Use 3 or 5."],
+    ['sentinels on standalone', { sentinels: 3 }, "RedisSessionStore 'sessions': 'sentinels' only applies to the Sentinel topology, got 3. Set topology: RedisTopology.SENTINEL, or remove sentinels."],
+    ['replicas on standalone', { replicas: 3 }, "RedisSessionStore 'sessions': 'replicas' must be 1 for a standalone store (replicas without Sentinel are never promoted), got 3. Use topology: RedisTopology.SENTINEL for replicas."],
+    ['one Redis with Sentinel', { topology: RedisTopology.SENTINEL, replicas: 1 }, "RedisSessionStore 'sessions': 'replicas' must be an integer from 2 to 9, got 1. Use 3: one primary and two replicas (at least one replica is needed for failover)."],
+    ['latest image', { image: 'valkey/valkey:latest' }, "RedisSessionStore 'sessions': 'image' must be pinned to a version tag or digest, got \"valkey/valkey:latest\". Use e.g. \"docker.io/valkey/valkey:8.1.10\"; \"latest\" changes under a running store."],
+    ['untagged image', { image: 'valkey/valkey' }, "RedisSessionStore 'sessions': 'image' must be pinned to a version tag or digest, got \"valkey/valkey\"."],
+    ['bad master name', { topology: RedisTopology.SENTINEL, masterName: 'my master' }, "RedisSessionStore 'sessions': 'masterName' must be letters, digits, \".\", \"_\" or \"-\", got \"my master\". Use e.g. \"mymaster\"."],
+    ['bad secret name', { passwordSecretName: 'Redis_Auth' }, "RedisSessionStore 'sessions': 'passwordSecretName' must be a Secret name (lower-case DNS subdomain), got \"Redis_Auth\". Use e.g. \"sessions-auth\"."],
+    ['bad maxmemory policy', { maxmemoryPolicy: 'lru' }, "RedisSessionStore 'sessions': 'maxmemoryPolicy' must be one of noeviction, allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu, volatile-random, volatile-ttl, got \"lru\". Use \"volatile-lru\" for sessions with a TTL."],
+    ['down-after 0', { topology: RedisTopology.SENTINEL, sentinelDownAfter: Duration.millis(0) }, "RedisSessionStore 'sessions': 'sentinelDownAfter' must be at least 1 second, got \"0ms\". Use Duration.seconds(5); shorter causes failovers on a slow network."],
+    ['tiny volume', { storageSize: Size.mebibytes(10) }, "RedisSessionStore 'sessions': 'storageSize' must be at least 64Mi, got \"10Mi\". Use Size.gibibytes(1) or more; the AOF and its rewrite need room."],
+    ['name too long', { name: 'a'.repeat(46) }, "RedisSessionStore 'sessions': 'name' must be a DNS-1035 label of at most 45 characters"],
+    ['unknown risk code', { acknowledgedRisks: ['NOPE' as RiskCode] }, "RedisSessionStore 'sessions': 'acknowledgedRisks' contains 'NOPE', which is not a risk code of cdk8s-stateless."],
+  ];
+
+  test.each(cases)('%s', (_name, props, message) => {
+    const chart = newChart();
+    expect(() => new RedisSessionStore(chart, 'sessions', { name: 'sessions', ...props })).toThrow(message);
+    expect(chart.node.findAll().filter((c) => c instanceof ApiObject)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,190 @@
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { K8sObject } from './synth';
+
+/**
+ * Runs the Redis and Sentinel pods of a synthesized RedisSessionStore as local processes on
+ * real `redis-server` / `redis-sentinel`: the ConfigMap files as they are rendered, the container
+ * command and environment as they are rendered, with Kubernetes' env resolution (fieldRef,
+ * secretKeyRef, `$(VAR)` expansion) and every pod host name mapped to 127.0.0.1 and a free port.
+ */
+
+/** Whether the real servers are installed; in CI their absence is a failure, elsewhere a loud skip. */
+export function redisAvailable(): boolean {
+  const found = spawnSync('sh', ['-c', 'command -v redis-server && command -v redis-sentinel'], { encoding: 'utf8' }).status === 0;
+  if (!found) {
+    const message =
+      'redis-server / redis-sentinel not found: the end-to-end tests of the generated Redis configuration need them. ' +
+      'Install with: apt-get install -y redis-server redis-sentinel';
+    if (process.env.CI) {
+      throw new Error(`${message} (CI is set, so this fails instead of skipping)`);
+    }
+    // eslint-disable-next-line no-console
+    console.warn(`\n!!! SKIPPING END-TO-END REDIS TESTS !!!\n${message}\n`);
+  }
+  return found;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface PodProcess {
+  readonly name: string;
+  readonly port: number;
+  process?: ChildProcess;
+  log: string;
+}
+
+export class StoreHarness {
+  public readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-stateless-e2e-'));
+  private readonly configDir = path.join(this.dir, 'config');
+  private readonly pods = new Map<string, PodProcess>();
+  /** pod FQDN (as rendered) -> 127.0.0.1:port */
+  private readonly addresses = new Map<string, string>();
+
+  constructor(private readonly objects: K8sObject[], private readonly secrets: Record<string, Record<string, string>>) {
+    fs.mkdirSync(this.configDir);
+    const config = objects.find((o) => o.kind === 'ConfigMap')!;
+    for (const [file, text] of Object.entries(config.data as Record<string, string>)) {
+      fs.writeFileSync(path.join(this.configDir, file), text);
+    }
+  }
+
+  /** Give every pod of every StatefulSet a loopback address with a free port. */
+  public async allocate(): Promise<void> {
+    for (const sts of this.objects.filter((o) => o.kind === 'StatefulSet')) {
+      for (let i = 0; i < sts.spec.replicas; i++) {
+        const name = `${sts.metadata.name}-${i}`;
+        const port = await freePort();
+        this.pods.set(name, { name, port, log: '' });
+      }
+    }
+  }
+
+  public pod(name: string): PodProcess {
+    const pod = this.pods.get(name);
+    if (!pod) throw new Error(`no pod ${name}`);
+    return pod;
+  }
+
+  /** The environment of a pod's container, resolved as the kubelet would, with host names mapped to loopback. */
+  public environment(podName: string): Record<string, string> {
+    const sts = this.statefulSetOf(podName);
+    const container = sts.spec.template.spec.containers[0];
+    const namespace = sts.metadata.namespace ?? 'default';
+    const env: Record<string, string> = {};
+    for (const e of container.env) {
+      let value: string;
+      if (e.valueFrom?.fieldRef) {
+        value = { 'metadata.name': podName, 'metadata.namespace': namespace }[e.valueFrom.fieldRef.fieldPath as string]!;
+      } else if (e.valueFrom?.secretKeyRef) {
+        value = this.secrets[e.valueFrom.secretKeyRef.name]?.[e.valueFrom.secretKeyRef.key];
+        if (value === undefined) throw new Error(`secret ${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key} missing`);
+      } else {
+        value = String(e.value).replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name) => env[name] ?? m);
+      }
+      env[e.name] = value;
+    }
+    // directories: ConfigMap mount, memory emptyDir, data volume
+    env.CONFIG_DIR = this.configDir;
+    env.RUNTIME_DIR = this.ensureDir(podName, 'run');
+    env.DATA_DIR = this.ensureDir(podName, 'data');
+    // host names -> loopback
+    for (const key of ['REDIS_NODES', 'SENTINEL_NODES']) {
+      if (env[key]) env[key] = env[key].split(' ').map((entry) => this.loopback(entry, namespace)).join(' ');
+    }
+    return env;
+  }
+
+  /** Start a pod's container: its command with its environment. Resolves when it answers PING. */
+  public async start(podName: string): Promise<void> {
+    const pod = this.pod(podName);
+    const sts = this.statefulSetOf(podName);
+    const container = sts.spec.template.spec.containers[0];
+    const [cmd, ...args] = (container.command as string[]).map((a) => a.replace('/etc/redis', this.configDir));
+    const env = this.environment(podName);
+    const child = spawn(cmd, args, { env: { PATH: process.env.PATH!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    pod.process = child;
+    child.stdout!.on('data', (d) => (pod.log += d.toString()));
+    child.stderr!.on('data', (d) => (pod.log += d.toString()));
+    await this.waitFor(() => this.cli(pod.port, ['PING'], env.REDIS_PASSWORD) === 'PONG', 30_000, `${podName} to answer PING\n${pod.log}`);
+  }
+
+  /** SIGKILL a pod's process (a crash, an eviction, a node failure). */
+  public async kill(podName: string): Promise<void> {
+    const pod = this.pod(podName);
+    const child = pod.process;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+    pod.process = undefined;
+  }
+
+  /** One redis-cli call; returns trimmed stdout (errors included, as redis-cli prints them). */
+  public cli(port: number, args: string[], password?: string, input?: string): string {
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH };
+    if (password !== undefined) env.REDISCLI_AUTH = password;
+    const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), '--raw', ...args], { env, encoding: 'utf8', input, timeout: 5000 });
+    return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+  }
+
+  public async waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<number> {
+    const start = Date.now();
+    while (Date.now() - start < timeoutMs) {
+      if (check()) return Date.now() - start;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  }
+
+  /** Stop every process and remove the directory. */
+  public async close(): Promise<void> {
+    for (const name of this.pods.keys()) await this.kill(name);
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  public logs(): string {
+    return [...this.pods.values()].map((p) => `--- ${p.name}\n${p.log}`).join('\n');
+  }
+
+  private loopback(entry: string, namespace: string): string {
+    const host = entry.slice(0, entry.lastIndexOf(':'));
+    // "<pod>.<service>.<namespace>.svc.<domain>": the pod name is the first label
+    const podName = host.split('.')[0];
+    const pod = this.pod(podName);
+    if (!host.includes(`.${namespace}.`)) throw new Error(`${host} is not in namespace ${namespace}`);
+    this.addresses.set(host, `127.0.0.1:${pod.port}`);
+    return `127.0.0.1:${pod.port}`;
+  }
+
+  private statefulSetOf(podName: string): K8sObject {
+    const stsName = podName.slice(0, podName.lastIndexOf('-'));
+    const sts = this.objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === stsName);
+    if (!sts) throw new Error(`no StatefulSet for ${podName}`);
+    return sts;
+  }
+
+  private ensureDir(podName: string, sub: string): string {
+    const dir = path.join(this.dir, podName, sub);
+    fs.mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+}
+
+/** Used by tests to show that the binaries are what the Debian packages install. */
+export function redisVersion(): string {
+  return execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).trim();
+}

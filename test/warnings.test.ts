@@ -1,0 +1,109 @@
+import { Chart, Testing } from 'cdk8s';
+import { RedisSessionStore, RiskCode, StatelessWebApp, Warnings } from '../src';
+import { captureStderr, only, synth } from './support/synth';
+
+const IMAGE = 'ghcr.io/acme/web:1.4.2';
+
+function chartWithRisks(acknowledged: RiskCode[] = []) {
+  const app = Testing.app();
+  const chart = new Chart(app, 'test');
+  new RedisSessionStore(chart, 'sessions', { name: 'sessions', acknowledgedRisks: acknowledged });
+  new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, replicas: 1, acknowledgedRisks: acknowledged });
+  return { app, chart };
+}
+
+describe('Warnings', () => {
+  test('every risk is listable in tests, with code, path, kind, message and remedy', () => {
+    const { chart } = chartWithRisks();
+    expect(Warnings.of(chart).risks.map((r) => [r.code, r.path, r.constructKind, r.acknowledged])).toEqual([
+      [RiskCode.STORE_SINGLE_POINT_OF_FAILURE, 'test/sessions', 'RedisSessionStore', false],
+      [RiskCode.APP_SINGLE_REPLICA, 'test/web', 'StatelessWebApp', false],
+    ]);
+    const single = Warnings.of(chart).risks.find((r) => r.code === RiskCode.APP_SINGLE_REPLICA)!;
+    expect(single.message).toBe(
+      'web runs 1 replica: a node drain, an eviction or a crash takes the app down until a new pod is ready, and no PodDisruptionBudget can protect a single pod.',
+    );
+    expect(single.remedy).toBe('Set replicas to 2 or more (or autoscaling with minReplicas >= 2).');
+  });
+
+  test('printed once per synth to stderr, even with several charts', () => {
+    const { app } = chartWithRisks();
+    new Chart(app, 'second');
+    const err = captureStderr(() => app.synthYaml());
+    expect(err.match(/cdk8s-stateless: 2 unacknowledged risks/g)).toHaveLength(1);
+    expect(err).toContain("[APP_SINGLE_REPLICA] StatelessWebApp 'test/web': web runs 1 replica");
+    expect(err).toContain('Instead: Set replicas to 2 or more');
+    expect(err).toContain("[STORE_SINGLE_POINT_OF_FAILURE] RedisSessionStore 'test/sessions': sessions is a standalone Redis");
+  });
+
+  test('and printed again by the next synth', async () => {
+    const { app } = chartWithRisks();
+    expect(captureStderr(() => app.synthYaml())).toContain('2 unacknowledged risks');
+    await Promise.resolve();
+    expect(captureStderr(() => app.synthYaml())).toContain('2 unacknowledged risks');
+  });
+
+  test('written into the YAML as annotations on the objects concerned', () => {
+    const { chart } = chartWithRisks();
+    const objects = synth(chart);
+    expect(only(objects, 'Deployment').metadata.annotations).toEqual({
+      'risks.stateless.cdk8s.io/app-single-replica':
+        'web runs 1 replica: a node drain, an eviction or a crash takes the app down until a new pod is ready, and no PodDisruptionBudget can protect a single pod. ' +
+        'Instead: Set replicas to 2 or more (or autoscaling with minReplicas >= 2).',
+    });
+    expect(Object.keys(only(objects, 'StatefulSet').metadata.annotations!)).toEqual(['risks.stateless.cdk8s.io/store-single-point-of-failure']);
+  });
+
+  test('acknowledged risks are not printed but stay annotated, with the acknowledgement', () => {
+    const { app, chart } = chartWithRisks([RiskCode.APP_SINGLE_REPLICA, RiskCode.STORE_SINGLE_POINT_OF_FAILURE]);
+    expect(captureStderr(() => app.synthYaml())).toBe('');
+    const annotations = only(synth(chart), 'Deployment').metadata.annotations!;
+    expect(annotations['risks.stateless.cdk8s.io/app-single-replica']).toMatch(/^web runs 1 replica/);
+    expect(annotations['risks.stateless.cdk8s.io/acknowledged']).toBe('APP_SINGLE_REPLICA,STORE_SINGLE_POINT_OF_FAILURE');
+    expect(Warnings.of(chart).unacknowledged).toEqual([]);
+  });
+
+  test('the report says how many were acknowledged', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'test');
+    new RedisSessionStore(chart, 'sessions', { name: 'sessions', acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
+    new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, replicas: 1 });
+    expect(Warnings.of(app).formatReport().split('\n')[0]).toBe('cdk8s-stateless: 1 unacknowledged risk (1 acknowledged, not shown)');
+  });
+
+  test('strict mode turns unacknowledged risks into synth errors', () => {
+    const { app } = chartWithRisks();
+    Warnings.of(app).strict = true;
+    let error: Error | undefined;
+    captureStderr(() => {
+      try {
+        app.synthYaml();
+      } catch (e) {
+        error = e as Error;
+      }
+    });
+    expect(error?.message).toContain(
+      "[test/web] strict mode: unacknowledged risk APP_SINGLE_REPLICA (StatelessWebApp). Fix the cause, or add RiskCode.APP_SINGLE_REPLICA to its 'acknowledgedRisks'.",
+    );
+    expect(error?.message).toContain('[test/sessions] strict mode: unacknowledged risk STORE_SINGLE_POINT_OF_FAILURE (RedisSessionStore)');
+  });
+
+  test('strict mode from the environment (CDK8S_STATELESS_STRICT=true), satisfied by acknowledging', () => {
+    process.env.CDK8S_STATELESS_STRICT = 'true';
+    try {
+      const failing = chartWithRisks();
+      expect(() => captureStderr(() => failing.app.synthYaml())).toThrow(/strict mode: unacknowledged risk/);
+      const ok = chartWithRisks([RiskCode.APP_SINGLE_REPLICA, RiskCode.STORE_SINGLE_POINT_OF_FAILURE]);
+      expect(() => ok.app.synthYaml()).not.toThrow();
+    } finally {
+      delete process.env.CDK8S_STATELESS_STRICT;
+    }
+  });
+
+  test('one report per App', () => {
+    const a = chartWithRisks();
+    const b = chartWithRisks();
+    expect(Warnings.of(a.chart)).toBe(Warnings.of(a.app));
+    expect(Warnings.of(a.chart)).not.toBe(Warnings.of(b.chart));
+  });
+});
