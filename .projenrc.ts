@@ -71,6 +71,11 @@ project.addTask('examples', {
   exec: 'node examples/synth-all.js',
 });
 
+// The registry this project installs from has no other-platform binaries of unrs-resolver 1.13.0
+// (used by jest 30 and the eslint TypeScript resolver), so its package-lock.json could not be
+// used by `npm ci`. 1.12.2 is complete there.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
 for (const p of ['/examples/', '/.ci/', '/bench/']) {
   project.npmignore?.exclude(p);
 }
