@@ -130,6 +130,12 @@ e2e('Sentinel store on real redis-server and redis-sentinel', () => {
       30_000,
       'sessions-0 to replicate the session',
     );
+    // the Sentinels reconfigure the other replica to follow the new primary: both replicas come back online
+    await harness.waitFor(
+      () => (harness.cli(newPrimaryPort, ['INFO', 'replication'], PASSWORD).match(/state=online/g) ?? []).length === 2,
+      30_000,
+      `${newPrimary} to have two online replicas`,
+    );
     // and a write on the new primary reaches all replicas again
     expect(harness.cli(newPrimaryPort, [], PASSWORD, "SET session:after '{\"lang\":\"it\"}'\nWAIT 2 5000\n").split('\n')).toEqual(['OK', '2']);
   });

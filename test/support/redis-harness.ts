@@ -137,7 +137,7 @@ export class StoreHarness {
   public cli(port: number, args: string[], password?: string, input?: string): string {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH };
     if (password !== undefined) env.REDISCLI_AUTH = password;
-    const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), '--raw', ...args], { env, encoding: 'utf8', input, timeout: 5000 });
+    const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), '--raw', ...args], { env, encoding: 'utf8', input, timeout: 15_000 });
     return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
   }
 
