@@ -13,3 +13,8 @@ export {
 export { SessionEnvPreset } from './session/env-presets';
 export { StatelessWebApp, StatelessWebAppProps, AutoscalingOptions } from './web-app/stateless-web-app';
 export { RedisSessionStore, RedisSessionStoreProps } from './session/redis-session-store';
+export { RiskDescription } from './warnings';
+export { CookieStickiness, RenderedRoute } from './traffic/traffic-provider';
+export { AffinityMode, SameSite } from './affinity/affinity-mode';
+export { StickyIngress, StickyIngressProps, StickyCookieOptions } from './affinity/sticky-ingress';
+export { ServiceAffinity, ClientIpAffinityOptions } from './affinity/service-affinity';

@@ -13,6 +13,24 @@ export enum RiskCode {
   STORE_SINGLE_POINT_OF_FAILURE = 'STORE_SINGLE_POINT_OF_FAILURE',
   /** An external session store is reached without TLS: session ids and the password cross the network in clear text. */
   STORE_WITHOUT_TLS = 'STORE_WITHOUT_TLS',
+  /** Affinity pins users by a hash, not by load: power users make hot pods (seed: 92% vs 24% CPU). */
+  AFFINITY_UNEVEN_LOAD = 'AFFINITY_UNEVEN_LOAD',
+  /** Affinity is not durability: sessions in pod memory die with the pod (restart, node restart, eviction, rollout, scale-in). */
+  AFFINITY_SESSION_LOSS = 'AFFINITY_SESSION_LOSS',
+  /** The HPA scales on average CPU, which hides the hot pod that affinity creates. */
+  AFFINITY_HPA_BLINDNESS = 'AFFINITY_HPA_BLINDNESS',
+  /** `balanced` affinity re-pins about (n-c)/n of users when scaling from c to n pods. */
+  AFFINITY_BALANCED_REPIN = 'AFFINITY_BALANCED_REPIN',
+  /** `persistent` affinity never moves existing users to new pods, even off an overloaded one. */
+  AFFINITY_PERSISTENT_NO_REBALANCE = 'AFFINITY_PERSISTENT_NO_REBALANCE',
+  /** No shared session store is bound behind the sticky route: sessions live and die in pod memory. */
+  AFFINITY_NO_SESSION_STORE = 'AFFINITY_NO_SESSION_STORE',
+  /** ClientIP affinity behind an ingress controller or proxy sees the proxy's address, not the client's. */
+  AFFINITY_CLIENT_IP_BEHIND_PROXY = 'AFFINITY_CLIENT_IP_BEHIND_PROXY',
+  /** ClientIP affinity sends every client behind one NAT to one pod. */
+  AFFINITY_CLIENT_IP_NAT = 'AFFINITY_CLIENT_IP_NAT',
+  /** ingress-nginx was retired in March 2026: no releases, no security fixes. */
+  INGRESS_NGINX_RETIRED = 'INGRESS_NGINX_RETIRED',
 }
 
 /** Where a code is defined, for messages and validation. */
@@ -174,12 +192,14 @@ export class Warnings {
 }
 
 /**
- * A risk as a construct describes it before reporting.
- * @internal
+ * A risk as a construct or a traffic provider describes it, before it is reported.
  */
 export interface RiskDescription {
+  /** The stable code. */
   readonly code: RiskCode;
+  /** What goes wrong, with the construct's numbers. */
   readonly message: string;
+  /** What to do instead. */
   readonly remedy: string;
 }
 

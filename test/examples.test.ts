@@ -17,21 +17,28 @@ const examples = fs
   .filter((d) => fs.existsSync(path.join(EXAMPLES_DIR, d, 'cdk8s.yaml')))
   .sort();
 
+/** Every *.k8s.yaml below dir, by path relative to dir. */
+function manifests(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  if (!fs.existsSync(dir)) return files;
+  for (const entry of fs.readdirSync(dir, { recursive: true }).map(String).sort()) {
+    if (entry.endsWith('.k8s.yaml')) files[entry] = fs.readFileSync(path.join(dir, entry), 'utf8');
+  }
+  return files;
+}
+
 function synthExample(name: string): { files: Record<string, string>; stderr: string } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { buildApp } = require(path.join(EXAMPLES_DIR, name, 'main.ts')) as { buildApp: (outdir: string) => App };
+  const { buildApps } = require(path.join(EXAMPLES_DIR, name, 'main.ts')) as { buildApps: (outdir: string) => App[] };
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `example-${name}-`));
-  const stderr = captureStderr(() => buildApp(outdir).synth());
-  const files: Record<string, string> = {};
-  for (const file of fs.readdirSync(outdir).filter((f) => f.endsWith('.k8s.yaml')).sort()) {
-    files[file] = fs.readFileSync(path.join(outdir, file), 'utf8');
-  }
+  const stderr = captureStderr(() => buildApps(outdir).forEach((app) => app.synth()));
+  const files = manifests(outdir);
   fs.rmSync(outdir, { recursive: true, force: true });
   return { files, stderr };
 }
 
 test('there are examples', () => {
-  expect(examples).toEqual(expect.arrayContaining(['rider-api']));
+  expect(examples).toEqual(expect.arrayContaining(['legacy-servlet', 'rider-api']));
 });
 
 describe.each(examples)('examples/%s', (name) => {
@@ -39,11 +46,10 @@ describe.each(examples)('examples/%s', (name) => {
   const objects = Object.values(files).flatMap((text) => parseAllDocuments(text).map((d) => d.toJSON() as K8sObject));
 
   test('committed dist/ is what the example synthesizes (run `npm run examples` after a change)', () => {
-    const distDir = path.join(EXAMPLES_DIR, name, 'dist');
-    const committed = fs.existsSync(distDir) ? fs.readdirSync(distDir).filter((f) => f.endsWith('.k8s.yaml')).sort() : [];
-    expect(committed).toEqual(Object.keys(files));
+    const committed = manifests(path.join(EXAMPLES_DIR, name, 'dist'));
+    expect(Object.keys(committed)).toEqual(Object.keys(files));
     for (const [file, text] of Object.entries(files)) {
-      expect(fs.readFileSync(path.join(distDir, file), 'utf8')).toBe(text);
+      expect(committed[file]).toBe(text);
     }
   });
 
@@ -94,5 +100,37 @@ describe('examples/rider-api: the seed scenario', () => {
     expect(env[0].value).toBe('redis');
     expect(find('StatefulSet', 'rider-sessions').spec.replicas).toBe(3);
     expect(find('StatefulSet', 'rider-sessions-sentinel').spec.replicas).toBe(3);
+  });
+});
+
+describe('examples/legacy-servlet: sticky before, stateless after', () => {
+  const { files, stderr } = synthExample('legacy-servlet');
+  const parse = (file: string) => parseAllDocuments(files[file]).map((d) => d.toJSON() as K8sObject);
+  const sticky = parse('sticky/legacy-servlet.k8s.yaml');
+  const stateless = parse('stateless/helloworld-stateless.k8s.yaml');
+
+  test('before: a persistent StickyIngress on /helloworld/ with its justification and risks', () => {
+    const ingress = sticky.find((o) => o.kind === 'Ingress')!;
+    const a = ingress.metadata.annotations!;
+    expect(a['nginx.ingress.kubernetes.io/affinity']).toBe('cookie');
+    expect(a['nginx.ingress.kubernetes.io/affinity-mode']).toBe('persistent');
+    expect(a['nginx.ingress.kubernetes.io/session-cookie-name']).toBe('HELLOAFFINITY');
+    expect(a['stateless.cdk8s.io/affinity-justification']).toMatch(/HelloWorldServlet keeps "lang" in its in-memory HttpSession/);
+    expect(Object.keys(a).filter((k) => k.startsWith('risks.stateless.cdk8s.io/')).sort()).toEqual([
+      'risks.stateless.cdk8s.io/affinity-no-session-store',
+      'risks.stateless.cdk8s.io/affinity-persistent-no-rebalance',
+      'risks.stateless.cdk8s.io/affinity-session-loss',
+      'risks.stateless.cdk8s.io/affinity-uneven-load',
+      'risks.stateless.cdk8s.io/ingress-nginx-retired',
+    ]);
+    expect(ingress.spec.rules[0]).toMatchObject({ host: 'hello.example.com', http: { paths: [{ path: '/helloworld/' }] } });
+    expect(stderr).toContain("[AFFINITY_PERSISTENT_NO_REBALANCE] StickyIngress 'legacy-servlet/helloworld-sticky'");
+  });
+
+  test('after: no affinity anywhere, sessions in Redis Sentinel through Spring Session', () => {
+    expect(JSON.stringify(stateless)).not.toMatch(/affinity|session-cookie/i);
+    const env = stateless.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].env.map((e: any) => e.name);
+    expect(env).toEqual(expect.arrayContaining(['SPRING_SESSION_STORE_TYPE', 'SPRING_DATA_REDIS_SENTINEL_NODES']));
+    expect(stateless.find((o) => o.kind === 'Ingress')!.spec.rules[0].http.paths[0].path).toBe('/helloworld/');
   });
 });

@@ -36,12 +36,13 @@ export class RiderApiChart extends Chart {
   }
 }
 
-export function buildApp(outdir?: string): App {
+/** The apps of this example (the tests synthesize them into a temporary directory). */
+export function buildApps(outdir: string): App[] {
   const app = new App({ outdir });
   new RiderApiChart(app, 'rider-api', { namespace: 'ride-hailing' });
-  return app;
+  return [app];
 }
 
 if (require.main === module) {
-  buildApp().synth();
+  buildApps(process.env.CDK8S_OUTDIR ?? 'dist').forEach((app) => app.synth());
 }

@@ -1,7 +1,9 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ITrafficProvider, RouteSpec } from './traffic-provider';
+import { JUSTIFICATION_ANNOTATION } from '../affinity/affinity-mode';
+import { RiskCode, RiskDescription } from '../warnings';
+import { CookieStickiness, isRegexPath, ITrafficProvider, RenderedRoute, RouteSpec } from './traffic-provider';
 
 /**
  * Options of the ingress-nginx provider.
@@ -17,8 +19,14 @@ export interface IngressNginxOptions {
 /** The annotation prefix of ingress-nginx. */
 export const NGINX = 'nginx.ingress.kubernetes.io/';
 
+/** Characters ingress-nginx accepts in `session-cookie-name` and `-domain` (its BasicCharsRegex, less "/" and ":"). */
+const NGINX_BASIC_CHARS = /^[A-Za-z0-9._~-]+$/;
+
 /**
  * Renders routes as ingress-nginx Ingress objects.
+ *
+ * Every annotation name below is spelled as in ingress-nginx's annotation parser
+ * (internal/ingress/annotations/sessionaffinity); all values are strings.
  * @internal
  */
 export class IngressNginxProvider implements ITrafficProvider {
@@ -27,8 +35,12 @@ export class IngressNginxProvider implements ITrafficProvider {
   constructor(private readonly options: IngressNginxOptions) {}
 
   public renderRoute(scope: Construct, id: string, route: RouteSpec): ApiObject {
+    const regex = isRegexPath(route.path);
     return new k8s.KubeIngress(scope, id, {
-      metadata: { name: route.name },
+      metadata: {
+        name: route.name,
+        annotations: regex ? { [`${NGINX}use-regex`]: 'true' } : undefined,
+      },
       spec: {
         ingressClassName: route.ingressClassName ?? this.options.ingressClassName ?? 'nginx',
         tls: route.tlsSecretName ? [{ hosts: route.host ? [route.host] : undefined, secretName: route.tlsSecretName }] : undefined,
@@ -39,7 +51,8 @@ export class IngressNginxProvider implements ITrafficProvider {
               paths: [
                 {
                   path: route.path,
-                  pathType: 'Prefix',
+                  // a regular expression is only honoured with use-regex and ImplementationSpecific
+                  pathType: regex ? 'ImplementationSpecific' : 'Prefix',
                   backend: { service: { name: route.serviceName, port: { number: route.servicePort } } },
                 },
               ],
@@ -49,4 +62,48 @@ export class IngressNginxProvider implements ITrafficProvider {
       },
     });
   }
+
+  public renderStickyRoute(scope: Construct, id: string, route: RouteSpec, s: CookieStickiness, constructName: string): RenderedRoute {
+    if (!NGINX_BASIC_CHARS.test(s.cookieName)) {
+      throw new Error(
+        `${constructName}: 'cookie.name' must use only letters, digits, ".", "_", "~" or "-" with ingress-nginx, got ${JSON.stringify(s.cookieName)}. ` +
+          'The controller rejects other characters and falls back to its default cookie INGRESSCOOKIE; rename the cookie, e.g. "route".',
+      );
+    }
+    if (s.cookieDomain !== undefined && !NGINX_BASIC_CHARS.test(s.cookieDomain)) {
+      throw new Error(
+        `${constructName}: 'cookie.domain' must use only letters, digits, ".", "_", "~" or "-" with ingress-nginx, got ${JSON.stringify(s.cookieDomain)}. ` +
+          'Pass a bare domain such as ".example.com".',
+      );
+    }
+    const ingress = this.renderRoute(scope, id, route);
+    const a = (name: string, value: string | undefined) => {
+      if (value !== undefined) ingress.metadata.addAnnotation(NGINX + name, value);
+    };
+    a('affinity', 'cookie');
+    a('affinity-mode', s.mode);
+    a('session-cookie-name', s.cookieName);
+    a('session-cookie-path', s.cookiePath);
+    a('session-cookie-domain', s.cookieDomain);
+    a('session-cookie-samesite', s.sameSite);
+    a('session-cookie-conditional-samesite-none', s.conditionalSameSiteNone ? 'true' : undefined);
+    a('session-cookie-max-age', s.maxAgeSeconds !== undefined ? String(s.maxAgeSeconds) : undefined);
+    a('session-cookie-expires', s.expiresSeconds !== undefined ? String(s.expiresSeconds) : undefined);
+    a('session-cookie-secure', String(s.secure));
+    a('session-cookie-change-on-failure', String(s.changeOnFailure));
+    ingress.metadata.addAnnotation(JUSTIFICATION_ANNOTATION, s.justification);
+    return { route: ingress, risks: [retiredRisk(constructName)] };
+  }
+}
+
+function retiredRisk(constructName: string): RiskDescription {
+  return {
+    code: RiskCode.INGRESS_NGINX_RETIRED,
+    message:
+      `${constructName} relies on ingress-nginx cookie-affinity annotations; ingress-nginx was retired in March 2026 (no releases, no security fixes), ` +
+      'and its migration tool ingress2gateway drops session affinity.',
+    remedy:
+      'Plan the move to a Gateway API implementation (HTTPRoute sessionPersistence, experimental channel), ' +
+      'or remove the need for affinity with a RedisSessionStore.',
+  };
 }

@@ -1,5 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { AffinityMode, SameSite } from '../affinity/affinity-mode';
+import { RiskDescription } from '../warnings';
 import { IngressNginxOptions, IngressNginxProvider } from './ingress-nginx';
 
 /**
@@ -15,7 +17,7 @@ export interface RouteSpec {
    * @default - every host
    */
   readonly host?: string;
-  /** Path prefix the route matches (starts with `/`). */
+  /** Path the route matches: a prefix starting with `/`, or a regular expression (see `isRegexPath`). */
   readonly path: string;
   /** Name of the backend Service. */
   readonly serviceName: string;
@@ -34,6 +36,56 @@ export interface RouteSpec {
 }
 
 /**
+ * Cookie affinity, as intent: the provider turns it into annotations or fields, or refuses.
+ */
+export interface CookieStickiness {
+  /** balanced or persistent. */
+  readonly mode: AffinityMode;
+  /** Why the app needs affinity (written into the YAML for reviewers). */
+  readonly justification: string;
+  /** Cookie name (an RFC 6265 token). */
+  readonly cookieName: string;
+  /**
+   * Cookie Path attribute.
+   * @default - the controller's default (the matched path)
+   */
+  readonly cookiePath?: string;
+  /**
+   * Cookie Domain attribute.
+   * @default - host-only cookie
+   */
+  readonly cookieDomain?: string;
+  /**
+   * Max-Age in seconds.
+   * @default - a session cookie
+   */
+  readonly maxAgeSeconds?: number;
+  /**
+   * Expires, in seconds from the response (for old browsers without Max-Age).
+   * @default - none
+   */
+  readonly expiresSeconds?: number;
+  /** Secure attribute, whatever the protocol of the request. */
+  readonly secure: boolean;
+  /** SameSite attribute. */
+  readonly sameSite: SameSite;
+  /** Omit SameSite=None for user agents known to mishandle it. */
+  readonly conditionalSameSiteNone: boolean;
+  /** Re-pin the user to another pod when a request to their pod fails. */
+  readonly changeOnFailure: boolean;
+}
+
+/**
+ * A route rendered by a provider, with the risks that come from the controller itself.
+ */
+export interface RenderedRoute {
+  /** The route object (Ingress, HTTPRoute). */
+  readonly route: ApiObject;
+  /** Risks of the controller (e.g. a retired controller). */
+  readonly risks: RiskDescription[];
+}
+
+/**
  * Renders routing intent into the objects of one traffic controller.
  *
  * Adding a controller means adding one implementation of this interface.
@@ -46,6 +98,12 @@ export interface ITrafficProvider {
    * Render a plain route, with no session affinity of any kind.
    */
   renderRoute(scope: Construct, id: string, route: RouteSpec): ApiObject;
+
+  /**
+   * Render a route with cookie affinity. `constructName` identifies the construct in errors
+   * (e.g. "StickyIngress 'cart'"). Throws when the controller cannot express the intent.
+   */
+  renderStickyRoute(scope: Construct, id: string, route: RouteSpec, stickiness: CookieStickiness, constructName: string): RenderedRoute;
 }
 
 /**
@@ -62,4 +120,9 @@ export class TrafficProvider {
   }
 
   private constructor() {}
+}
+
+/** Whether a route path is a regular expression rather than a literal prefix. */
+export function isRegexPath(path: string): boolean {
+  return /[()[\]{}*+?^$|\\]/.test(path);
 }

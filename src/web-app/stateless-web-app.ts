@@ -1,11 +1,13 @@
 import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import type { ServiceAffinity } from '../affinity/service-affinity';
 import { restrictedSecurityPatches, RESTRICTED_CONTAINER, WRITABLE_TMP } from '../pod-security';
 import { PropChecker } from '../prop-checks';
 import { defaultResourceName } from '../resource-names';
 import { SessionEnvPreset, sessionEnvironment } from '../session/env-presets';
 import { ISessionStore } from '../session/session-store';
+import { claimRoute } from '../traffic/route-registry';
 import { ITrafficProvider, TrafficProvider } from '../traffic/traffic-provider';
 import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
 
@@ -106,6 +108,11 @@ export interface StatelessWebAppProps {
    * @default SessionEnvPreset.GENERIC
    */
   readonly sessionEnvPreset?: SessionEnvPreset;
+  /**
+   * Session affinity on the Service (L4), an explicit and warned opt-in: `ServiceAffinity.clientIp(...)`.
+   * @default - no affinity
+   */
+  readonly serviceAffinity?: ServiceAffinity;
   /**
    * Traffic provider rendering the route.
    * @default TrafficProvider.ingressNginx()
@@ -244,7 +251,7 @@ export class StatelessWebApp extends Construct {
     }
 
     if (props.host !== undefined || props.path !== undefined) {
-      this.route = this.traffic.renderRoute(this, 'Route', {
+      const route = {
         name: this.name,
         host: props.host,
         path: props.path ?? '/',
@@ -252,7 +259,9 @@ export class StatelessWebApp extends Construct {
         servicePort: this.servicePort,
         ingressClassName: props.ingressClassName,
         tlsSecretName: props.tlsSecretName,
-      });
+      };
+      claimRoute(this, `StatelessWebApp '${id}'`, this.traffic, route, 'Give each app its own host or path, or route this one without host and path.');
+      this.route = this.traffic.renderRoute(this, 'Route', route);
       this.route.metadata.addLabel(LABEL_NAME, this.name);
       this.route.metadata.addLabel(LABEL_COMPONENT, 'web');
     }
@@ -299,6 +308,7 @@ export class StatelessWebApp extends Construct {
       });
     }
     reportRisks(this, 'StatelessWebApp', risks, acknowledged, [deploymentObject]);
+    props.serviceAffinity?.applyTo(this.service);
   }
 
   private bindSessionEnv(store: ISessionStore, preset: SessionEnvPreset, check: PropChecker, userEnv: { [name: string]: string }): void {

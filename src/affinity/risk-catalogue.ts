@@ -1,0 +1,152 @@
+import * as kplus from 'cdk8s-plus-27';
+import { RiskCode, RiskDescription } from '../warnings';
+import { AffinityMode } from './affinity-mode';
+import { StatelessWebApp } from '../web-app/stateless-web-app';
+
+/**
+ * The risk catalogue of session affinity, from the seed articles, with the numbers of the
+ * construct at hand. Every message names the target and its replica counts; every remedy names
+ * the alternative (a RedisSessionStore and no affinity).
+ */
+
+/** What is known about the workload behind an affinity route or Service. */
+export interface AffinityTarget {
+  /** Name used in messages (the app, or the Service when no app is known). */
+  readonly name: string;
+  /** The StatelessWebApp that owns the Service, if it is one. */
+  readonly app?: StatelessWebApp;
+  /** Replicas (or the HPA minimum). */
+  readonly minReplicas?: number;
+  /** Replicas (or the HPA maximum). */
+  readonly maxReplicas?: number;
+  /** The HPA CPU target, when autoscaled. */
+  readonly targetCpu?: number;
+  /** Whether a session store is bound (undefined: unknown, the Service is not a StatelessWebApp's). */
+  readonly hasSessionStore?: boolean;
+}
+
+const STATELESS = 'Keep sessions in a RedisSessionStore (sessionStore on the StatelessWebApp) and route without affinity.';
+const SEED_UNEVEN =
+  "in the seed's 6-pod ride-hailing case pods ran at 92% vs 24% CPU and p99 was 4,800 ms on the hot pod vs 1,200 ms on the coolest " +
+  '(2,800 ms overall; without affinity 890 ms and 52%-49% CPU)';
+
+/** The workload behind a Service: a StatelessWebApp's numbers when the Service is one's. */
+export function affinityTarget(service: kplus.Service): AffinityTarget {
+  const app = service.node.scope instanceof StatelessWebApp && service.node.scope.service === service ? service.node.scope : undefined;
+  if (!app) {
+    return { name: `Service ${service.name}` };
+  }
+  const props = app._props;
+  const autoscaling = props.autoscaling;
+  return {
+    name: app.name,
+    app,
+    minReplicas: autoscaling ? autoscaling.minReplicas ?? 2 : props.replicas ?? 2,
+    maxReplicas: autoscaling ? autoscaling.maxReplicas : props.replicas ?? 2,
+    targetCpu: autoscaling ? autoscaling.targetCpuUtilizationPercent ?? 70 : undefined,
+    hasSessionStore: props.sessionStore !== undefined,
+  };
+}
+
+function pods(t: AffinityTarget): string {
+  if (t.minReplicas === undefined) return 'its pods';
+  return t.minReplicas === t.maxReplicas ? `${t.minReplicas} pods` : `${t.minReplicas}-${t.maxReplicas} pods`;
+}
+
+function percent(part: number, whole: number): number {
+  return Math.round((part / whole) * 100);
+}
+
+/** Risks every kind of affinity shares. `how` is e.g. "Cookie affinity" or "ClientIP affinity". */
+export function commonAffinityRisks(t: AffinityTarget, how: string): RiskDescription[] {
+  const risks: RiskDescription[] = [
+    {
+      code: RiskCode.AFFINITY_UNEVEN_LOAD,
+      message: `${how} pins each user of ${t.name} to one of ${pods(t)} by a hash, not by load; power users stay where the hash put them: ${SEED_UNEVEN}.`,
+      remedy: STATELESS,
+    },
+  ];
+  if (t.hasSessionStore !== true) {
+    const n = t.minReplicas;
+    const share = n !== undefined ? `: each lost pod takes about 1/${n} = ${percent(1, n)}% of the sessions with it, and a rollout takes every session once` : '';
+    risks.push(
+      {
+        code: RiskCode.AFFINITY_SESSION_LOSS,
+        message:
+          `Affinity is not durability: ${t.name} keeps sessions in pod memory, and a pod restart (failed liveness probe, OOMKill), a node restart, ` +
+          `an eviction, a rollout${t.targetCpu !== undefined ? ', an HPA scale-in' : ''} or a VPA update loses the sessions on that pod${share}.`,
+        remedy: STATELESS,
+      },
+      {
+        code: RiskCode.AFFINITY_NO_SESSION_STORE,
+        message:
+          t.hasSessionStore === false
+            ? `No session store is bound to ${t.name}: sessions exist only in the memory of the pod that created them and die with it.`
+            : `No session store of this library is bound behind ${t.name}: unless the app shares sessions elsewhere, they die with the pod.`,
+        remedy: 'Bind a RedisSessionStore with the sessionStore prop, move the session into it, then remove the affinity.',
+      },
+    );
+  }
+  if (t.targetCpu !== undefined) {
+    risks.push({
+      code: RiskCode.AFFINITY_HPA_BLINDNESS,
+      message:
+        `The HPA scales ${t.name} on average CPU (target ${t.targetCpu}%) across ${pods(t)}, but affinity makes one pod hot while others idle: ` +
+        'in the seed the hottest pod hit 95% and dropped requests while the average was 53%, below the 70% target, so nothing scaled.',
+      remedy: `Remove the affinity so the average is honest (the seed: 52%-49% on every pod), or scale on a per-pod signal such as p99 latency. ${STATELESS}`,
+    });
+  }
+  return risks;
+}
+
+/** Risks of cookie affinity in a given mode. */
+export function cookieAffinityRisks(t: AffinityTarget, mode: AffinityMode): RiskDescription[] {
+  const risks = commonAffinityRisks(t, 'Cookie affinity');
+  // scaling from c to n: the HPA range, or one more pod for a fixed count
+  const c = t.minReplicas ?? 6;
+  const n = t.maxReplicas !== undefined && t.maxReplicas > c ? t.maxReplicas : c + 1;
+  const known = t.minReplicas !== undefined;
+  const scaling = `${known ? '' : 'for example '}from ${c} to ${n} pods`;
+  if (mode === AffinityMode.BALANCED) {
+    risks.push({
+      code: RiskCode.AFFINITY_BALANCED_REPIN,
+      message:
+        `balanced mode rebalances on scale-up: scaling ${t.name} ${scaling} re-pins about (${n}-${c})/${n} = ${percent(n - c, n)}% of users to another pod, ` +
+        'and each of them loses what the old pod held in memory.',
+      remedy: `${STATELESS} (AffinityMode.PERSISTENT keeps users in place but never rebalances.)`,
+    });
+  } else {
+    risks.push({
+      code: RiskCode.AFFINITY_PERSISTENT_NO_REBALANCE,
+      message:
+        `persistent mode never moves existing users: scaling ${t.name} ${scaling} adds ${n - c} pod${n - c === 1 ? '' : 's'} that only receive${n - c === 1 ? 's' : ''} new users, ` +
+        'while an overloaded pod keeps every user it has (after a full restart the first pod up keeps most of the load).',
+      remedy: `${STATELESS} (AffinityMode.BALANCED spreads users on scale-up at the price of re-pinning them.)`,
+    });
+  }
+  return risks;
+}
+
+/** Risks of ClientIP (L4) affinity on a Service. */
+export function clientIpAffinityRisks(t: AffinityTarget, serviceName: string, timeoutSeconds: number, routed: boolean): RiskDescription[] {
+  return [
+    ...commonAffinityRisks(t, 'ClientIP affinity'),
+    {
+      code: RiskCode.AFFINITY_CLIENT_IP_BEHIND_PROXY,
+      message:
+        `ClientIP affinity on Service ${serviceName} keys on the source address of each connection; traffic through an ingress controller, ` +
+        "a load balancer or a proxy arrives from the proxy's few addresses, so its users share one pin" +
+        (routed
+          ? `. ${t.name} is also routed by an Ingress, and ingress-nginx sends requests to the pod endpoints directly, skipping the Service and its affinity.`
+          : '.'),
+      remedy: 'If affinity is unavoidable, use cookie affinity at L7 (StickyIngress). Better: a RedisSessionStore and no affinity.',
+    },
+    {
+      code: RiskCode.AFFINITY_CLIENT_IP_NAT,
+      message:
+        `Every client behind one NAT (an office network, a mobile carrier's CGNAT) has the same address and lands on the same pod of ${serviceName} ` +
+        `for ${timeoutSeconds} s after its last request.`,
+      remedy: 'If affinity is unavoidable, use cookie affinity at L7 (StickyIngress). Better: a RedisSessionStore and no affinity.',
+    },
+  ];
+}

@@ -1,0 +1,84 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { checkAcknowledged, reportRisks, RiskCode } from '../warnings';
+import { JUSTIFICATION_ANNOTATION } from './affinity-mode';
+import { affinityTarget, clientIpAffinityRisks } from './risk-catalogue';
+
+/**
+ * Options of `ServiceAffinity.clientIp`.
+ */
+export interface ClientIpAffinityOptions {
+  /**
+   * Why this Service needs L4 affinity, in words a reviewer can check (annotated on the Service).
+   */
+  readonly justification: string;
+  /**
+   * How long a client stays pinned after its last connection, in seconds (1 to 86400).
+   * @default 10800 (3 hours, the Kubernetes default)
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Risks you accept; they stay annotated but are not printed and do not fail strict mode.
+   * @default - none
+   */
+  readonly acknowledgedRisks?: RiskCode[];
+}
+
+/**
+ * Session affinity on a Service (L4), as an explicit and warned opt-in.
+ *
+ * Use it on a `StatelessWebApp` (`serviceAffinity` prop) or on any cdk8s-plus Service (`applyTo`).
+ */
+export class ServiceAffinity {
+  /**
+   * `sessionAffinity: ClientIP` with `sessionAffinityConfig.clientIP.timeoutSeconds`.
+   */
+  public static clientIp(options: ClientIpAffinityOptions): ServiceAffinity {
+    const where = 'ServiceAffinity.clientIp';
+    if (options.justification === undefined || options.justification.trim() === '') {
+      throw new Error(
+        `${where}: 'justification' must not be empty, got ${JSON.stringify(options.justification ?? '(nothing)')}. ` +
+          'Write down why this Service needs ClientIP affinity (e.g. "legacy TCP protocol keeps per-connection state"); it is annotated on the Service.',
+      );
+    }
+    const timeout = options.timeoutSeconds ?? 10800;
+    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 86400) {
+      throw new Error(
+        `${where}: 'timeoutSeconds' must be an integer from 1 to 86400 (the Kubernetes limit), got ${timeout}. Use e.g. 10800 (3 hours, the default).`,
+      );
+    }
+    const acknowledged = checkAcknowledged(where, 'clientIp', options.acknowledgedRisks);
+    return new ServiceAffinity(options.justification.trim(), timeout, acknowledged);
+  }
+
+  private readonly applied = new WeakSet<kplus.Service>();
+
+  private constructor(
+    /** The justification, as annotated. */
+    public readonly justification: string,
+    /** The pin timeout in seconds. */
+    public readonly timeoutSeconds: number,
+    private readonly acknowledged: RiskCode[],
+  ) {}
+
+  /**
+   * Set ClientIP affinity on a cdk8s-plus Service and report its risks on it.
+   */
+  public applyTo(service: kplus.Service): void {
+    if (this.applied.has(service)) {
+      return;
+    }
+    this.applied.add(service);
+    const object = ApiObject.of(service);
+    object.addJsonPatch(
+      JsonPatch.add('/spec/sessionAffinity', 'ClientIP'),
+      // patches on a typed cdk8s object apply before its props are converted to the wire format,
+      // so the key is the TypeScript prop name `clientIp` (rendered as `clientIP`)
+      JsonPatch.add('/spec/sessionAffinityConfig', { clientIp: { timeoutSeconds: this.timeoutSeconds } }),
+    );
+    object.metadata.addAnnotation(JUSTIFICATION_ANNOTATION, this.justification);
+    const target = affinityTarget(service);
+    const routed = target.app?.route !== undefined;
+    reportRisks(service, 'ServiceAffinity', clientIpAffinityRisks(target, service.name, this.timeoutSeconds, routed), this.acknowledged, [object]);
+  }
+}

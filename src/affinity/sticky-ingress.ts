@@ -1,0 +1,260 @@
+import { ApiObject, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { isHostName, PropChecker } from '../prop-checks';
+import { defaultResourceName } from '../resource-names';
+import { AffinityMode, SameSite } from './affinity-mode';
+import { affinityTarget, cookieAffinityRisks } from './risk-catalogue';
+import { claimRoute } from '../traffic/route-registry';
+import { isRegexPath, ITrafficProvider, TrafficProvider } from '../traffic/traffic-provider';
+import { checkAcknowledged, reportRisks, RiskCode } from '../warnings';
+import { LABEL_COMPONENT, LABEL_NAME } from '../web-app/stateless-web-app';
+
+/**
+ * The affinity cookie.
+ */
+export interface StickyCookieOptions {
+  /**
+   * Cookie name, an RFC 6265 token.
+   * @default "INGRESSCOOKIE" (the ingress-nginx default, written out explicitly)
+   */
+  readonly name?: string;
+  /**
+   * Path attribute. Required when the route path is a regular expression.
+   * @default - the route path
+   */
+  readonly path?: string;
+  /**
+   * Domain attribute, e.g. ".example.com" to share the pin across sub-domains.
+   * @default - a host-only cookie
+   */
+  readonly domain?: string;
+  /**
+   * Max-Age: how long the browser keeps the pin. Must be at least 1 second.
+   * @default - a session cookie (gone when the browser closes)
+   */
+  readonly maxAge?: Duration;
+  /**
+   * Expires, for browsers that ignore Max-Age. Must be at least 1 second.
+   * @default - none
+   */
+  readonly expires?: Duration;
+  /**
+   * Secure attribute, whatever the protocol of the request.
+   * @default true
+   */
+  readonly secure?: boolean;
+  /**
+   * SameSite attribute. `NONE` requires `secure`.
+   * @default SameSite.LAX
+   */
+  readonly sameSite?: SameSite;
+  /**
+   * With `SameSite.NONE`: omit the attribute for user agents that mishandle it.
+   * @default false
+   */
+  readonly conditionalSameSiteNone?: boolean;
+  /**
+   * When a request to the pinned pod fails, pin the user to the pod that answered instead.
+   * @default true
+   */
+  readonly changeOnFailure?: boolean;
+}
+
+/**
+ * Props of `StickyIngress`.
+ */
+export interface StickyIngressProps {
+  /**
+   * The Service to route to (for a `StatelessWebApp` created without host and path: `app.service`).
+   */
+  readonly service: kplus.Service;
+  /**
+   * Port of the Service.
+   * @default - the Service's first port
+   */
+  readonly port?: number;
+  /**
+   * Host name to route.
+   * @default - every host
+   */
+  readonly host?: string;
+  /**
+   * Path to route: a prefix, or a regular expression (then `cookie.path` is required).
+   * @default "/"
+   */
+  readonly path?: string;
+  /**
+   * Ingress class (ingress-nginx).
+   * @default "nginx"
+   */
+  readonly ingressClassName?: string;
+  /**
+   * Secret with the TLS certificate for `host`.
+   * @default - no TLS section
+   */
+  readonly tlsSecretName?: string;
+  /**
+   * Traffic provider.
+   * @default - the app's provider when the Service is a StatelessWebApp's, else TrafficProvider.ingressNginx()
+   */
+  readonly traffic?: ITrafficProvider;
+  /**
+   * Name of the route object.
+   * @default - derived from the construct path
+   */
+  readonly name?: string;
+  /**
+   * BALANCED or PERSISTENT. Required: choose knowingly (see the README).
+   */
+  readonly mode: AffinityMode;
+  /**
+   * Why this app needs affinity, in words a reviewer can check (written into the YAML as an annotation).
+   */
+  readonly justification: string;
+  /**
+   * The affinity cookie.
+   * @default - "INGRESSCOOKIE", path of the route, Secure, SameSite=Lax, change on failure
+   */
+  readonly cookie?: StickyCookieOptions;
+  /**
+   * Risks you accept; they stay annotated but are not printed and do not fail strict mode.
+   * @default - none
+   */
+  readonly acknowledgedRisks?: RiskCode[];
+}
+
+/** RFC 6265 cookie-name token: visible ASCII except separators. */
+const COOKIE_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * A route with cookie session affinity, as an explicit and warned opt-in.
+ *
+ * It refuses to synthesize without a mode and a written justification, and reports what affinity
+ * costs with the numbers of the app behind the Service.
+ */
+export class StickyIngress extends Construct {
+  /** The route object (an Ingress for ingress-nginx). */
+  public readonly route: ApiObject;
+  /** The provider that rendered it. */
+  public readonly traffic: ITrafficProvider;
+
+  constructor(scope: Construct, id: string, props: StickyIngressProps) {
+    super(scope, id);
+    const kindAndId = `StickyIngress '${id}'`;
+    const check = new PropChecker('StickyIngress', id);
+    const acknowledged = checkAcknowledged('StickyIngress', id, props.acknowledgedRisks);
+    if (!props.service) {
+      check.fail('service', 'is required', props.service, 'Pass the cdk8s-plus Service to route to, e.g. app.service of a StatelessWebApp created without host and path.');
+    }
+    const modes = Object.values(AffinityMode) as string[];
+    if (!modes.includes(props.mode as string)) {
+      check.fail(
+        'mode',
+        'is required and must be AffinityMode.BALANCED or AffinityMode.PERSISTENT (no default: choose knowingly)',
+        props.mode ?? '(nothing)',
+        'BALANCED spreads users onto new pods when scaling up (re-pinning some); PERSISTENT never moves a user. See the README section on stickiness.',
+      );
+    }
+    check.nonBlank(
+      'justification',
+      props.justification,
+      'Write down why this app needs affinity (e.g. "vendor servlet keeps the cart in HttpSession; ticket SHOP-142 moves it to Redis"); it is annotated on the route for the reviewer.',
+    );
+    check.hostName('host', props.host);
+    const path = props.path ?? '/';
+    check.httpPath('path', path);
+    const cookie = props.cookie ?? {};
+    const cookieName = cookie.name ?? 'INGRESSCOOKIE';
+    if (!COOKIE_TOKEN.test(cookieName)) {
+      check.fail('cookie.name', 'must be an RFC 6265 token (visible ASCII, no spaces, no separators such as ()<>@,;:\\"/[]?={})', cookieName, 'Use e.g. "route" or "SERVERID".');
+    }
+    if (cookie.path !== undefined) {
+      check.httpPath('cookie.path', cookie.path);
+      if (isRegexPath(cookie.path)) {
+        check.fail('cookie.path', 'must be a literal path, not a regular expression', cookie.path, 'Use the literal prefix the regular expression matches, e.g. "/helloworld/".');
+      }
+    }
+    if (isRegexPath(path) && cookie.path === undefined) {
+      check.fail(
+        'cookie.path',
+        `is required when 'path' is a regular expression (${path}): the controller cannot derive a cookie path from it`,
+        cookie.path ?? '(nothing)',
+        'Set cookie.path to the literal prefix the expression matches, e.g. "/helloworld/".',
+      );
+    }
+    if (cookie.domain !== undefined && !isHostName(cookie.domain.replace(/^\./, ''))) {
+      check.fail('cookie.domain', 'must be a DNS domain, optionally with a leading "."', cookie.domain, 'Use e.g. ".example.com", or leave it out for a host-only cookie.');
+    }
+    const seconds = (prop: string, d: Duration | undefined) => {
+      if (d === undefined) return undefined;
+      const s = d.toMilliseconds() / 1000;
+      if (!Number.isInteger(s) || s < 1) {
+        check.fail(prop, 'must be a whole number of seconds, at least 1 second', `${d.toMilliseconds()}ms`, 'Use e.g. Duration.hours(8), or leave it out for a session cookie.');
+      }
+      return s;
+    };
+    const maxAgeSeconds = seconds('cookie.maxAge', cookie.maxAge);
+    const expiresSeconds = seconds('cookie.expires', cookie.expires);
+    const secure = cookie.secure ?? true;
+    const sameSite = cookie.sameSite ?? SameSite.LAX;
+    if (sameSite === SameSite.NONE && !secure) {
+      check.fail('cookie.secure', 'must be true with sameSite: SameSite.NONE (browsers reject SameSite=None cookies without Secure)', secure, 'Set cookie.secure to true, or use SameSite.LAX.');
+    }
+    if (cookie.conditionalSameSiteNone && sameSite !== SameSite.NONE) {
+      check.fail('cookie.conditionalSameSiteNone', 'only applies with sameSite: SameSite.NONE', true, 'Remove it, or set cookie.sameSite to SameSite.NONE.');
+    }
+
+    const target = affinityTarget(props.service);
+    const servicePort = props.port ?? props.service.ports[0]?.port;
+    if (servicePort === undefined || !props.service.ports.some((p) => p.port === servicePort)) {
+      check.fail('port', `must be a port of Service ${props.service.name} (${props.service.ports.map((p) => p.port).join(', ') || 'none'})`, props.port, 'Pass one of the Service ports, or leave it out for the first.');
+    }
+    if (target.app?.route) {
+      throw new Error(
+        `${kindAndId}: 'service' ${props.service.name} belongs to StatelessWebApp '${target.app.node.id}', which already has its own non-sticky route ` +
+          `(${target.app._props.host ?? '(every host)'} ${target.app._props.path ?? '/'}), got a second, sticky route to it. ` +
+          'Users who arrive through the app\'s own route would not be sticky. Create the StatelessWebApp without host and path, and let the StickyIngress own the route.',
+      );
+    }
+
+    this.traffic = props.traffic ?? target.app?.traffic ?? TrafficProvider.ingressNginx();
+    const name = props.name ?? (target.app ? target.app.name : defaultResourceName(this));
+    check.resourceName('name', name, 0);
+    const route = {
+      name,
+      host: props.host,
+      path,
+      serviceName: props.service.name,
+      servicePort: servicePort!,
+      ingressClassName: props.ingressClassName,
+      tlsSecretName: props.tlsSecretName,
+    };
+    claimRoute(this, kindAndId, this.traffic, route, 'Keep one route per host and path: create the StatelessWebApp without host and path and let the StickyIngress own the route.');
+    const rendered = this.traffic.renderStickyRoute(
+      this,
+      'Route',
+      route,
+      {
+        mode: props.mode,
+        justification: props.justification.trim(),
+        cookieName,
+        cookiePath: cookie.path,
+        cookieDomain: cookie.domain,
+        maxAgeSeconds,
+        expiresSeconds,
+        secure,
+        sameSite,
+        conditionalSameSiteNone: cookie.conditionalSameSiteNone ?? false,
+        changeOnFailure: cookie.changeOnFailure ?? true,
+      },
+      kindAndId,
+    );
+    this.route = rendered.route;
+    if (target.app) {
+      this.route.metadata.addLabel(LABEL_NAME, target.app.name);
+      this.route.metadata.addLabel(LABEL_COMPONENT, 'web');
+    }
+    reportRisks(this, 'StickyIngress', [...cookieAffinityRisks(target, props.mode), ...rendered.risks], acknowledged, [this.route]);
+  }
+}

@@ -1,0 +1,329 @@
+import { ApiObject, Duration, Testing, Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import {
+  AffinityMode,
+  RedisSessionStore,
+  RedisTopology,
+  RiskCode,
+  SameSite,
+  StatelessWebApp,
+  StatelessWebAppProps,
+  StickyIngress,
+  StickyIngressProps,
+  Warnings,
+} from '../src';
+import { lintViolations, podSecurityViolations } from './support/policy';
+import { captureStderr, newChart, only, ofKind, schemaErrors, synth, synthYaml } from './support/synth';
+
+const IMAGE = 'ghcr.io/acme/cart:2.3.1';
+const WHY = 'vendor cart servlet keeps the basket in HttpSession; SHOP-142 moves it to Redis';
+const NGINX = 'nginx.ingress.kubernetes.io/';
+
+function build(sticky: Partial<StickyIngressProps> = {}, app: Partial<StatelessWebAppProps> = {}) {
+  const chart = newChart('shop');
+  const web = new StatelessWebApp(chart, 'cart', { name: 'cart', image: IMAGE, replicas: 6, ...app });
+  const ingress = new StickyIngress(chart, 'cart-sticky', {
+    service: web.service,
+    host: 'shop.example.com',
+    mode: AffinityMode.BALANCED,
+    justification: WHY,
+    ...sticky,
+  });
+  return { chart, web, ingress, objects: synth(chart) };
+}
+
+function annotations(objects: any[]): Record<string, string> {
+  return only(objects, 'Ingress').metadata.annotations!;
+}
+
+function nginxAnnotations(objects: any[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(annotations(objects)).filter(([k]) => k.startsWith(NGINX)));
+}
+
+describe('StickyIngress on ingress-nginx', () => {
+  test('defaults: exactly the controller annotations, all strings, and the justification', () => {
+    const { chart, objects } = build();
+    expect(synthYaml(chart)).toMatchSnapshot();
+    expect(nginxAnnotations(objects)).toEqual({
+      [`${NGINX}affinity`]: 'cookie',
+      [`${NGINX}affinity-mode`]: 'balanced',
+      [`${NGINX}session-cookie-name`]: 'INGRESSCOOKIE',
+      [`${NGINX}session-cookie-samesite`]: 'Lax',
+      [`${NGINX}session-cookie-secure`]: 'true',
+      [`${NGINX}session-cookie-change-on-failure`]: 'true',
+    });
+    expect(annotations(objects)['stateless.cdk8s.io/affinity-justification']).toBe(WHY);
+    const ingress = only(objects, 'Ingress');
+    expect(ingress.metadata.name).toBe('cart');
+    expect(ingress.spec.rules).toEqual([
+      { host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'cart', port: { number: 80 } } } }] } },
+    ]);
+    // the Service itself stays without affinity: ingress-nginx routes to the endpoints
+    expect(only(objects, 'Service').spec.sessionAffinity).toBeUndefined();
+  });
+
+  test('every cookie option becomes its annotation', () => {
+    const { objects } = build({
+      mode: AffinityMode.PERSISTENT,
+      path: '/cart',
+      cookie: {
+        name: 'route',
+        path: '/cart',
+        domain: '.example.com',
+        maxAge: Duration.hours(8),
+        expires: Duration.days(1),
+        secure: true,
+        sameSite: SameSite.NONE,
+        conditionalSameSiteNone: true,
+        changeOnFailure: false,
+      },
+    });
+    expect(nginxAnnotations(objects)).toEqual({
+      [`${NGINX}affinity`]: 'cookie',
+      [`${NGINX}affinity-mode`]: 'persistent',
+      [`${NGINX}session-cookie-name`]: 'route',
+      [`${NGINX}session-cookie-path`]: '/cart',
+      [`${NGINX}session-cookie-domain`]: '.example.com',
+      [`${NGINX}session-cookie-samesite`]: 'None',
+      [`${NGINX}session-cookie-conditional-samesite-none`]: 'true',
+      [`${NGINX}session-cookie-max-age`]: '28800',
+      [`${NGINX}session-cookie-expires`]: '86400',
+      [`${NGINX}session-cookie-secure`]: 'true',
+      [`${NGINX}session-cookie-change-on-failure`]: 'false',
+    });
+    for (const value of Object.values(annotations(objects))) expect(typeof value).toBe('string');
+  });
+
+  test('SameSite Strict, secure false with Lax', () => {
+    expect(nginxAnnotations(build({ cookie: { sameSite: SameSite.STRICT } }).objects)[`${NGINX}session-cookie-samesite`]).toBe('Strict');
+    expect(nginxAnnotations(build({ cookie: { secure: false } }).objects)[`${NGINX}session-cookie-secure`]).toBe('false');
+  });
+
+  test('a regular-expression path: use-regex, ImplementationSpecific, and the cookie path', () => {
+    const { objects } = build({ path: '/helloworld/(.*)', cookie: { path: '/helloworld/' } });
+    const ingress = only(objects, 'Ingress');
+    expect(ingress.spec.rules[0].http.paths[0]).toMatchObject({ path: '/helloworld/(.*)', pathType: 'ImplementationSpecific' });
+    expect(annotations(objects)[`${NGINX}use-regex`]).toBe('true');
+    expect(annotations(objects)[`${NGINX}session-cookie-path`]).toBe('/helloworld/');
+  });
+
+  test('port and TLS, ingress class', () => {
+    const chart = newChart();
+    const web = new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, servicePort: 8081 });
+    new StickyIngress(chart, 'sticky', {
+      service: web.service,
+      port: 8081,
+      host: 'a.example.com',
+      tlsSecretName: 'a-tls',
+      ingressClassName: 'public',
+      mode: AffinityMode.BALANCED,
+      justification: WHY,
+      acknowledgedRisks: [RiskCode.AFFINITY_UNEVEN_LOAD],
+    });
+    const ingress = only(synth(chart), 'Ingress');
+    expect(ingress.spec.ingressClassName).toBe('public');
+    expect(ingress.spec.tls).toEqual([{ hosts: ['a.example.com'], secretName: 'a-tls' }]);
+    expect(ingress.spec.rules[0].http.paths[0].backend.service.port.number).toBe(8081);
+    expect(ingress.metadata.annotations!['risks.stateless.cdk8s.io/acknowledged']).toBe('AFFINITY_UNEVEN_LOAD');
+  });
+
+  test('on any cdk8s-plus Service (not a StatelessWebApp)', () => {
+    const chart = newChart();
+    const service = new kplus.Service(chart, 'legacy', { metadata: { name: 'legacy' }, ports: [{ port: 8080 }] });
+    new StickyIngress(chart, 'sticky', { name: 'legacy', service, mode: AffinityMode.PERSISTENT, justification: WHY });
+    const risks = Warnings.of(chart).risks.map((r) => r.code);
+    expect(risks).toEqual(
+      expect.arrayContaining([RiskCode.AFFINITY_UNEVEN_LOAD, RiskCode.AFFINITY_NO_SESSION_STORE, RiskCode.AFFINITY_PERSISTENT_NO_REBALANCE]),
+    );
+    const persistent = Warnings.of(chart).risks.find((r) => r.code === RiskCode.AFFINITY_PERSISTENT_NO_REBALANCE)!;
+    expect(persistent.message).toContain('scaling Service legacy for example from 6 to 7 pods');
+    expect(only(synth(chart), 'Ingress').spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'legacy', port: { number: 8080 } });
+  });
+
+  test('valid against the Kubernetes schema, PSS restricted and kube-linter checks', () => {
+    const { objects } = build({ mode: AffinityMode.PERSISTENT });
+    expect(schemaErrors(objects)).toEqual([]);
+    expect(podSecurityViolations(objects)).toEqual([]);
+    expect(lintViolations(objects)).toEqual([]);
+  });
+});
+
+describe('StickyIngress risks, with the app numbers', () => {
+  function risks(sticky: Partial<StickyIngressProps> = {}, app: Partial<StatelessWebAppProps> = {}) {
+    const { chart, objects } = build(sticky, app);
+    return { list: Warnings.of(chart).risks, objects, chart };
+  }
+
+  test('balanced, 6 fixed replicas, no store', () => {
+    const { list, objects } = risks();
+    expect(list.map((r) => r.code)).toEqual([
+      RiskCode.AFFINITY_BALANCED_REPIN,
+      RiskCode.AFFINITY_NO_SESSION_STORE,
+      RiskCode.AFFINITY_SESSION_LOSS,
+      RiskCode.AFFINITY_UNEVEN_LOAD,
+      RiskCode.INGRESS_NGINX_RETIRED,
+    ]);
+    const msg = (code: RiskCode) => list.find((r) => r.code === code)!.message;
+    expect(msg(RiskCode.AFFINITY_UNEVEN_LOAD)).toContain('pins each user of cart to one of 6 pods');
+    expect(msg(RiskCode.AFFINITY_UNEVEN_LOAD)).toContain('92% vs 24% CPU and p99 was 4,800 ms on the hot pod vs 1,200 ms');
+    expect(msg(RiskCode.AFFINITY_SESSION_LOSS)).toContain('about 1/6 = 17% of the sessions');
+    expect(msg(RiskCode.AFFINITY_SESSION_LOSS)).toMatch(/pod restart .* node restart, an eviction, a rollout/);
+    expect(msg(RiskCode.AFFINITY_BALANCED_REPIN)).toContain('scaling cart from 6 to 7 pods re-pins about (7-6)/7 = 14% of users');
+    expect(msg(RiskCode.INGRESS_NGINX_RETIRED)).toContain('retired in March 2026');
+    expect(list.find((r) => r.code === RiskCode.INGRESS_NGINX_RETIRED)!.remedy).toContain('Gateway API');
+    for (const r of list) expect(r.remedy.length).toBeGreaterThan(20);
+    // every risk is annotated on the Ingress
+    const keys = Object.keys(annotations(objects)).filter((k) => k.startsWith('risks.stateless.cdk8s.io/'));
+    expect(keys).toEqual(list.map((r) => `risks.stateless.cdk8s.io/${r.code.toLowerCase().replace(/_/g, '-')}`).sort());
+  });
+
+  test('balanced on an autoscaled app: re-pin from the HPA range, and HPA blindness', () => {
+    const { list } = risks({}, { replicas: undefined, autoscaling: { minReplicas: 6, maxReplicas: 20, targetCpuUtilizationPercent: 70 } });
+    const msg = (code: RiskCode) => list.find((r) => r.code === code)?.message;
+    expect(msg(RiskCode.AFFINITY_BALANCED_REPIN)).toContain('scaling cart from 6 to 20 pods re-pins about (20-6)/20 = 70% of users');
+    expect(msg(RiskCode.AFFINITY_HPA_BLINDNESS)).toContain('average CPU (target 70%) across 6-20 pods');
+    expect(msg(RiskCode.AFFINITY_HPA_BLINDNESS)).toContain('hottest pod hit 95% and dropped requests while the average was 53%');
+    expect(msg(RiskCode.AFFINITY_SESSION_LOSS)).toContain('an HPA scale-in');
+  });
+
+  test('persistent: never rebalances', () => {
+    const { list } = risks({ mode: AffinityMode.PERSISTENT }, { replicas: undefined, autoscaling: { minReplicas: 3, maxReplicas: 9 } });
+    expect(list.map((r) => r.code)).toContain(RiskCode.AFFINITY_PERSISTENT_NO_REBALANCE);
+    expect(list.map((r) => r.code)).not.toContain(RiskCode.AFFINITY_BALANCED_REPIN);
+    expect(list.find((r) => r.code === RiskCode.AFFINITY_PERSISTENT_NO_REBALANCE)!.message).toContain('scaling cart from 3 to 9 pods adds 6 pods that only receive new users');
+  });
+
+  test('with a session store bound, no session-loss or no-store risk', () => {
+    const chart = newChart('shop');
+    const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL });
+    const web = new StatelessWebApp(chart, 'cart', { name: 'cart', image: IMAGE, sessionStore: store });
+    new StickyIngress(chart, 'sticky', { service: web.service, mode: AffinityMode.BALANCED, justification: WHY });
+    const codes = Warnings.of(chart).risks.map((r) => r.code);
+    expect(codes).not.toContain(RiskCode.AFFINITY_SESSION_LOSS);
+    expect(codes).not.toContain(RiskCode.AFFINITY_NO_SESSION_STORE);
+    expect(codes).toContain(RiskCode.AFFINITY_UNEVEN_LOAD);
+  });
+
+  test('printed once per synth, annotated, acknowledged ones only annotated, strict mode fails', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'shop');
+    const web = new StatelessWebApp(chart, 'cart', { name: 'cart', image: IMAGE });
+    new StickyIngress(chart, 'sticky', {
+      service: web.service,
+      mode: AffinityMode.PERSISTENT,
+      justification: WHY,
+      acknowledgedRisks: [RiskCode.INGRESS_NGINX_RETIRED, RiskCode.AFFINITY_UNEVEN_LOAD],
+    });
+    const err = captureStderr(() => app.synthYaml());
+    expect(err).toContain("[AFFINITY_PERSISTENT_NO_REBALANCE] StickyIngress 'shop/sticky'");
+    expect(err).not.toContain('[INGRESS_NGINX_RETIRED]');
+    expect(err).toContain('(2 acknowledged, not shown)');
+    Warnings.of(app).strict = true;
+    expect(() => captureStderr(() => app.synthYaml())).toThrow('[shop/sticky] strict mode: unacknowledged risk AFFINITY_NO_SESSION_STORE (StickyIngress)');
+  });
+});
+
+describe('routes across constructs', () => {
+  test('two routes for the same host and path is an error', () => {
+    const chart = newChart();
+    new StatelessWebApp(chart, 'a', { name: 'a', image: IMAGE, host: 'shop.example.com', path: '/' });
+    expect(() => new StatelessWebApp(chart, 'b', { name: 'b', image: IMAGE, host: 'shop.example.com' })).toThrow(
+      "StatelessWebApp 'b': 'host'/'path' shop.example.com / is already routed by StatelessWebApp 'a' (test/a) (ingress-nginx), got a second route for it. " +
+        'With ingress-nginx both Ingresses would merge into one location and only one of them would apply. ' +
+        'Give each app its own host or path, or route this one without host and path.',
+    );
+  });
+
+  test('a StickyIngress for a host and path another app routes is an error', () => {
+    const chart = newChart();
+    new StatelessWebApp(chart, 'a', { name: 'a', image: IMAGE, host: 'shop.example.com' });
+    const b = new StatelessWebApp(chart, 'b', { name: 'b', image: IMAGE });
+    expect(() => new StickyIngress(chart, 'sticky', { service: b.service, host: 'shop.example.com', mode: AffinityMode.BALANCED, justification: WHY })).toThrow(
+      "StickyIngress 'sticky': 'host'/'path' shop.example.com / is already routed by StatelessWebApp 'a' (test/a) (ingress-nginx), got a second route for it. " +
+        'With ingress-nginx both Ingresses would merge into one location and only one of them would apply. ' +
+        'Keep one route per host and path: create the StatelessWebApp without host and path and let the StickyIngress own the route.',
+    );
+  });
+
+  test('the same host and path in two Apps is fine', () => {
+    for (let i = 0; i < 2; i++) {
+      new StatelessWebApp(newChart(), 'a', { name: 'a', image: IMAGE, host: 'shop.example.com' });
+    }
+  });
+
+  test('a StickyIngress on an app that has its own non-sticky route is an error with the fix', () => {
+    const chart = newChart();
+    const web = new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, host: 'shop.example.com', path: '/' });
+    expect(() => new StickyIngress(chart, 'sticky', { service: web.service, host: 'www.example.com', mode: AffinityMode.BALANCED, justification: WHY })).toThrow(
+      "StickyIngress 'sticky': 'service' web belongs to StatelessWebApp 'web', which already has its own non-sticky route (shop.example.com /), " +
+        "got a second, sticky route to it. Users who arrive through the app's own route would not be sticky. " +
+        'Create the StatelessWebApp without host and path, and let the StickyIngress own the route.',
+    );
+  });
+});
+
+describe('StickyIngress bad input', () => {
+  const cases: Array<[string, Partial<StickyIngressProps>, string]> = [
+    ['blank justification', { justification: '   ' }, "StickyIngress 'sticky': 'justification' must not be empty, got \"   \". Write down why this app needs affinity"],
+    ['no justification', { justification: undefined }, "StickyIngress 'sticky': 'justification' must not be empty, got \"(nothing)\"."],
+    [
+      'no mode',
+      { mode: undefined },
+      "StickyIngress 'sticky': 'mode' is required and must be AffinityMode.BALANCED or AffinityMode.PERSISTENT (no default: choose knowingly), got \"(nothing)\". " +
+        'BALANCED spreads users onto new pods when scaling up (re-pinning some); PERSISTENT never moves a user.',
+    ],
+    ['unknown mode', { mode: 'sticky' as AffinityMode }, "StickyIngress 'sticky': 'mode' is required and must be AffinityMode.BALANCED or AffinityMode.PERSISTENT (no default: choose knowingly), got \"sticky\"."],
+    [
+      'cookie name not an RFC 6265 token',
+      { cookie: { name: 'my cookie' } },
+      "StickyIngress 'sticky': 'cookie.name' must be an RFC 6265 token (visible ASCII, no spaces, no separators such as ()<>@,;:\\\"/[]?={}), got \"my cookie\". Use e.g. \"route\" or \"SERVERID\".",
+    ],
+    ['cookie name with a separator', { cookie: { name: 'route;x' } }, "StickyIngress 'sticky': 'cookie.name' must be an RFC 6265 token"],
+    [
+      'cookie name ingress-nginx rejects',
+      { cookie: { name: 'route!' } },
+      "StickyIngress 'sticky': 'cookie.name' must use only letters, digits, \".\", \"_\", \"~\" or \"-\" with ingress-nginx, got \"route!\". " +
+        'The controller rejects other characters and falls back to its default cookie INGRESSCOOKIE; rename the cookie, e.g. "route".',
+    ],
+    [
+      'maxAge 0',
+      { cookie: { maxAge: Duration.seconds(0) } },
+      "StickyIngress 'sticky': 'cookie.maxAge' must be a whole number of seconds, at least 1 second, got \"0ms\". Use e.g. Duration.hours(8), or leave it out for a session cookie.",
+    ],
+    ['maxAge 500ms', { cookie: { maxAge: Duration.millis(500) } }, "StickyIngress 'sticky': 'cookie.maxAge' must be a whole number of seconds, at least 1 second, got \"500ms\"."],
+    ['expires 0', { cookie: { expires: Duration.seconds(0) } }, "StickyIngress 'sticky': 'cookie.expires' must be a whole number of seconds, at least 1 second, got \"0ms\"."],
+    [
+      'SameSite None without Secure',
+      { cookie: { sameSite: SameSite.NONE, secure: false } },
+      "StickyIngress 'sticky': 'cookie.secure' must be true with sameSite: SameSite.NONE (browsers reject SameSite=None cookies without Secure), got false. Set cookie.secure to true, or use SameSite.LAX.",
+    ],
+    [
+      'conditionalSameSiteNone without None',
+      { cookie: { conditionalSameSiteNone: true } },
+      "StickyIngress 'sticky': 'cookie.conditionalSameSiteNone' only applies with sameSite: SameSite.NONE, got true. Remove it, or set cookie.sameSite to SameSite.NONE.",
+    ],
+    [
+      'regex path without cookie path',
+      { path: '/helloworld/(.*)' },
+      "StickyIngress 'sticky': 'cookie.path' is required when 'path' is a regular expression (/helloworld/(.*)): the controller cannot derive a cookie path from it, got \"(nothing)\". " +
+        'Set cookie.path to the literal prefix the expression matches, e.g. "/helloworld/".',
+    ],
+    ['regex cookie path', { path: '/a/(.*)', cookie: { path: '/a/.*' } }, "StickyIngress 'sticky': 'cookie.path' must be a literal path, not a regular expression, got \"/a/.*\"."],
+    ['path without /', { path: 'cart' }, "StickyIngress 'sticky': 'path' must start with \"/\", got \"cart\". Use \"/cart\"."],
+    ['bad host', { host: 'shop.example.com:443' }, "StickyIngress 'sticky': 'host' must be a DNS name"],
+    ['bad cookie domain', { cookie: { domain: 'https://example.com' } }, "StickyIngress 'sticky': 'cookie.domain' must be a DNS domain, optionally with a leading \".\", got \"https://example.com\"."],
+    ['port not on the Service', { port: 443 }, "StickyIngress 'sticky': 'port' must be a port of Service web (80), got 443. Pass one of the Service ports, or leave it out for the first."],
+    ['unknown risk code', { acknowledgedRisks: ['UNEVEN_LOAD' as RiskCode] }, "StickyIngress 'sticky': 'acknowledgedRisks' contains 'UNEVEN_LOAD', which is not a risk code of cdk8s-stateless."],
+  ];
+
+  test.each(cases)('%s', (_name, props, message) => {
+    const chart = newChart();
+    const web = new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE });
+    const before = chart.node.findAll().filter((c) => c instanceof ApiObject).length;
+    expect(
+      () => new StickyIngress(chart, 'sticky', { service: web.service, mode: AffinityMode.BALANCED, justification: WHY, ...props } as StickyIngressProps),
+    ).toThrow(message);
+    expect(chart.node.findAll().filter((c) => c instanceof ApiObject).length).toBe(before);
+    expect(ofKind(synth(chart), 'Ingress')).toEqual([]);
+  });
+});
