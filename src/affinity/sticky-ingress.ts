@@ -8,7 +8,7 @@ import { affinityTarget, cookieAffinityRisks } from './risk-catalogue';
 import { claimRoute } from '../traffic/route-registry';
 import { isRegexPath, ITrafficProvider, TrafficProvider } from '../traffic/traffic-provider';
 import { checkAcknowledged, reportRisks, RiskCode } from '../warnings';
-import { LABEL_COMPONENT, LABEL_NAME } from '../web-app/stateless-web-app';
+import { LABEL_COMPONENT, LABEL_NAME } from '../web-app/app-workload';
 
 /**
  * The affinity cookie.

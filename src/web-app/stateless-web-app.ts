@@ -1,15 +1,15 @@
-import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { ServiceAffinity } from '../affinity/service-affinity';
-import { restrictedSecurityPatches, RESTRICTED_CONTAINER, WRITABLE_TMP } from '../pod-security';
 import { PropChecker } from '../prop-checks';
 import { defaultResourceName } from '../resource-names';
-import { SessionEnvPreset, sessionEnvironment } from '../session/env-presets';
+import { SessionEnvPreset } from '../session/env-presets';
 import { ISessionStore } from '../session/session-store';
 import { claimRoute } from '../traffic/route-registry';
 import { ITrafficProvider, TrafficProvider } from '../traffic/traffic-provider';
 import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
+import { buildWorkload, LABEL_COMPONENT, LABEL_NAME, validateWorkloadProps } from './app-workload';
 
 /**
  * Horizontal Pod Autoscaler settings.
@@ -130,15 +130,6 @@ export interface StatelessWebAppProps {
   readonly acknowledgedRisks?: RiskCode[];
 }
 
-/** Label keys used by every construct of this library. */
-export const LABEL_NAME = 'app.kubernetes.io/name';
-export const LABEL_COMPONENT = 'app.kubernetes.io/component';
-export const LABEL_TRACK = 'stateless.cdk8s.io/track';
-
-const DEFAULT_RESOURCES: kplus.ContainerResources = {
-  cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.millis(1000) },
-  memory: { request: Size.mebibytes(512), limit: Size.gibibytes(1) },
-};
 
 /**
  * A web app that keeps no state in its pods: Deployment, ClusterIP Service without session
@@ -185,70 +176,31 @@ export class StatelessWebApp extends Construct {
     this.servicePort = props.servicePort ?? 80;
     this.traffic = props.traffic ?? TrafficProvider.ingressNginx();
     this.sessionStore = props.sessionStore;
-    const namespace = Chart.of(this).namespace;
 
     this.appLabels = { [LABEL_NAME]: this.name, [LABEL_COMPONENT]: 'web' };
-    const selector = { ...this.appLabels, [LABEL_TRACK]: 'stable' };
-    const access = props.sessionStore?.grantAccess({ name: this.name, namespace }) ?? {};
-    const podLabels = { ...selector, ...(access.podLabels ?? {}) };
 
     const replicas = props.replicas ?? 2;
-    this.deployment = new kplus.Deployment(this, 'Deployment', {
-      metadata: { name: this.name, labels: this.appLabels },
-      podMetadata: { labels: podLabels },
-      select: false,
-      spread: false,
-      replicas: props.autoscaling ? undefined : replicas,
-      strategy: kplus.DeploymentStrategy.rollingUpdate({
-        maxSurge: kplus.PercentOrAbsolute.percent(25),
-        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
-      }),
-      automountServiceAccountToken: false,
-      securityContext: {
-        ensureNonRoot: true,
-        user: props.runAsUser ?? 10001,
-        group: props.runAsUser ?? 10001,
-        fsGroup: props.runAsUser ?? 10001,
-      },
-    });
-    this.deployment.select(kplus.LabelSelector.of({ labels: selector }));
-
-    const userEnv: { [name: string]: kplus.EnvValue } = {};
-    for (const [key, value] of Object.entries(props.env ?? {})) {
-      userEnv[key] = kplus.EnvValue.fromValue(value);
-    }
-    this.container = this.deployment.addContainer({
-      name: 'app',
+    const workload = buildWorkload(this, check, {
+      name: this.name,
+      appLabels: this.appLabels,
+      track: 'stable',
       image: props.image,
-      ports: [{ number: this.port, name: 'http' }],
-      resources: {
-        cpu: props.resources?.cpu ?? DEFAULT_RESOURCES.cpu,
-        memory: props.resources?.memory ?? DEFAULT_RESOURCES.memory,
-        ephemeralStorage: props.resources?.ephemeralStorage,
-      },
-      envVariables: userEnv,
-      securityContext: { ...RESTRICTED_CONTAINER, user: props.runAsUser ?? 10001, group: props.runAsUser ?? 10001 },
-      ...probes(props.healthCheckPath, this.port),
+      env: props.env ?? {},
+      port: this.port,
+      servicePort: this.servicePort,
+      resources: props.resources,
+      healthCheckPath: props.healthCheckPath,
+      replicas,
+      autoscaling: props.autoscaling,
+      sessionStore: props.sessionStore,
+      sessionEnvPreset: props.sessionEnvPreset,
+      runAsUser: props.runAsUser,
     });
-    const tmp = kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp', { sizeLimit: WRITABLE_TMP.sizeLimit });
-    this.container.mount(WRITABLE_TMP.path, tmp);
-
-    if (props.sessionStore) {
-      this.bindSessionEnv(props.sessionStore, props.sessionEnvPreset ?? SessionEnvPreset.GENERIC, check, props.env ?? {});
-    }
-
+    this.deployment = workload.deployment;
+    this.container = workload.container;
+    this.service = workload.service;
+    this.autoscaler = workload.autoscaler;
     const deploymentObject = ApiObject.of(this.deployment);
-    deploymentObject.addJsonPatch(...restrictedSecurityPatches(1));
-    deploymentObject.addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', spreadConstraints(selector)));
-
-    this.service = new kplus.Service(this, 'Service', {
-      metadata: { name: this.name, labels: this.appLabels },
-      type: kplus.ServiceType.CLUSTER_IP,
-      ports: [{ name: 'http', port: this.servicePort, targetPort: this.port }],
-    });
-    for (const [key, value] of Object.entries(selector)) {
-      this.service.selectLabel(key, value);
-    }
 
     if (props.host !== undefined || props.path !== undefined) {
       const route = {
@@ -264,16 +216,6 @@ export class StatelessWebApp extends Construct {
       this.route = this.traffic.renderRoute(this, 'Route', route);
       this.route.metadata.addLabel(LABEL_NAME, this.name);
       this.route.metadata.addLabel(LABEL_COMPONENT, 'web');
-    }
-
-    if (props.autoscaling) {
-      this.autoscaler = new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
-        metadata: { name: this.name, labels: this.appLabels },
-        target: this.deployment,
-        minReplicas: props.autoscaling.minReplicas ?? 2,
-        maxReplicas: props.autoscaling.maxReplicas,
-        metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(props.autoscaling.targetCpuUtilizationPercent ?? 70))],
-      });
     }
 
     const minReplicas = props.autoscaling ? props.autoscaling.minReplicas ?? 2 : replicas;
@@ -310,89 +252,18 @@ export class StatelessWebApp extends Construct {
     reportRisks(this, 'StatelessWebApp', risks, acknowledged, [deploymentObject]);
     props.serviceAffinity?.applyTo(this.service);
   }
-
-  private bindSessionEnv(store: ISessionStore, preset: SessionEnvPreset, check: PropChecker, userEnv: { [name: string]: string }): void {
-    const vars = sessionEnvironment(preset, store.connection);
-    const secret = kplus.Secret.fromSecretName(this, 'SessionPassword', store.connection.passwordSecretName);
-    for (const v of vars) {
-      if (v.name in userEnv) {
-        check.fail(
-          `env.${v.name}`,
-          `is set by the session store binding (preset ${preset})`,
-          userEnv[v.name],
-          'Remove it from env, or bind a different sessionEnvPreset; the store connection is injected for you.',
-        );
-      }
-      this.container.env.addVariable(
-        v.name,
-        v.password
-          ? kplus.EnvValue.fromSecretValue({ secret, key: store.connection.passwordSecretKey })
-          : kplus.EnvValue.fromValue(v.value ?? ''),
-      );
-    }
-  }
 }
 
 function validateProps(check: PropChecker, props: StatelessWebAppProps, name: string): void {
-  check.nonBlank('image', props.image, 'Pass a container image pinned to a tag or digest, e.g. "ghcr.io/acme/web:1.4.2".');
-  if (/\s/.test(props.image)) {
-    check.fail('image', 'must not contain white space', props.image, 'Pass a single image reference, e.g. "ghcr.io/acme/web:1.4.2".');
-  }
   check.resourceName('name', name, '-canary'.length);
+  validateWorkloadProps(check, props);
   check.integer('port', props.port, 1, 65535, 'Use the TCP port the container listens on, e.g. 8080.');
   check.integer('servicePort', props.servicePort, 1, 65535, 'Use the port clients call the Service on, e.g. 80.');
-  check.integer('replicas', props.replicas, 1, 1000, 'Use a whole number of pods, 2 or more for availability.');
   check.integer('runAsUser', props.runAsUser, 1, 2147483647, 'Use a non-root UID (not 0), e.g. 10001.');
-  if (props.autoscaling) {
-    const a = props.autoscaling;
-    check.integer('autoscaling.minReplicas', a.minReplicas, 1, 1000, 'Use a whole number of pods, 2 or more for availability.');
-    check.integer('autoscaling.maxReplicas', a.maxReplicas, 1, 1000, 'Use a whole number of pods at least minReplicas.');
-    const min = a.minReplicas ?? 2;
-    if (a.maxReplicas < min) {
-      check.fail('autoscaling.maxReplicas', `must be at least autoscaling.minReplicas (${min})`, a.maxReplicas, `Raise maxReplicas to ${min} or more, or lower minReplicas.`);
-    }
-    check.integer(
-      'autoscaling.targetCpuUtilizationPercent',
-      a.targetCpuUtilizationPercent,
-      1,
-      100,
-      'Use a percentage of the CPU request, e.g. 70.',
-    );
-    if (props.replicas !== undefined) {
-      check.fail('replicas', 'cannot be combined with autoscaling (the HPA owns the replica count)', props.replicas, 'Remove replicas and set autoscaling.minReplicas instead.');
-    }
-  }
   check.hostName('host', props.host);
   check.httpPath('path', props.path);
   check.httpPath('healthCheckPath', props.healthCheckPath);
-  for (const key of Object.keys(props.env ?? {})) {
-    if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(key)) {
-      check.fail('env', 'keys must be valid environment variable names (letters, digits, "_", "-", "." not starting with a digit)', key, 'Rename the variable, e.g. "LOG_LEVEL".');
-    }
-  }
   if (props.tlsSecretName !== undefined && props.host === undefined) {
     check.fail('tlsSecretName', 'needs a host to issue the certificate for', props.tlsSecretName, 'Set host as well, or remove tlsSecretName.');
   }
-}
-
-function probes(healthCheckPath: string | undefined, port: number): Pick<kplus.ContainerProps, 'readiness' | 'liveness' | 'startup'> {
-  const probe = (opts: kplus.ProbeOptions) =>
-    healthCheckPath !== undefined ? kplus.Probe.fromHttpGet(healthCheckPath, { ...opts, port }) : kplus.Probe.fromTcpSocket({ ...opts, port });
-  return {
-    // Startup: up to 150 s for a slow JVM before liveness may restart the pod.
-    startup: probe({ periodSeconds: Duration.seconds(5), failureThreshold: 30, timeoutSeconds: Duration.seconds(2) }),
-    readiness: probe({ periodSeconds: Duration.seconds(5), failureThreshold: 3, timeoutSeconds: Duration.seconds(2) }),
-    liveness: probe({ periodSeconds: Duration.seconds(10), failureThreshold: 3, timeoutSeconds: Duration.seconds(2) }),
-  };
-}
-
-/** Spread across nodes and zones, but schedule anyway when there are fewer nodes than replicas. */
-function spreadConstraints(selector: { [key: string]: string }): unknown[] {
-  return ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((topologyKey) => ({
-    maxSkew: 1,
-    topologyKey,
-    whenUnsatisfiable: 'ScheduleAnyway',
-    labelSelector: { matchLabels: selector },
-    matchLabelKeys: ['pod-template-hash'],
-  }));
 }
