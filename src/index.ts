@@ -18,3 +18,6 @@ export { CookieStickiness, RenderedRoute } from './traffic/traffic-provider';
 export { AffinityMode, SameSite } from './affinity/affinity-mode';
 export { StickyIngress, StickyIngressProps, StickyCookieOptions } from './affinity/sticky-ingress';
 export { ServiceAffinity, ClientIpAffinityOptions } from './affinity/service-affinity';
+export { CanaryRouteSpec } from './traffic/traffic-provider';
+export { CanaryMatch, CanaryMatchKind } from './canary/canary-match';
+export { CanaryRelease, CanaryReleaseProps } from './canary/canary-release';

@@ -31,6 +31,14 @@ export enum RiskCode {
   AFFINITY_CLIENT_IP_NAT = 'AFFINITY_CLIENT_IP_NAT',
   /** ingress-nginx was retired in March 2026: no releases, no security fixes. */
   INGRESS_NGINX_RETIRED = 'INGRESS_NGINX_RETIRED',
+  /** Stable and canary share one session store: a user who crosses versions needs both to read each other's session format. */
+  CANARY_SHARED_SESSIONS = 'CANARY_SHARED_SESSIONS',
+  /** With version stickiness the canary keeps every user it ever got: its real share drifts above the configured weight. */
+  CANARY_STICKY_DRIFT = 'CANARY_STICKY_DRIFT',
+  /** With version stickiness a header or cookie override does not move a user who is already pinned. */
+  CANARY_OVERRIDE_IGNORED_WHEN_PINNED = 'CANARY_OVERRIDE_IGNORED_WHEN_PINNED',
+  /** The canary runs the same image as the stable app: the release compares nothing. */
+  CANARY_SAME_IMAGE = 'CANARY_SAME_IMAGE',
 }
 
 /** Where a code is defined, for messages and validation. */

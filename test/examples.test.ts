@@ -38,7 +38,7 @@ function synthExample(name: string): { files: Record<string, string>; stderr: st
 }
 
 test('there are examples', () => {
-  expect(examples).toEqual(expect.arrayContaining(['legacy-servlet', 'rider-api']));
+  expect(examples).toEqual(expect.arrayContaining(['canary', 'legacy-servlet', 'rider-api']));
 });
 
 describe.each(examples)('examples/%s', (name) => {
@@ -132,5 +132,30 @@ describe('examples/legacy-servlet: sticky before, stateless after', () => {
     const env = stateless.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].env.map((e: any) => e.name);
     expect(env).toEqual(expect.arrayContaining(['SPRING_SESSION_STORE_TYPE', 'SPRING_DATA_REDIS_SENTINEL_NODES']));
     expect(stateless.find((o) => o.kind === 'Ingress')!.spec.rules[0].http.paths[0].path).toBe('/helloworld/');
+  });
+});
+
+describe('examples/canary: the seed scenario', () => {
+  const { files, stderr } = synthExample('canary');
+  const objects = parseAllDocuments(files['shop.k8s.yaml']).map((d) => d.toJSON() as K8sObject);
+  const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
+
+  test('region: east-us goes to the canary, others 20% by weight, users stay on their version', () => {
+    const canary = find('Ingress', 'shop-canary').metadata.annotations!;
+    expect(canary['nginx.ingress.kubernetes.io/canary']).toBe('true');
+    expect(canary['nginx.ingress.kubernetes.io/canary-by-header']).toBe('region');
+    expect(canary['nginx.ingress.kubernetes.io/canary-by-header-value']).toBe('east-us');
+    expect(canary['nginx.ingress.kubernetes.io/canary-weight']).toBe('20');
+    expect(canary['nginx.ingress.kubernetes.io/affinity-canary-behavior']).toBe('sticky');
+    const stable = find('Ingress', 'shop').metadata.annotations!;
+    expect(stable['nginx.ingress.kubernetes.io/affinity']).toBe('cookie');
+    expect(stable['nginx.ingress.kubernetes.io/session-cookie-name']).toBe('shop-version');
+  });
+
+  test('the canary runs the new image and shares the sessions', () => {
+    expect(find('Deployment', 'shop-canary').spec.template.spec.containers[0].image).toBe('ghcr.io/acme/shop:1.9.0');
+    expect(find('Deployment', 'shop').spec.template.spec.containers[0].image).toBe('ghcr.io/acme/shop:1.8.0');
+    expect(stderr).toContain('[CANARY_STICKY_DRIFT]');
+    expect(stderr).toContain('[CANARY_SHARED_SESSIONS]');
   });
 });

@@ -59,11 +59,12 @@ function percent(part: number, whole: number): number {
 
 /** Risks every kind of affinity shares. `how` is e.g. "Cookie affinity" or "ClientIP affinity". */
 export function commonAffinityRisks(t: AffinityTarget, how: string): RiskDescription[] {
+  const remedy = t.hasSessionStore ? `${t.name} already keeps its sessions in a session store: route it without affinity.` : STATELESS;
   const risks: RiskDescription[] = [
     {
       code: RiskCode.AFFINITY_UNEVEN_LOAD,
       message: `${how} pins each user of ${t.name} to one of ${pods(t)} by a hash, not by load; power users stay where the hash put them: ${SEED_UNEVEN}.`,
-      remedy: STATELESS,
+      remedy,
     },
   ];
   if (t.hasSessionStore !== true) {
@@ -93,7 +94,7 @@ export function commonAffinityRisks(t: AffinityTarget, how: string): RiskDescrip
       message:
         `The HPA scales ${t.name} on average CPU (target ${t.targetCpu}%) across ${pods(t)}, but affinity makes one pod hot while others idle: ` +
         'in the seed the hottest pod hit 95% and dropped requests while the average was 53%, below the 70% target, so nothing scaled.',
-      remedy: `Remove the affinity so the average is honest (the seed: 52%-49% on every pod), or scale on a per-pod signal such as p99 latency. ${STATELESS}`,
+      remedy: `Remove the affinity so the average is honest (the seed: 52%-49% on every pod), or scale on a per-pod signal such as p99 latency. ${remedy}`,
     });
   }
   return risks;
@@ -112,8 +113,12 @@ export function cookieAffinityRisks(t: AffinityTarget, mode: AffinityMode): Risk
       code: RiskCode.AFFINITY_BALANCED_REPIN,
       message:
         `balanced mode rebalances on scale-up: scaling ${t.name} ${scaling} re-pins about (${n}-${c})/${n} = ${percent(n - c, n)}% of users to another pod, ` +
-        'and each of them loses what the old pod held in memory.',
-      remedy: `${STATELESS} (AffinityMode.PERSISTENT keeps users in place but never rebalances.)`,
+        (t.hasSessionStore
+          ? 'and each of them arrives at a cold pod (the session itself is safe in the store).'
+          : 'and each of them loses what the old pod held in memory.'),
+      remedy: t.hasSessionStore
+        ? `${t.name} already keeps its sessions in a session store: route it without affinity.`
+        : `${STATELESS} (AffinityMode.PERSISTENT keeps users in place but never rebalances.)`,
     });
   } else {
     risks.push({

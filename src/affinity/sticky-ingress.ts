@@ -218,6 +218,12 @@ export class StickyIngress extends Construct {
       );
     }
 
+    if (target.app?._stableRoute) {
+      throw new Error(
+        `${kindAndId}: 'service' ${props.service.name} is already routed by ${target.app._stableRoute.owner}, got a second route to it. ` +
+          'Give the app one route, so that its stickiness and its canaries apply to every user.',
+      );
+    }
     this.traffic = props.traffic ?? target.app?.traffic ?? TrafficProvider.ingressNginx();
     const name = props.name ?? (target.app ? target.app.name : defaultResourceName(this));
     check.resourceName('name', name, 0);
@@ -231,25 +237,23 @@ export class StickyIngress extends Construct {
       tlsSecretName: props.tlsSecretName,
     };
     claimRoute(this, kindAndId, this.traffic, route, 'Keep one route per host and path: create the StatelessWebApp without host and path and let the StickyIngress own the route.');
-    const rendered = this.traffic.renderStickyRoute(
-      this,
-      'Route',
-      route,
-      {
-        mode: props.mode,
-        justification: props.justification.trim(),
-        cookieName,
-        cookiePath: cookie.path,
-        cookieDomain: cookie.domain,
-        maxAgeSeconds,
-        expiresSeconds,
-        secure,
-        sameSite,
-        conditionalSameSiteNone: cookie.conditionalSameSiteNone ?? false,
-        changeOnFailure: cookie.changeOnFailure ?? true,
-      },
-      kindAndId,
-    );
+    const stickiness = {
+      mode: props.mode,
+      justification: props.justification.trim(),
+      cookieName,
+      cookiePath: cookie.path,
+      cookieDomain: cookie.domain,
+      maxAgeSeconds,
+      expiresSeconds,
+      secure,
+      sameSite,
+      conditionalSameSiteNone: cookie.conditionalSameSiteNone ?? false,
+      changeOnFailure: cookie.changeOnFailure ?? true,
+    };
+    const rendered = this.traffic.renderStickyRoute(this, 'Route', route, stickiness, kindAndId);
+    if (target.app) {
+      target.app._stableRoute = { spec: route, owner: kindAndId, stickiness };
+    }
     this.route = rendered.route;
     if (target.app) {
       this.route.metadata.addLabel(LABEL_NAME, target.app.name);

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { JUSTIFICATION_ANNOTATION } from '../affinity/affinity-mode';
 import { RiskCode, RiskDescription } from '../warnings';
-import { CookieStickiness, isRegexPath, ITrafficProvider, RenderedRoute, RouteSpec } from './traffic-provider';
+import { CanaryRouteSpec, CookieStickiness, isRegexPath, ITrafficProvider, RenderedRoute, RouteSpec } from './traffic-provider';
 
 /**
  * Options of the ingress-nginx provider.
@@ -92,18 +92,71 @@ export class IngressNginxProvider implements ITrafficProvider {
     a('session-cookie-secure', String(s.secure));
     a('session-cookie-change-on-failure', String(s.changeOnFailure));
     ingress.metadata.addAnnotation(JUSTIFICATION_ANNOTATION, s.justification);
-    return { route: ingress, risks: [retiredRisk(constructName)] };
+    return {
+      route: ingress,
+      risks: [
+        retiredRisk(
+          constructName,
+          'cookie-affinity annotations',
+          'drops session affinity',
+          'Plan the move to a Gateway API implementation (HTTPRoute sessionPersistence), or remove the need for affinity with a RedisSessionStore.',
+        ),
+      ],
+    };
+  }
+
+  public renderCanaryRoute(scope: Construct, id: string, stable: RouteSpec, c: CanaryRouteSpec, constructName: string): RenderedRoute {
+    if (c.versionSticky && !c.stableStickiness) {
+      throw new Error(
+        `${constructName}: 'versionStickiness' needs cookie affinity on the stable route with ingress-nginx, got true on the non-sticky route ${stable.name}. ` +
+          'ingress-nginx keeps a user on a version through the stable route\'s affinity cookie (affinity-canary-behavior: sticky): ' +
+          'route the stable app with a StickyIngress (create it before the CanaryRelease), or drop versionStickiness.',
+      );
+    }
+    // same host, path and class as the stable route (that is how ingress-nginx pairs them); TLS stays on the stable Ingress
+    const ingress = this.renderRoute(scope, id, {
+      ...stable,
+      name: c.name,
+      serviceName: c.serviceName,
+      servicePort: c.servicePort,
+      tlsSecretName: undefined,
+    });
+    const a = (name: string, value: string | undefined) => {
+      if (value !== undefined) ingress.metadata.addAnnotation(NGINX + name, value);
+    };
+    a('canary', 'true');
+    a('canary-by-header', c.header);
+    a('canary-by-header-value', c.headerValue);
+    a('canary-by-header-pattern', c.headerPattern);
+    a('canary-by-cookie', c.cookie);
+    a('canary-weight', c.weight !== undefined ? String(c.weight) : undefined);
+    a('canary-weight-total', c.weight !== undefined ? String(c.weightTotal) : undefined);
+    if (c.stableStickiness) {
+      // sticky: the canary backend takes the stable route's affinity, so a user stays on the version they got;
+      // legacy: canary requests ignore affinity, and a user can bounce between versions
+      a('affinity-canary-behavior', c.versionSticky ? 'sticky' : 'legacy');
+    }
+    const features = [c.cookie ? 'cookie canary' : undefined, 'canary annotations'].filter(Boolean).join(' and ');
+    return {
+      route: ingress,
+      risks: [
+        retiredRisk(
+          constructName,
+          features,
+          c.cookie ? 'drops canary-by-cookie' : 'converts only its weight and header canaries',
+          'Plan the move to a Gateway API implementation (HTTPRoute weighted backendRefs and header matches).',
+        ),
+      ],
+    };
   }
 }
 
-function retiredRisk(constructName: string): RiskDescription {
+function retiredRisk(constructName: string, feature: string, dropped: string, remedy: string): RiskDescription {
   return {
     code: RiskCode.INGRESS_NGINX_RETIRED,
     message:
-      `${constructName} relies on ingress-nginx cookie-affinity annotations; ingress-nginx was retired in March 2026 (no releases, no security fixes), ` +
-      'and its migration tool ingress2gateway drops session affinity.',
-    remedy:
-      'Plan the move to a Gateway API implementation (HTTPRoute sessionPersistence, experimental channel), ' +
-      'or remove the need for affinity with a RedisSessionStore.',
+      `${constructName} relies on ingress-nginx ${feature}; ingress-nginx was retired in March 2026 (no releases, no security fixes), ` +
+      `and its migration tool ingress2gateway ${dropped}.`,
+    remedy,
   };
 }

@@ -76,6 +76,52 @@ export interface CookieStickiness {
 }
 
 /**
+ * A canary route, as intent: which requests of the stable route go to the canary Service.
+ */
+export interface CanaryRouteSpec {
+  /** Name of the canary route object. */
+  readonly name: string;
+  /** The canary Service. */
+  readonly serviceName: string;
+  /** Port of the canary Service. */
+  readonly servicePort: number;
+  /**
+   * Header that selects the canary.
+   * @default - no header match
+   */
+  readonly header?: string;
+  /**
+   * Exact value of `header` that selects the canary.
+   * @default - `always` / `never` semantics
+   */
+  readonly headerValue?: string;
+  /**
+   * Regular expression on the value of `header`.
+   * @default - none
+   */
+  readonly headerPattern?: string;
+  /**
+   * Cookie that selects the canary with `always` / `never`.
+   * @default - no cookie match
+   */
+  readonly cookie?: string;
+  /**
+   * Share of the remaining requests, out of `weightTotal`.
+   * @default - no weight
+   */
+  readonly weight?: number;
+  /** Denominator of `weight`. */
+  readonly weightTotal: number;
+  /** Keep each user on the version they first got. */
+  readonly versionSticky: boolean;
+  /**
+   * Cookie affinity of the stable route, when it has one.
+   * @default - the stable route is not sticky
+   */
+  readonly stableStickiness?: CookieStickiness;
+}
+
+/**
  * A route rendered by a provider, with the risks that come from the controller itself.
  */
 export interface RenderedRoute {
@@ -104,6 +150,12 @@ export interface ITrafficProvider {
    * (e.g. "StickyIngress 'cart'"). Throws when the controller cannot express the intent.
    */
   renderStickyRoute(scope: Construct, id: string, route: RouteSpec, stickiness: CookieStickiness, constructName: string): RenderedRoute;
+
+  /**
+   * Render the canary route for the stable route `stable`. Throws, naming `constructName`, when the
+   * controller cannot express the intent.
+   */
+  renderCanaryRoute(scope: Construct, id: string, stable: RouteSpec, canary: CanaryRouteSpec, constructName: string): RenderedRoute;
 }
 
 /**

@@ -3,9 +3,9 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { restrictedSecurityPatches, RESTRICTED_CONTAINER, WRITABLE_TMP } from '../pod-security';
 import { PropChecker } from '../prop-checks';
+import type { AutoscalingOptions } from './stateless-web-app';
 import { SessionEnvPreset, sessionEnvironment } from '../session/env-presets';
 import { ISessionStore } from '../session/session-store';
-import type { AutoscalingOptions } from './stateless-web-app';
 
 /**
  * The pods of a web app, one track at a time: the Deployment, its Service and its HPA.

@@ -7,7 +7,7 @@ import { defaultResourceName } from '../resource-names';
 import { SessionEnvPreset } from '../session/env-presets';
 import { ISessionStore } from '../session/session-store';
 import { claimRoute } from '../traffic/route-registry';
-import { ITrafficProvider, TrafficProvider } from '../traffic/traffic-provider';
+import { CookieStickiness, ITrafficProvider, RouteSpec, TrafficProvider } from '../traffic/traffic-provider';
 import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
 import { buildWorkload, LABEL_COMPONENT, LABEL_NAME, validateWorkloadProps } from './app-workload';
 
@@ -28,6 +28,16 @@ export interface AutoscalingOptions {
    * @default 70
    */
   readonly targetCpuUtilizationPercent?: number;
+}
+
+/**
+ * The route of a stable app, as a canary needs it.
+ * @internal
+ */
+export interface StableRoute {
+  readonly spec: RouteSpec;
+  readonly owner: string;
+  readonly stickiness?: CookieStickiness;
 }
 
 /**
@@ -163,6 +173,16 @@ export class StatelessWebApp extends Construct {
 
   /** @internal */
   public readonly _props: StatelessWebAppProps;
+  /**
+   * The route that sends users to the stable track: the app's own, or a StickyIngress's.
+   * @internal
+   */
+  public _stableRoute?: StableRoute;
+  /**
+   * The CanaryRelease of this app, if any (one per stable route).
+   * @internal
+   */
+  public _canary?: string;
 
   constructor(scope: Construct, id: string, props: StatelessWebAppProps) {
     super(scope, id);
@@ -214,6 +234,7 @@ export class StatelessWebApp extends Construct {
       };
       claimRoute(this, `StatelessWebApp '${id}'`, this.traffic, route, 'Give each app its own host or path, or route this one without host and path.');
       this.route = this.traffic.renderRoute(this, 'Route', route);
+      this._stableRoute = { spec: route, owner: `StatelessWebApp '${id}'` };
       this.route.metadata.addLabel(LABEL_NAME, this.name);
       this.route.metadata.addLabel(LABEL_COMPONENT, 'web');
     }

@@ -1,0 +1,85 @@
+/**
+ * The canary scenario of "Sticky sessions and canary releases in Kubernetes": requests with the header
+ * `region: east-us` go to the new version, every other user has a 20% chance of getting it, and users stay
+ * on the version they first got (ingress-nginx: cookie affinity on the stable route and
+ * affinity-canary-behavior: sticky on the canary).
+ *
+ * The shop is stateless: sessions live in Redis Sentinel and both versions read them, so the affinity here
+ * only pins a user to a version, not their session to a pod.
+ *
+ * The release is a sequence of one-line commits to RELEASE below; see the README ("A release as a sequence
+ * of commits").
+ */
+import { App, Chart, ChartProps, Duration } from 'cdk8s';
+import {
+  AffinityMode,
+  CanaryMatch,
+  CanaryRelease,
+  RedisSessionStore,
+  RedisTopology,
+  RiskCode,
+  StatelessWebApp,
+  StickyIngress,
+} from 'cdk8s-stateless';
+import { Construct } from 'constructs';
+
+export interface ShopRelease {
+  /** The image of the version being released. */
+  readonly image: string;
+  /** Its weight, out of 100, for users without the east-us header. */
+  readonly weight: number;
+}
+
+export interface ShopChartProps extends ChartProps {
+  /** The image every user gets outside the canary. */
+  readonly stableImage: string;
+  /** The release in progress, if any. */
+  readonly release?: ShopRelease;
+}
+
+export class ShopChart extends Chart {
+  constructor(scope: Construct, id: string, props: ShopChartProps) {
+    super(scope, id, props);
+    const sessions = new RedisSessionStore(this, 'sessions', { name: 'shop-sessions', topology: RedisTopology.SENTINEL });
+    const shop = new StatelessWebApp(this, 'shop', {
+      name: 'shop',
+      image: props.stableImage,
+      replicas: 4,
+      healthCheckPath: '/healthz',
+      sessionStore: sessions,
+    });
+    // The stable route is sticky only to keep users on one version during releases.
+    new StickyIngress(this, 'shop-route', {
+      service: shop.service,
+      host: 'shop.example.com',
+      mode: AffinityMode.BALANCED,
+      justification:
+        'Version stickiness for canary releases: a user stays on the version they first got. ' +
+        'Sessions live in Redis (shop-sessions), so a lost pin costs no session.',
+      cookie: { name: 'shop-version', maxAge: Duration.hours(12) },
+      acknowledgedRisks: [RiskCode.AFFINITY_BALANCED_REPIN],
+    });
+    if (props.release) {
+      new CanaryRelease(this, 'shop-canary', {
+        stable: shop,
+        image: props.release.image,
+        match: [CanaryMatch.header('region', 'east-us'), CanaryMatch.weight(props.release.weight)],
+        versionStickiness: true,
+      });
+    }
+  }
+}
+
+/** What is deployed now: the commit history of a release changes only this. */
+export const STABLE_IMAGE = 'ghcr.io/acme/shop:1.8.0';
+export const RELEASE: ShopRelease | undefined = { image: 'ghcr.io/acme/shop:1.9.0', weight: 20 };
+
+export function buildApps(outdir: string): App[] {
+  const app = new App({ outdir });
+  new ShopChart(app, 'shop', { namespace: 'shop', stableImage: STABLE_IMAGE, release: RELEASE });
+  return [app];
+}
+
+if (require.main === module) {
+  buildApps(process.env.CDK8S_OUTDIR ?? 'dist').forEach((app) => app.synth());
+}
