@@ -21,3 +21,4 @@ export { ServiceAffinity, ClientIpAffinityOptions } from './affinity/service-aff
 export { CanaryRouteSpec } from './traffic/traffic-provider';
 export { CanaryMatch, CanaryMatchKind } from './canary/canary-match';
 export { CanaryRelease, CanaryReleaseProps } from './canary/canary-release';
+export { GatewayApiOptions } from './traffic/gateway-api';

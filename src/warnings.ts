@@ -39,6 +39,10 @@ export enum RiskCode {
   CANARY_OVERRIDE_IGNORED_WHEN_PINNED = 'CANARY_OVERRIDE_IGNORED_WHEN_PINNED',
   /** The canary runs the same image as the stable app: the release compares nothing. */
   CANARY_SAME_IMAGE = 'CANARY_SAME_IMAGE',
+  /** An experimental-channel Gateway API field (sessionPersistence): needs the experimental CRDs and may change. */
+  GATEWAY_API_EXPERIMENTAL = 'GATEWAY_API_EXPERIMENTAL',
+  /** A RegularExpression match, which Gateway API leaves to each implementation. */
+  GATEWAY_API_IMPLEMENTATION_SPECIFIC = 'GATEWAY_API_IMPLEMENTATION_SPECIFIC',
 }
 
 /** Where a code is defined, for messages and validation. */

@@ -229,8 +229,8 @@ describe('routes across constructs', () => {
     new StatelessWebApp(chart, 'a', { name: 'a', image: IMAGE, host: 'shop.example.com', path: '/' });
     expect(() => new StatelessWebApp(chart, 'b', { name: 'b', image: IMAGE, host: 'shop.example.com' })).toThrow(
       "StatelessWebApp 'b': 'host'/'path' shop.example.com / is already routed by StatelessWebApp 'a' (test/a) (ingress-nginx), got a second route for it. " +
-        'With ingress-nginx both Ingresses would merge into one location and only one of them would apply. ' +
-        'Give each app its own host or path, or route this one without host and path.',
+        "Two routes for one host and path conflict (ingress-nginx merges them into one location, a Gateway keeps only the oldest HTTPRoute's rule), " +
+        'so only one of them would apply. Give each app its own host or path, or route this one without host and path.',
     );
   });
 
@@ -240,8 +240,8 @@ describe('routes across constructs', () => {
     const b = new StatelessWebApp(chart, 'b', { name: 'b', image: IMAGE });
     expect(() => new StickyIngress(chart, 'sticky', { service: b.service, host: 'shop.example.com', mode: AffinityMode.BALANCED, justification: WHY })).toThrow(
       "StickyIngress 'sticky': 'host'/'path' shop.example.com / is already routed by StatelessWebApp 'a' (test/a) (ingress-nginx), got a second route for it. " +
-        'With ingress-nginx both Ingresses would merge into one location and only one of them would apply. ' +
-        'Keep one route per host and path: create the StatelessWebApp without host and path and let the StickyIngress own the route.',
+        "Two routes for one host and path conflict (ingress-nginx merges them into one location, a Gateway keeps only the oldest HTTPRoute's rule), " +
+        'so only one of them would apply. Keep one route per host and path: create the StatelessWebApp without host and path and let the StickyIngress own the route.',
     );
   });
 

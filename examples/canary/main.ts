@@ -10,6 +10,7 @@
  * The release is a sequence of one-line commits to RELEASE below; see the README ("A release as a sequence
  * of commits").
  */
+import * as path from 'path';
 import { App, Chart, ChartProps, Duration } from 'cdk8s';
 import {
   AffinityMode,
@@ -20,6 +21,7 @@ import {
   RiskCode,
   StatelessWebApp,
   StickyIngress,
+  TrafficProvider,
 } from 'cdk8s-stateless';
 import { Construct } from 'constructs';
 
@@ -35,6 +37,11 @@ export interface ShopChartProps extends ChartProps {
   readonly stableImage: string;
   /** The release in progress, if any. */
   readonly release?: ShopRelease;
+  /**
+   * Affinity mode of the stable route. Gateway API sessionPersistence only has PERSISTENT semantics.
+   * @default AffinityMode.BALANCED
+   */
+  readonly stickyMode?: AffinityMode;
 }
 
 export class ShopChart extends Chart {
@@ -52,12 +59,12 @@ export class ShopChart extends Chart {
     new StickyIngress(this, 'shop-route', {
       service: shop.service,
       host: 'shop.example.com',
-      mode: AffinityMode.BALANCED,
+      mode: props.stickyMode ?? AffinityMode.BALANCED,
       justification:
         'Version stickiness for canary releases: a user stays on the version they first got. ' +
         'Sessions live in Redis (shop-sessions), so a lost pin costs no session.',
       cookie: { name: 'shop-version', maxAge: Duration.hours(12) },
-      acknowledgedRisks: [RiskCode.AFFINITY_BALANCED_REPIN],
+      acknowledgedRisks: [RiskCode.AFFINITY_BALANCED_REPIN, RiskCode.AFFINITY_PERSISTENT_NO_REBALANCE],
     });
     if (props.release) {
       new CanaryRelease(this, 'shop-canary', {
@@ -74,10 +81,15 @@ export class ShopChart extends Chart {
 export const STABLE_IMAGE = 'ghcr.io/acme/shop:1.8.0';
 export const RELEASE: ShopRelease | undefined = { image: 'ghcr.io/acme/shop:1.9.0', weight: 20 };
 
+/** dist/ with ingress-nginx; dist/gateway-api/ with Gateway API (experimental channel, for sessionPersistence). */
 export function buildApps(outdir: string): App[] {
-  const app = new App({ outdir });
-  new ShopChart(app, 'shop', { namespace: 'shop', stableImage: STABLE_IMAGE, release: RELEASE });
-  return [app];
+  const nginx = new App({ outdir });
+  new ShopChart(nginx, 'shop', { namespace: 'shop', stableImage: STABLE_IMAGE, release: RELEASE });
+
+  const gateway = new App({ outdir: path.join(outdir, 'gateway-api') });
+  TrafficProvider.useByDefault(gateway, TrafficProvider.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'gateways', experimentalFields: true }));
+  new ShopChart(gateway, 'shop', { namespace: 'shop', stableImage: STABLE_IMAGE, release: RELEASE, stickyMode: AffinityMode.PERSISTENT });
+  return [nginx, gateway];
 }
 
 if (require.main === module) {

@@ -13,19 +13,30 @@ import * as path from 'path';
 import { App, Chart, Duration } from 'cdk8s';
 import {
   AffinityMode,
+  ITrafficProvider,
   RedisSessionStore,
   RedisTopology,
   SessionEnvPreset,
   StatelessWebApp,
   StickyIngress,
+  TrafficProvider,
 } from 'cdk8s-stateless';
 
 const HOST = 'hello.example.com';
 const PATH = '/helloworld/';
 
 export function buildApps(outdir: string): App[] {
+  return [
+    ...buildVariant(outdir),
+    // the same two apps on Gateway API: one line each (TrafficProvider.useByDefault)
+    ...buildVariant(path.join(outdir, 'gateway-api'), TrafficProvider.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'gateways', experimentalFields: true })),
+  ];
+}
+
+function buildVariant(outdir: string, traffic?: ITrafficProvider): App[] {
   // Before: in-memory HttpSession, kept alive by cookie affinity.
   const sticky = new App({ outdir: path.join(outdir, 'sticky') });
+  if (traffic) TrafficProvider.useByDefault(sticky, traffic);
   const legacy = new Chart(sticky, 'legacy-servlet', { namespace: 'hello' });
   // No host and path on the app: the StickyIngress owns the route.
   const servlet = new StatelessWebApp(legacy, 'helloworld', {
@@ -48,6 +59,7 @@ export function buildApps(outdir: string): App[] {
 
   // After: the same servlet with Spring Session on Redis Sentinel; every replica serves every user.
   const stateless = new App({ outdir: path.join(outdir, 'stateless') });
+  if (traffic) TrafficProvider.useByDefault(stateless, traffic);
   const migrated = new Chart(stateless, 'helloworld-stateless', { namespace: 'hello' });
   const sessions = new RedisSessionStore(migrated, 'sessions', { name: 'hello-sessions', topology: RedisTopology.SENTINEL });
   new StatelessWebApp(migrated, 'helloworld', {

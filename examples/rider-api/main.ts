@@ -5,8 +5,9 @@
  * With cookie affinity the same 6 pods ran at 92% vs 24% CPU and p99 was 2,800 ms (4,800 ms on the
  * hot pod); stateless, CPU sits at 49-52% on every pod and p99 is 890 ms.
  */
+import * as path from 'path';
 import { App, Chart, ChartProps } from 'cdk8s';
-import { RedisSessionStore, RedisTopology, SessionEnvPreset, StatelessWebApp } from 'cdk8s-stateless';
+import { RedisSessionStore, RedisTopology, SessionEnvPreset, StatelessWebApp, TrafficProvider } from 'cdk8s-stateless';
 import { Construct } from 'constructs';
 
 export class RiderApiChart extends Chart {
@@ -36,11 +37,19 @@ export class RiderApiChart extends Chart {
   }
 }
 
-/** The apps of this example (the tests synthesize them into a temporary directory). */
+/**
+ * The apps of this example (the tests synthesize them into a temporary directory):
+ * dist/ with ingress-nginx, dist/gateway-api/ with Gateway API. The migration is the one
+ * `TrafficProvider.useByDefault` line.
+ */
 export function buildApps(outdir: string): App[] {
-  const app = new App({ outdir });
-  new RiderApiChart(app, 'rider-api', { namespace: 'ride-hailing' });
-  return [app];
+  const nginx = new App({ outdir });
+  new RiderApiChart(nginx, 'rider-api', { namespace: 'ride-hailing' });
+
+  const gateway = new App({ outdir: path.join(outdir, 'gateway-api') });
+  TrafficProvider.useByDefault(gateway, TrafficProvider.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'gateways' }));
+  new RiderApiChart(gateway, 'rider-api', { namespace: 'ride-hailing' });
+  return [nginx, gateway];
 }
 
 if (require.main === module) {

@@ -96,7 +96,7 @@ export interface StickyIngressProps {
   readonly tlsSecretName?: string;
   /**
    * Traffic provider.
-   * @default - the app's provider when the Service is a StatelessWebApp's, else TrafficProvider.ingressNginx()
+   * @default - the app's provider when the Service is a StatelessWebApp's, else TrafficProvider.defaultFor(this)
    */
   readonly traffic?: ITrafficProvider;
   /**
@@ -224,7 +224,7 @@ export class StickyIngress extends Construct {
           'Give the app one route, so that its stickiness and its canaries apply to every user.',
       );
     }
-    this.traffic = props.traffic ?? target.app?.traffic ?? TrafficProvider.ingressNginx();
+    this.traffic = props.traffic ?? target.app?.traffic ?? TrafficProvider.defaultFor(this);
     const name = props.name ?? (target.app ? target.app.name : defaultResourceName(this));
     check.resourceName('name', name, 0);
     const route = {
@@ -252,7 +252,7 @@ export class StickyIngress extends Construct {
     };
     const rendered = this.traffic.renderStickyRoute(this, 'Route', route, stickiness, kindAndId);
     if (target.app) {
-      target.app._stableRoute = { spec: route, owner: kindAndId, stickiness };
+      target.app._stableRoute = { spec: route, route: rendered.route, owner: kindAndId, stickiness };
     }
     this.route = rendered.route;
     if (target.app) {

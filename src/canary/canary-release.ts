@@ -130,6 +130,7 @@ export class CanaryRelease extends Construct {
       this,
       'Route',
       route!.spec,
+      route!.route,
       {
         ...canary,
         name: `${route!.spec.name}-canary`,

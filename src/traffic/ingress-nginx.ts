@@ -34,7 +34,15 @@ export class IngressNginxProvider implements ITrafficProvider {
 
   constructor(private readonly options: IngressNginxOptions) {}
 
-  public renderRoute(scope: Construct, id: string, route: RouteSpec): ApiObject {
+  public routeKey(route: RouteSpec): string {
+    return `ingress-nginx|${route.ingressClassName ?? this.options.ingressClassName ?? 'nginx'}|${route.host ?? '*'}|${route.path}`;
+  }
+
+  public renderRoute(scope: Construct, id: string, route: RouteSpec, _constructName: string): RenderedRoute {
+    return { route: this.ingress(scope, id, route), risks: [] };
+  }
+
+  private ingress(scope: Construct, id: string, route: RouteSpec): ApiObject {
     const regex = isRegexPath(route.path);
     return new k8s.KubeIngress(scope, id, {
       metadata: {
@@ -76,7 +84,7 @@ export class IngressNginxProvider implements ITrafficProvider {
           'Pass a bare domain such as ".example.com".',
       );
     }
-    const ingress = this.renderRoute(scope, id, route);
+    const ingress = this.ingress(scope, id, route);
     const a = (name: string, value: string | undefined) => {
       if (value !== undefined) ingress.metadata.addAnnotation(NGINX + name, value);
     };
@@ -105,7 +113,14 @@ export class IngressNginxProvider implements ITrafficProvider {
     };
   }
 
-  public renderCanaryRoute(scope: Construct, id: string, stable: RouteSpec, c: CanaryRouteSpec, constructName: string): RenderedRoute {
+  public renderCanaryRoute(
+    scope: Construct,
+    id: string,
+    stable: RouteSpec,
+    _stableRoute: ApiObject,
+    c: CanaryRouteSpec,
+    constructName: string,
+  ): RenderedRoute {
     if (c.versionSticky && !c.stableStickiness) {
       throw new Error(
         `${constructName}: 'versionStickiness' needs cookie affinity on the stable route with ingress-nginx, got true on the non-sticky route ${stable.name}. ` +
@@ -114,7 +129,7 @@ export class IngressNginxProvider implements ITrafficProvider {
       );
     }
     // same host, path and class as the stable route (that is how ingress-nginx pairs them); TLS stays on the stable Ingress
-    const ingress = this.renderRoute(scope, id, {
+    const ingress = this.ingress(scope, id, {
       ...stable,
       name: c.name,
       serviceName: c.serviceName,

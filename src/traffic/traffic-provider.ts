@@ -1,7 +1,8 @@
 import { ApiObject } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { AffinityMode, SameSite } from '../affinity/affinity-mode';
 import { RiskDescription } from '../warnings';
+import { GatewayApiOptions, GatewayApiProvider } from './gateway-api';
 import { IngressNginxOptions, IngressNginxProvider } from './ingress-nginx';
 
 /**
@@ -141,9 +142,16 @@ export interface ITrafficProvider {
   readonly controller: string;
 
   /**
-   * Render a plain route, with no session affinity of any kind.
+   * What two routes must share to collide: the same key means the same host and path on the same
+   * ingress class or parent Gateway.
    */
-  renderRoute(scope: Construct, id: string, route: RouteSpec): ApiObject;
+  routeKey(route: RouteSpec): string;
+
+  /**
+   * Render a plain route, with no session affinity of any kind. `constructName` identifies the
+   * construct in errors (e.g. "StatelessWebApp 'web'").
+   */
+  renderRoute(scope: Construct, id: string, route: RouteSpec, constructName: string): RenderedRoute;
 
   /**
    * Render a route with cookie affinity. `constructName` identifies the construct in errors
@@ -155,8 +163,17 @@ export interface ITrafficProvider {
    * Render the canary route for the stable route `stable`. Throws, naming `constructName`, when the
    * controller cannot express the intent.
    */
-  renderCanaryRoute(scope: Construct, id: string, stable: RouteSpec, canary: CanaryRouteSpec, constructName: string): RenderedRoute;
+  renderCanaryRoute(
+    scope: Construct,
+    id: string,
+    stable: RouteSpec,
+    stableRoute: ApiObject,
+    canary: CanaryRouteSpec,
+    constructName: string,
+  ): RenderedRoute;
 }
+
+const defaults = new WeakMap<IConstruct, ITrafficProvider>();
 
 /**
  * The traffic providers shipped with this library.
@@ -169,6 +186,33 @@ export class TrafficProvider {
    */
   public static ingressNginx(options: IngressNginxOptions = {}): ITrafficProvider {
     return new IngressNginxProvider(options);
+  }
+
+  /**
+   * Gateway API: `gateway.networking.k8s.io/v1` HTTPRoutes attached to the Gateway you name.
+   */
+  public static gatewayApi(options: GatewayApiOptions): ITrafficProvider {
+    return new GatewayApiProvider(options);
+  }
+
+  /**
+   * Make `provider` the default of every construct below `scope` (an App or a Chart) that does
+   * not set its own `traffic`. Migrating a chart from ingress-nginx to Gateway API is then one line.
+   */
+  public static useByDefault(scope: IConstruct, provider: ITrafficProvider): void {
+    defaults.set(scope, provider);
+  }
+
+  /**
+   * The provider a construct at `scope` uses when it sets none: the nearest `useByDefault` above it,
+   * else ingress-nginx.
+   */
+  public static defaultFor(scope: IConstruct): ITrafficProvider {
+    for (let c: IConstruct | undefined = scope; c; c = c.node.scope) {
+      const provider = defaults.get(c);
+      if (provider) return provider;
+    }
+    return TrafficProvider.ingressNginx();
   }
 
   private constructor() {}

@@ -36,6 +36,7 @@ export interface AutoscalingOptions {
  */
 export interface StableRoute {
   readonly spec: RouteSpec;
+  readonly route: ApiObject;
   readonly owner: string;
   readonly stickiness?: CookieStickiness;
 }
@@ -125,7 +126,7 @@ export interface StatelessWebAppProps {
   readonly serviceAffinity?: ServiceAffinity;
   /**
    * Traffic provider rendering the route.
-   * @default TrafficProvider.ingressNginx()
+   * @default - TrafficProvider.defaultFor(this): the chart's or app's default, else ingress-nginx
    */
   readonly traffic?: ITrafficProvider;
   /**
@@ -194,7 +195,7 @@ export class StatelessWebApp extends Construct {
 
     this.port = props.port ?? 8080;
     this.servicePort = props.servicePort ?? 80;
-    this.traffic = props.traffic ?? TrafficProvider.ingressNginx();
+    this.traffic = props.traffic ?? TrafficProvider.defaultFor(this);
     this.sessionStore = props.sessionStore;
 
     this.appLabels = { [LABEL_NAME]: this.name, [LABEL_COMPONENT]: 'web' };
@@ -222,6 +223,7 @@ export class StatelessWebApp extends Construct {
     this.autoscaler = workload.autoscaler;
     const deploymentObject = ApiObject.of(this.deployment);
 
+    const routeRisks: RiskDescription[] = [];
     if (props.host !== undefined || props.path !== undefined) {
       const route = {
         name: this.name,
@@ -233,8 +235,10 @@ export class StatelessWebApp extends Construct {
         tlsSecretName: props.tlsSecretName,
       };
       claimRoute(this, `StatelessWebApp '${id}'`, this.traffic, route, 'Give each app its own host or path, or route this one without host and path.');
-      this.route = this.traffic.renderRoute(this, 'Route', route);
-      this._stableRoute = { spec: route, owner: `StatelessWebApp '${id}'` };
+      const rendered = this.traffic.renderRoute(this, 'Route', route, `StatelessWebApp '${id}'`);
+      this.route = rendered.route;
+      routeRisks.push(...rendered.risks);
+      this._stableRoute = { spec: route, route: this.route, owner: `StatelessWebApp '${id}'` };
       this.route.metadata.addLabel(LABEL_NAME, this.name);
       this.route.metadata.addLabel(LABEL_COMPONENT, 'web');
     }
@@ -271,6 +275,9 @@ export class StatelessWebApp extends Construct {
       });
     }
     reportRisks(this, 'StatelessWebApp', risks, acknowledged, [deploymentObject]);
+    if (this.route && routeRisks.length > 0) {
+      reportRisks(this, 'StatelessWebApp', routeRisks, acknowledged, [this.route]);
+    }
     props.serviceAffinity?.applyTo(this.service);
   }
 }
