@@ -38,7 +38,7 @@ function synthExample(name: string): { files: Record<string, string>; stderr: st
 }
 
 test('there are examples', () => {
-  expect(examples).toEqual(expect.arrayContaining(['canary', 'legacy-servlet', 'rider-api']));
+  expect(examples).toEqual(expect.arrayContaining(['canary', 'legacy-servlet', 'rider-api', 'session-app']));
 });
 
 describe.each(examples)('examples/%s', (name) => {
@@ -69,6 +69,17 @@ describe.each(examples)('examples/%s', (name) => {
     expect(schemaErrors(objects)).toEqual([]);
     expect(podSecurityViolations(objects)).toEqual([]);
     expect(lintViolations(objects)).toEqual([]);
+  });
+});
+
+describe('every example also synthesizes a Gateway API variant', () => {
+  test.each(examples)('%s', (name) => {
+    const { files } = synthExample(name);
+    const gateway = Object.keys(files).filter((f) => f.startsWith('gateway-api/'));
+    expect(gateway.length).toBeGreaterThan(0);
+    const objects = gateway.flatMap((f) => parseAllDocuments(files[f]).map((d) => d.toJSON() as K8sObject));
+    expect(objects.filter((o) => o.kind === 'Ingress')).toEqual([]);
+    expect(objects.filter((o) => o.kind === 'HTTPRoute').length).toBeGreaterThan(0);
   });
 });
 

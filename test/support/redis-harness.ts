@@ -107,6 +107,27 @@ export class StoreHarness {
     return env;
   }
 
+  /**
+   * The session environment of a client container (e.g. a bound StatelessWebApp's), resolved as the
+   * kubelet would, with every store host name mapped to its loopback address.
+   */
+  public clientEnvironment(container: any, namespace: string): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const e of container.env ?? []) {
+      if (e.valueFrom?.secretKeyRef) {
+        const value = this.secrets[e.valueFrom.secretKeyRef.name]?.[e.valueFrom.secretKeyRef.key];
+        if (value === undefined) throw new Error(`secret ${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key} missing`);
+        env[e.name] = value;
+      } else {
+        env[e.name] = String(e.value);
+      }
+    }
+    if (env.REDIS_SENTINELS) {
+      env.REDIS_SENTINELS = env.REDIS_SENTINELS.split(',').map((entry) => this.loopback(entry, namespace)).join(',');
+    }
+    return env;
+  }
+
   /** Start a pod's container: its command with its environment. Resolves when it answers PING. */
   public async start(podName: string): Promise<void> {
     const pod = this.pod(podName);
