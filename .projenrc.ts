@@ -48,12 +48,12 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   },
 
   tsconfigDev: {
-    include: ['../examples/**/*.ts'],
+    include: ['../examples/**/*.ts', '../bench/**/*.ts'],
     compilerOptions: {},
   },
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'examples', 'projenrc', '.projenrc.ts'],
+    devdirs: ['test', 'examples', 'bench', 'projenrc', '.projenrc.ts'],
     // `npm test` checks; it never rewrites sources.
     commandOptions: { fix: false },
   },
@@ -86,5 +86,11 @@ project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 for (const p of ['/examples/', '/.ci/', '/bench/']) {
   project.npmignore?.exclude(p);
 }
+
+// The synthesis benchmark (not a timed test): library vs hand-written cdk8s-plus-27, see bench/run.ts.
+project.addTask('bench', {
+  description: 'Benchmark synthesis of N StatelessWebApps against the same objects written by hand',
+  exec: 'ts-node --project test/tsconfig.json --transpile-only bench/run.ts',
+});
 
 project.synth();
