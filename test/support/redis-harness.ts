@@ -13,13 +13,14 @@ import { K8sObject } from './synth';
  */
 
 /** Whether the real servers are installed; in CI their absence is a failure, elsewhere a loud skip. */
-export function redisAvailable(): boolean {
-  const found = spawnSync('sh', ['-c', 'command -v redis-server && command -v redis-sentinel'], { encoding: 'utf8' }).status === 0;
+export function redisAvailable(env: NodeJS.ProcessEnv = process.env): boolean {
+  const found =
+    spawnSync('/bin/sh', ['-c', 'command -v redis-server && command -v redis-sentinel'], { encoding: 'utf8', env: { PATH: env.PATH } }).status === 0;
   if (!found) {
     const message =
       'redis-server / redis-sentinel not found: the end-to-end tests of the generated Redis configuration need them. ' +
       'Install with: apt-get install -y redis-server redis-sentinel';
-    if (process.env.CI) {
+    if (env.CI) {
       throw new Error(`${message} (CI is set, so this fails instead of skipping)`);
     }
     // eslint-disable-next-line no-console
