@@ -8,7 +8,7 @@ import { affinityTarget, cookieAffinityRisks } from './risk-catalogue';
 import { claimRoute } from '../traffic/route-registry';
 import { isRegexPath, ITrafficProvider, TrafficProvider } from '../traffic/traffic-provider';
 import { checkAcknowledged, reportRisks, RiskCode } from '../warnings';
-import { LABEL_COMPONENT, LABEL_NAME } from '../web-app/app-workload';
+import { labelRoute } from '../web-app/app-workload';
 
 /**
  * The affinity cookie.
@@ -256,8 +256,7 @@ export class StickyIngress extends Construct {
     }
     this.route = rendered.route;
     if (target.app) {
-      this.route.metadata.addLabel(LABEL_NAME, target.app.name);
-      this.route.metadata.addLabel(LABEL_COMPONENT, 'web');
+      labelRoute(this.route, target.app.name);
     }
     reportRisks(this, 'StickyIngress', [...cookieAffinityRisks(target, props.mode), ...rendered.risks], acknowledged, [this.route]);
   }

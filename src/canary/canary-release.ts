@@ -5,7 +5,7 @@ import { PropChecker } from '../prop-checks';
 import { CanaryRouteSpec, ITrafficProvider } from '../traffic/traffic-provider';
 import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
 import { CanaryMatch, CanaryMatchKind } from './canary-match';
-import { buildWorkload, LABEL_COMPONENT, LABEL_NAME, validateWorkloadProps } from '../web-app/app-workload';
+import { buildWorkload, labelRoute, validateWorkloadProps } from '../web-app/app-workload';
 import { AutoscalingOptions, StatelessWebApp } from '../web-app/stateless-web-app';
 
 /**
@@ -142,22 +142,16 @@ export class CanaryRelease extends Construct {
       },
       kindAndId,
     );
-    const stableProps = stable._props;
+    // the stable pod spec, with the canary's image, env and replica count
+    const stableSpec = stable._workloadSpec;
     const workload = buildWorkload(pods, check, {
+      ...stableSpec,
       name: this.name,
-      appLabels: stable.appLabels,
       track: 'canary',
       image: props.image,
-      env: { ...(stableProps.env ?? {}), ...(props.env ?? {}) },
-      port: stable.port,
-      servicePort: stable.servicePort,
-      resources: stableProps.resources,
-      healthCheckPath: stableProps.healthCheckPath,
+      env: { ...stableSpec.env, ...(props.env ?? {}) },
       replicas: props.replicas ?? 1,
       autoscaling: props.autoscaling,
-      sessionStore: stable.sessionStore,
-      sessionEnvPreset: stableProps.sessionEnvPreset,
-      runAsUser: stableProps.runAsUser,
     });
     this.deployment = workload.deployment;
     this.container = workload.container;
@@ -165,8 +159,7 @@ export class CanaryRelease extends Construct {
     this.autoscaler = workload.autoscaler;
 
     this.route = rendered.route;
-    this.route.metadata.addLabel(LABEL_NAME, stable.name);
-    this.route.metadata.addLabel(LABEL_COMPONENT, 'web');
+    labelRoute(this.route, stable.name);
     stable._canary = `${kindAndId} (${this.node.path})`;
 
     const risks = [...this.risks(props, canary, versionSticky), ...rendered.risks];

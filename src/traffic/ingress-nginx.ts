@@ -85,9 +85,7 @@ export class IngressNginxProvider implements ITrafficProvider {
       );
     }
     const ingress = this.ingress(scope, id, route);
-    const a = (name: string, value: string | undefined) => {
-      if (value !== undefined) ingress.metadata.addAnnotation(NGINX + name, value);
-    };
+    const a = annotator(ingress);
     a('affinity', 'cookie');
     a('affinity-mode', s.mode);
     a('session-cookie-name', s.cookieName);
@@ -136,9 +134,7 @@ export class IngressNginxProvider implements ITrafficProvider {
       servicePort: c.servicePort,
       tlsSecretName: undefined,
     });
-    const a = (name: string, value: string | undefined) => {
-      if (value !== undefined) ingress.metadata.addAnnotation(NGINX + name, value);
-    };
+    const a = annotator(ingress);
     a('canary', 'true');
     a('canary-by-header', c.header);
     a('canary-by-header-value', c.headerValue);
@@ -164,6 +160,13 @@ export class IngressNginxProvider implements ITrafficProvider {
       ],
     };
   }
+}
+
+/** Sets `nginx.ingress.kubernetes.io/<name>` on an Ingress; an undefined value writes nothing. */
+function annotator(ingress: ApiObject): (name: string, value: string | undefined) => void {
+  return (name, value) => {
+    if (value !== undefined) ingress.metadata.addAnnotation(NGINX + name, value);
+  };
 }
 
 function retiredRisk(constructName: string, feature: string, dropped: string, remedy: string): RiskDescription {

@@ -50,6 +50,12 @@ export interface Workload {
   readonly autoscaler?: kplus.HorizontalPodAutoscaler;
 }
 
+/** The labels every route of an app carries, whichever construct made it. */
+export function labelRoute(route: ApiObject, appName: string): void {
+  route.metadata.addLabel(LABEL_NAME, appName);
+  route.metadata.addLabel(LABEL_COMPONENT, 'web');
+}
+
 /** The props checks a stable app and a canary share. */
 export function validateWorkloadProps(
   check: PropChecker,

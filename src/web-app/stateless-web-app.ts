@@ -9,7 +9,7 @@ import { ISessionStore } from '../session/session-store';
 import { claimRoute } from '../traffic/route-registry';
 import { CookieStickiness, ITrafficProvider, RouteSpec, TrafficProvider } from '../traffic/traffic-provider';
 import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
-import { buildWorkload, LABEL_COMPONENT, LABEL_NAME, validateWorkloadProps } from './app-workload';
+import { buildWorkload, LABEL_COMPONENT, LABEL_NAME, labelRoute, validateWorkloadProps, WorkloadSpec } from './app-workload';
 
 /**
  * Horizontal Pod Autoscaler settings.
@@ -184,6 +184,11 @@ export class StatelessWebApp extends Construct {
    * @internal
    */
   public _canary?: string;
+  /**
+   * The stable track's pod spec, which a canary runs with its own image and env.
+   * @internal
+   */
+  public readonly _workloadSpec: WorkloadSpec;
 
   constructor(scope: Construct, id: string, props: StatelessWebAppProps) {
     super(scope, id);
@@ -201,7 +206,7 @@ export class StatelessWebApp extends Construct {
     this.appLabels = { [LABEL_NAME]: this.name, [LABEL_COMPONENT]: 'web' };
 
     const replicas = props.replicas ?? 2;
-    const workload = buildWorkload(this, check, {
+    this._workloadSpec = {
       name: this.name,
       appLabels: this.appLabels,
       track: 'stable',
@@ -216,7 +221,8 @@ export class StatelessWebApp extends Construct {
       sessionStore: props.sessionStore,
       sessionEnvPreset: props.sessionEnvPreset,
       runAsUser: props.runAsUser,
-    });
+    };
+    const workload = buildWorkload(this, check, this._workloadSpec);
     this.deployment = workload.deployment;
     this.container = workload.container;
     this.service = workload.service;
@@ -239,8 +245,7 @@ export class StatelessWebApp extends Construct {
       this.route = rendered.route;
       routeRisks.push(...rendered.risks);
       this._stableRoute = { spec: route, route: this.route, owner: `StatelessWebApp '${id}'` };
-      this.route.metadata.addLabel(LABEL_NAME, this.name);
-      this.route.metadata.addLabel(LABEL_COMPONENT, 'web');
+      labelRoute(this.route, this.name);
     }
 
     const minReplicas = props.autoscaling ? props.autoscaling.minReplicas ?? 2 : replicas;
