@@ -177,7 +177,7 @@ describe('version stickiness', () => {
     expect(msg(RiskCode.CANARY_STICKY_DRIFT)).toContain("the canary's real share of users drifts above the configured weight");
     expect(msg(RiskCode.CANARY_OVERRIDE_IGNORED_WHEN_PINNED)).toBe(
       'A user already pinned to a version stays on it: a tester pinned to shop who then sends the header region: east-us still reaches shop, ' +
-        'because the controller checks the affinity cookie (INGRESSCOOKIE) before any canary rule.',
+        'because ingress-nginx checks the affinity cookie (INGRESSCOOKIE) before any canary rule.',
     );
     // annotated on the canary Ingress for the reviewer
     expect(only(objects, 'Ingress', 'shop-canary').metadata.annotations!['risks.stateless.cdk8s.io/canary-sticky-drift']).toContain('drifts above the configured weight');

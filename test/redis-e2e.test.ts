@@ -116,7 +116,8 @@ e2e('Sentinel store on real redis-server and redis-sentinel', () => {
     const newPrimaryPort = Number(masterOf('sessions-sentinel-1').split(':')[1]);
     const newPrimary = redisPods.find((p) => harness.pod(p).port === newPrimaryPort)!;
     expect(['sessions-1', 'sessions-2']).toContain(newPrimary);
-    expect(role(newPrimary)).toBe('master');
+    // Sentinels name the promoted replica as soon as they pick it; it answers as master a moment later
+    await harness.waitFor(() => role(newPrimary) === 'master', 10_000, `${newPrimary} to act as primary`);
     // eslint-disable-next-line no-console
     console.log(`failover: ${newPrimary} promoted ${elapsed} ms after the primary was killed`);
     expect(harness.cli(newPrimaryPort, ['GET', 'session:rider-42'], PASSWORD)).toBe('{"lang":"de"}');
@@ -146,5 +147,46 @@ e2e('Sentinel store on real redis-server and redis-sentinel', () => {
     await harness.start('sessions-sentinel-0');
     expect(harness.pod('sessions-sentinel-0').log).toContain(`monitoring primary ${current}`);
     await harness.waitFor(() => masterOf('sessions-sentinel-0') === current, 10_000, 'the restarted Sentinel to agree');
+    // and it finds its peers and the replicas again (hello messages every 2 s, INFO every 10 s)
+    await harness.waitFor(
+      () => {
+        const info = harness.cli(harness.pod('sessions-sentinel-0').port, ['SENTINEL', 'master', 'mymaster'], PASSWORD).split('\n');
+        const field = (k: string) => info[info.indexOf(k) + 1];
+        return field('num-slaves') === '2' && field('num-other-sentinels') === '2';
+      },
+      30_000,
+      'the restarted Sentinel to see 2 replicas and 2 other Sentinels',
+    );
+  });
+
+  test('a graceful stop of the primary (its preStop hook) hands over before down-after, and the session survives', async () => {
+    const primaryAddress = masterOf('sessions-sentinel-1');
+    const primary = redisPods.find((p) => `127.0.0.1:${harness.pod(p).port}` === primaryAddress)!;
+    const preStop = harness.container(primary).lifecycle.preStop.exec.command as string[];
+    expect(preStop).toEqual(['sh', '/etc/redis/prestop-redis.sh']);
+    const port = harness.pod(primary).port;
+    expect(harness.cli(port, [], PASSWORD, "SET session:graceful '{\"lang\":\"nl\"}'\nWAIT 2 5000\n").split('\n')).toEqual(['OK', '2']);
+
+    const started = Date.now();
+    const out = await harness.runScript(primary, preStop);
+    const handedOver = Date.now() - started;
+    // every Sentinel names the new primary when the hook returns
+    const next = masterOf('sessions-sentinel-1');
+    expect(sentinelPods.map(masterOf)).toEqual([next, next, next]);
+    expect(next).not.toBe(primaryAddress);
+    expect(out).toContain(`Sentinels promoted ${next}`);
+    // eslint-disable-next-line no-console
+    console.log(`graceful stop: ${primary} handed the primary role to ${next} in ${handedOver} ms (down-after is 5000 ms)`);
+    expect(handedOver).toBeLessThan(5000);
+    await harness.stop(primary); // the kubelet's SIGTERM after preStop
+    const nextPort = Number(next.split(':')[1]);
+    expect(harness.cli(nextPort, ['GET', 'session:graceful'], PASSWORD)).toBe('{"lang":"nl"}');
+  });
+
+  test('preStop on a replica does nothing', async () => {
+    const replica = redisPods.find((p) => harness.pod(p).process && role(p) === 'slave')!;
+    const before = masterOf('sessions-sentinel-1');
+    expect(await harness.runScript(replica, ['sh', '/etc/redis/prestop-redis.sh'])).toBe('');
+    expect(masterOf('sessions-sentinel-1')).toBe(before);
   });
 });

@@ -42,6 +42,12 @@ describe('RedisSessionStore standalone (default)', () => {
 
   test('the default image is pinned Valkey', () => {
     expect(container.image).toBe('docker.io/valkey/valkey:8.1.10');
+    expect(container.imagePullPolicy).toBe('IfNotPresent');
+  });
+
+  test('no preStop hook for a standalone server (there is no one to hand over to)', () => {
+    expect(container.lifecycle).toBeUndefined();
+    expect(config['prestop-redis.sh']).toBeUndefined();
   });
 
   test('auth always on: the password only from the Secret "<name>-auth", never in the YAML', () => {
@@ -146,6 +152,13 @@ describe('RedisSessionStore Sentinel', () => {
     expect(firstStart).toBeGreaterThan(askSentinels);
     expect(script).toContain('echo "replicaof ${master%:*} ${master##*:}"');
     expect(script).toContain('echo "replica-announce-ip ${self%:*}"');
+  });
+
+  test('a stopping primary hands over first: preStop hook on Redis, none on Sentinels', () => {
+    expect(redis.spec.template.spec.containers[0].lifecycle).toEqual({ preStop: { exec: { command: ['sh', '/etc/redis/prestop-redis.sh'] } } });
+    expect(config['prestop-redis.sh']).toContain('SENTINEL FAILOVER "$SENTINEL_MASTER"');
+    expect(sentinel.spec.template.spec.containers[0].lifecycle).toBeUndefined();
+    expect(redis.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(20);
   });
 
   test('writes stop on a primary that lost all replicas (no split-brain sessions)', () => {

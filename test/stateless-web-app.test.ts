@@ -29,6 +29,7 @@ describe('StatelessWebApp defaults', () => {
 
   test('container: image, port 8080, requests and limits from the seed', () => {
     expect(container.image).toBe(IMAGE);
+    expect(container.imagePullPolicy).toBe('IfNotPresent');
     expect(container.ports).toEqual([{ containerPort: 8080, name: 'http' }]);
     expect(container.resources).toEqual({ requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '1000m', memory: '1024Mi' } });
   });

@@ -272,17 +272,6 @@ export class CanaryRelease extends Construct {
           '. Lowering the weight moves no one back, so the canary\'s real share of users drifts above the configured weight.',
         remedy: 'Watch the canary\'s real share of requests, not the annotation; to shrink it, remove the CanaryRelease (a rollback re-pins its users to stable).',
       });
-      if (canary.header || canary.cookie) {
-        const cookieName = stickiness?.cookieName ?? 'INGRESSCOOKIE';
-        risks.push({
-          code: RiskCode.CANARY_OVERRIDE_IGNORED_WHEN_PINNED,
-          message:
-            `A user already pinned to a version stays on it: a tester pinned to ${stable.name} who then sends ` +
-            [canary.header ? `the header ${canary.header}${canary.headerValue ? `: ${canary.headerValue}` : ''}` : undefined, canary.cookie ? `the cookie ${canary.cookie}=always` : undefined].filter(Boolean).join(' or ') +
-            ` still reaches ${stable.name}, because the controller checks the affinity cookie (${cookieName}) before any canary rule.`,
-          remedy: `Clear the ${cookieName} cookie (or use a fresh browser session) before testing the canary by header or cookie.`,
-        });
-      }
     }
     return risks;
   }

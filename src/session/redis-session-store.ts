@@ -5,7 +5,7 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext, WRITA
 import { PropChecker } from '../prop-checks';
 import { defaultResourceName } from '../resource-names';
 import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
-import { COMMON_SH, PROBE_SH, redisConf, sentinelConf, sentinelMasterConf, START_REDIS_SH, START_SENTINEL_SH } from './redis-scripts';
+import { COMMON_SH, PRESTOP_REDIS_SH, PROBE_SH, redisConf, sentinelConf, sentinelMasterConf, START_REDIS_SH, START_SENTINEL_SH } from './redis-scripts';
 import { ISessionStore, RedisTopology, SessionStoreAccess, SessionStoreClient, SessionStoreConnection } from './session-store';
 
 const k8s = kplus.k8s;
@@ -202,7 +202,12 @@ export class RedisSessionStore extends Construct implements ISessionStore {
         'probe.sh': PROBE_SH,
         'redis.conf': redisConf(configOptions),
         ...(sentinel
-          ? { 'start-sentinel.sh': START_SENTINEL_SH, 'sentinel.conf': sentinelConf(), 'sentinel-master.conf': sentinelMasterConf(configOptions) }
+          ? {
+            'prestop-redis.sh': PRESTOP_REDIS_SH,
+            'start-sentinel.sh': START_SENTINEL_SH,
+            'sentinel.conf': sentinelConf(),
+            'sentinel-master.conf': sentinelMasterConf(configOptions),
+          }
           : {}),
       },
     });
@@ -245,6 +250,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
       port: REDIS_PORT,
       portName: 'redis',
       script: 'start-redis.sh',
+      preStop: sentinel ? 'prestop-redis.sh' : undefined,
       resources: k8sResources(resources),
       parallel: false,
       volume: { size: props.storageSize ?? Size.gibibytes(1), storageClassName: props.storageClassName },
@@ -388,6 +394,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
                 image: o.image,
                 imagePullPolicy: 'IfNotPresent',
                 command: ['sh', `/etc/redis/${o.script}`],
+                lifecycle: o.preStop ? { preStop: { exec: { command: ['sh', `/etc/redis/${o.preStop}`] } } } : undefined,
                 env: o.env,
                 ports: [{ name: o.portName, containerPort: o.port, protocol: 'TCP' }],
                 resources: o.resources,
@@ -438,6 +445,7 @@ interface StatefulSetOptions {
   readonly port: number;
   readonly portName: string;
   readonly script: string;
+  readonly preStop?: string;
   readonly resources: kplus.k8s.ResourceRequirements;
   readonly parallel: boolean;
   readonly volume?: { readonly size: Size; readonly storageClassName?: string };

@@ -147,10 +147,27 @@ export class IngressNginxProvider implements ITrafficProvider {
       // legacy: canary requests ignore affinity, and a user can bounce between versions
       a('affinity-canary-behavior', c.versionSticky ? 'sticky' : 'legacy');
     }
+    const risks: RiskDescription[] = [];
+    if (c.versionSticky && (c.header !== undefined || c.cookie !== undefined)) {
+      // the balancer checks the affinity cookie before any canary rule (rootfs/etc/nginx/lua/balancer.lua)
+      const cookieName = c.stableStickiness!.cookieName;
+      const overrides = [
+        c.header !== undefined ? `the header ${c.header}${c.headerValue !== undefined ? `: ${c.headerValue}` : ''}` : undefined,
+        c.cookie !== undefined ? `the cookie ${c.cookie}=always` : undefined,
+      ].filter(Boolean).join(' or ');
+      risks.push({
+        code: RiskCode.CANARY_OVERRIDE_IGNORED_WHEN_PINNED,
+        message:
+          `A user already pinned to a version stays on it: a tester pinned to ${stable.name} who then sends ${overrides} still reaches ${stable.name}, ` +
+          `because ingress-nginx checks the affinity cookie (${cookieName}) before any canary rule.`,
+        remedy: `Clear the ${cookieName} cookie (or use a fresh browser session) before testing the canary by header or cookie.`,
+      });
+    }
     const features = [c.cookie ? 'cookie canary' : undefined, 'canary annotations'].filter(Boolean).join(' and ');
     return {
       route: ingress,
       risks: [
+        ...risks,
         retiredRisk(
           constructName,
           features,

@@ -115,6 +115,8 @@ export function buildWorkload(scope: Construct, check: PropChecker, spec: Worklo
   const container = deployment.addContainer({
     name: 'app',
     image: spec.image,
+    // images are pinned (a tag or a digest): pulling on every start only adds a registry dependency
+    imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
     ports: [{ number: spec.port, name: 'http' }],
     resources: {
       cpu: spec.resources?.cpu ?? DEFAULT_RESOURCES.cpu,

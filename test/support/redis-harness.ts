@@ -143,6 +143,36 @@ export class StoreHarness {
     await this.waitFor(() => this.cli(pod.port, ['PING'], env.REDIS_PASSWORD) === 'PONG', 30_000, `${podName} to answer PING\n${pod.log}`);
   }
 
+  /** Run a pod's lifecycle script (e.g. its preStop hook) with the pod's environment; resolves with its output. */
+  public async runScript(podName: string, command: string[]): Promise<string> {
+    const [cmd, ...args] = command.map((a) => a.replace('/etc/redis', this.configDir));
+    const child = spawn(cmd, args, { env: { PATH: process.env.PATH!, ...this.environment(podName) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d.toString()));
+    child.stderr!.on('data', (d) => (out += d.toString()));
+    // 'close', not 'exit': the output streams are drained by then
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    if (code !== 0) throw new Error(`${command.join(' ')} exited ${code}: ${out}`);
+    return out;
+  }
+
+  /** SIGTERM a pod's process and wait for it (the kubelet after preStop). */
+  public async stop(podName: string): Promise<void> {
+    const pod = this.pod(podName);
+    const child = pod.process;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+    pod.process = undefined;
+  }
+
+  /** The container of a pod's StatefulSet. */
+  public container(podName: string): any {
+    return this.statefulSetOf(podName).spec.template.spec.containers[0];
+  }
+
   /** SIGKILL a pod's process (a crash, an eviction, a node failure). */
   public async kill(podName: string): Promise<void> {
     const pod = this.pod(podName);
