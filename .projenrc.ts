@@ -1,4 +1,4 @@
-import { cdk8s, javascript } from 'projen';
+import { cdk8s, javascript, JsonFile } from 'projen';
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-stateless',
@@ -71,6 +71,34 @@ project.eslint?.addOverride({
   files: ['examples/session-app/*.ts'],
   rules: { 'import/no-extraneous-dependencies': 'off' },
 });
+
+// Type-checking beyond src/: jest transpiles tests without checking types, so `npm test` runs tsc over
+// src, test, examples and bench first. Examples and the benchmark import the library by its package name.
+const libraryPath = { 'cdk8s-stateless': ['../src/index.ts'] };
+new JsonFile(project, 'test/tsconfig.typecheck.json', {
+  obj: {
+    extends: '../tsconfig.json',
+    compilerOptions: { rootDir: '..', noEmit: true, paths: libraryPath },
+    include: ['../src/**/*.ts', '**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts'],
+  },
+});
+new JsonFile(project, 'examples/tsconfig.json', {
+  obj: {
+    'extends': '../tsconfig.json',
+    'compilerOptions': { rootDir: '..', noEmit: true, paths: libraryPath },
+    'include': ['**/*.ts'],
+    // `cdk8s synth` runs each example with ts-node, resolving the package name to ../src
+    'ts-node': { transpileOnly: true, require: ['tsconfig-paths/register'] },
+  },
+});
+new JsonFile(project, 'bench/tsconfig.json', {
+  obj: {
+    extends: '../tsconfig.json',
+    compilerOptions: { rootDir: '..', noEmit: true },
+    include: ['**/*.ts', '../src/**/*.ts'],
+  },
+});
+project.testTask.prependExec('tsc -p test/tsconfig.typecheck.json', { name: 'typecheck' });
 
 // The main job: synthesize every example with the cdk8s CLI and show the risks it reports.
 project.addTask('examples', {

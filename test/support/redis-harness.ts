@@ -158,14 +158,7 @@ export class StoreHarness {
 
   /** SIGTERM a pod's process and wait for it (the kubelet after preStop). */
   public async stop(podName: string): Promise<void> {
-    const pod = this.pod(podName);
-    const child = pod.process;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-    pod.process = undefined;
+    return this.kill(podName, 'SIGTERM');
   }
 
   /** The container of a pod's StatefulSet. */
@@ -173,14 +166,14 @@ export class StoreHarness {
     return this.statefulSetOf(podName).spec.template.spec.containers[0];
   }
 
-  /** SIGKILL a pod's process (a crash, an eviction, a node failure). */
-  public async kill(podName: string): Promise<void> {
+  /** SIGKILL a pod's process (a crash, an eviction, a node failure), or send another signal; waits for the exit. */
+  public async kill(podName: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const pod = this.pod(podName);
     const child = pod.process;
     if (!child || child.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
-      child.kill('SIGKILL');
+      child.kill(signal);
     });
     pod.process = undefined;
   }
