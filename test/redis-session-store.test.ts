@@ -276,6 +276,15 @@ describe('RedisSessionStore options', () => {
   });
 });
 
+test('a default name from a long construct path still leaves room for every derived name', () => {
+  const chart = new Chart(Testing.app(), 'a-rather-long-chart-name-for-the-payments-team', { namespace: 'shop' });
+  const store = new RedisSessionStore(chart, 'session-store-for-checkout-and-cart', { topology: RedisTopology.SENTINEL });
+  expect(store.name.length).toBeLessThanOrEqual(45);
+  const names = synth(chart).map((o) => o.metadata.name);
+  expect(names).toContain(`${store.name}-sentinel-headless`);
+  for (const n of names) expect(n.length).toBeLessThanOrEqual(63);
+});
+
 describe('RedisSessionStore bad input', () => {
   const cases: Array<[string, RedisSessionStoreProps, string]> = [
     ['even Sentinel count', { topology: RedisTopology.SENTINEL, sentinels: 4 }, "RedisSessionStore 'sessions': 'sentinels' must be an odd whole number, at least 3 (a majority must agree on a failover), got 4. Use 3 or 5."],

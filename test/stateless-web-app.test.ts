@@ -1,4 +1,4 @@
-import { ApiObject, Testing } from 'cdk8s';
+import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { RiskCode, SessionStore, StatelessWebApp, StatelessWebAppProps, TrafficProvider } from '../src';
 import { lintViolations, podSecurityViolations } from './support/policy';
@@ -165,6 +165,12 @@ describe('StatelessWebApp options', () => {
     const app = new StatelessWebApp(chart, 'web', { image: IMAGE });
     expect(app.name).toBe('test-web-c8694308');
     expect(only(synth(chart), 'Deployment').metadata.name).toBe(app.name);
+  });
+
+  test('a default name from a long construct path leaves room for the canary suffix', () => {
+    const chart = new Chart(Testing.app(), 'a-rather-long-chart-name-for-the-payments-team-in-europe');
+    const app = new StatelessWebApp(chart, 'checkout-and-cart-web-frontend', { image: IMAGE });
+    expect(app.name.length).toBeLessThanOrEqual(56);
   });
 
   test('escape hatches: the cdk8s-plus Deployment and Service, and the route object', () => {

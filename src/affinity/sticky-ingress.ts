@@ -225,7 +225,7 @@ export class StickyIngress extends Construct {
       );
     }
     this.traffic = props.traffic ?? target.app?.traffic ?? TrafficProvider.defaultFor(this);
-    const name = props.name ?? (target.app ? target.app.name : defaultResourceName(this));
+    const name = props.name ?? (target.app ? target.app.name : defaultResourceName(this, ''));
     check.resourceName('name', name, 0);
     const route = {
       name,

@@ -19,6 +19,9 @@ export const DEFAULT_REDIS_IMAGE = 'docker.io/valkey/valkey:8.1.10';
 /** The UID of the `valkey` and `redis` users in the official images. */
 const REDIS_UID = 999;
 
+/** The longest suffix of a name derived from a store's name. */
+const LONGEST_SUFFIX = '-sentinel-headless';
+
 /** Port numbers of Redis and Sentinel. */
 export const REDIS_PORT = 6379;
 export const SENTINEL_PORT = 26379;
@@ -150,7 +153,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
   constructor(scope: Construct, id: string, props: RedisSessionStoreProps = {}) {
     super(scope, id);
     const check = new PropChecker('RedisSessionStore', id);
-    this.name = props.name ?? defaultResourceName(this);
+    this.name = props.name ?? defaultResourceName(this, LONGEST_SUFFIX);
     const acknowledged = checkAcknowledged('RedisSessionStore', id, props.acknowledgedRisks);
     this.topology = props.topology ?? RedisTopology.STANDALONE;
     const sentinel = this.topology === RedisTopology.SENTINEL;
@@ -477,7 +480,7 @@ function quantity(size: Size): string {
 }
 
 function validate(check: PropChecker, props: RedisSessionStoreProps, name: string, sentinel: boolean): void {
-  check.resourceName('name', name, '-sentinel-headless'.length);
+  check.resourceName('name', name, LONGEST_SUFFIX.length);
   if (props.image !== undefined) {
     check.nonBlank('image', props.image, `Pass a pinned Redis-compatible image, e.g. "${DEFAULT_REDIS_IMAGE}", or leave it out.`);
     if (/:latest$/.test(props.image) || !/[:@]/.test(props.image.split('/').pop() ?? '')) {

@@ -30,6 +30,9 @@ export interface AutoscalingOptions {
   readonly targetCpuUtilizationPercent?: number;
 }
 
+/** The longest suffix of a name derived from an app's name (its canary). */
+const CANARY_SUFFIX = '-canary';
+
 /**
  * The route of a stable app, as a canary needs it.
  * @internal
@@ -193,7 +196,7 @@ export class StatelessWebApp extends Construct {
   constructor(scope: Construct, id: string, props: StatelessWebAppProps) {
     super(scope, id);
     const check = new PropChecker('StatelessWebApp', id);
-    this.name = props.name ?? defaultResourceName(this);
+    this.name = props.name ?? defaultResourceName(this, CANARY_SUFFIX);
     validateProps(check, props, this.name);
     const acknowledged = checkAcknowledged('StatelessWebApp', id, props.acknowledgedRisks);
     this._props = props;
@@ -288,7 +291,7 @@ export class StatelessWebApp extends Construct {
 }
 
 function validateProps(check: PropChecker, props: StatelessWebAppProps, name: string): void {
-  check.resourceName('name', name, '-canary'.length);
+  check.resourceName('name', name, CANARY_SUFFIX.length);
   validateWorkloadProps(check, props);
   check.integer('port', props.port, 1, 65535, 'Use the TCP port the container listens on, e.g. 8080.');
   check.integer('servicePort', props.servicePort, 1, 65535, 'Use the port clients call the Service on, e.g. 80.');
