@@ -146,12 +146,16 @@ describe('RedisSessionStore Sentinel', () => {
 
   test('a restarted old primary asks the Sentinels first and rejoins as a replica', () => {
     const script: string = config['start-redis.sh'];
-    const askSentinels = script.indexOf('sentinel_master "$s"');
+    const askSentinels = script.indexOf('master="$(current_primary)"');
     const firstStart = script.indexOf('nth_entry "$REDIS_NODES" 0');
     expect(askSentinels).toBeGreaterThan(0);
     expect(firstStart).toBeGreaterThan(askSentinels);
     expect(script).toContain('echo "replicaof ${master%:*} ${master##*:}"');
     expect(script).toContain('echo "replica-announce-ip ${self%:*}"');
+    // the newest view wins: a Sentinel running a failover, else the highest config-epoch
+    expect(config['common.sh']).toContain('*failover_in_progress*) rank=999999999');
+    expect(config['common.sh']).toContain("sed -n '/^config-epoch$/{n;p;q;}'");
+    expect(config['start-sentinel.sh']).toContain('master="$(current_primary "$self")"');
   });
 
   test('a stopping primary hands over first: preStop hook on Redis, none on Sentinels', () => {

@@ -49,6 +49,25 @@ sentinel_master() {
   case "$host" in ''|*' '*) return 0 ;; esac
   echo "$host:$port"
 }
+
+# current_primary [EXCEPT]: host:port of the primary in the newest view any Sentinel has, or nothing.
+# Right after a failover the Sentinels disagree for a while, so the first answer may be stale: the
+# Sentinel running a failover (flag failover_in_progress) already names the promoted replica; otherwise
+# the highest config-epoch wins. EXCEPT skips one Sentinel (the caller itself).
+current_primary() {
+  best=""; best_rank=-1
+  for s in $SENTINEL_NODES; do
+    [ "$s" = "\${1:-}" ] && continue
+    addr="$(sentinel_master "$s")"
+    [ -n "$addr" ] || continue
+    info="$(ask "$s" SENTINEL master "$SENTINEL_MASTER")"
+    rank="$(echo "$info" | sed -n '/^config-epoch$/{n;p;q;}')"
+    case "$rank" in ''|*[!0-9]*) rank=0 ;; esac
+    case "$(echo "$info" | sed -n '/^flags$/{n;p;q;}')" in *failover_in_progress*) rank=999999999 ;; esac
+    if [ "$rank" -gt "$best_rank" ]; then best="$addr"; best_rank="$rank"; fi
+  done
+  echo "$best"
+}
 `;
 
 /** Starts one Redis server: standalone, or in the Sentinel topology as primary or replica. */
@@ -72,13 +91,9 @@ if [ "$TOPOLOGY" = sentinel ]; then
   # Replicas announce their resolvable host name, so Sentinels and clients can reach them.
   echo "replica-announce-ip \${self%:*}" >> "$conf"
   echo "replica-announce-port \${self##*:}" >> "$conf"
-  # 1. After a failover the Sentinels know the current primary: follow it, even if this
-  #    pod was the primary before it restarted (it rejoins as a replica).
-  master=""
-  for s in $SENTINEL_NODES; do
-    master="$(sentinel_master "$s")"
-    [ -n "$master" ] && break
-  done
+  # 1. After a failover the Sentinels know the current primary: follow it (the newest configuration
+  #    they report), even if this pod was the primary before it restarted (it rejoins as a replica).
+  master="$(current_primary)"
   # 2. No Sentinel knows a primary: this is the first start, and the first node is the primary.
   if [ -z "$master" ]; then
     master="$(nth_entry "$REDIS_NODES" 0)"
@@ -103,12 +118,8 @@ self="$(self_entry "$SENTINEL_NODES")"
 master=""
 attempt=0
 while [ -z "$master" ] && [ "$attempt" -lt 10 ]; do
-  # 1. Another Sentinel already monitors the set: agree with it.
-  for s in $SENTINEL_NODES; do
-    [ "$s" = "$self" ] && continue
-    master="$(sentinel_master "$s")"
-    [ -n "$master" ] && break
-  done
+  # 1. Other Sentinels already monitor the set: take their newest configuration.
+  master="$(current_primary "$self")"
   # 2. Otherwise the Redis server that says it is a primary.
   if [ -z "$master" ]; then
     for n in $REDIS_NODES; do
