@@ -76,8 +76,8 @@ export interface StatelessWebAppProps {
    */
   readonly resources?: kplus.ContainerResources;
   /**
-   * Extra environment variables (literal values). Secrets belong in `secretEnv`-style escape hatches
-   * (`app.container.env.addVariable(...)`), never here.
+   * Extra environment variables, as literal values written into the YAML. Secrets do not belong here: add
+   * them with `app.container.env.addVariable(name, EnvValue.fromSecretValue({ secret, key }))`.
    * @default - none
    */
   readonly env?: { [name: string]: string };
