@@ -1,3 +1,5 @@
+import * as kplus from 'cdk8s-plus-27';
+
 /**
  * Constructor-time checks of props. Every failure names the construct, the
  * prop, the value received and the fix, and is thrown before anything is
@@ -58,6 +60,44 @@ export class PropChecker {
     }
   }
 
+  /** One of the values of an enum (a JavaScript caller can pass anything). */
+  public oneOf(prop: string, value: string | undefined, allowed: Record<string, string>, enumName: string): void {
+    if (value === undefined) {
+      return;
+    }
+    const values = Object.values(allowed);
+    if (!values.includes(value)) {
+      this.fail(prop, `must be one of ${enumName}.${Object.keys(allowed).join(`, ${enumName}.`)}`, value, `Use a ${enumName} value, e.g. ${enumName}.${Object.keys(allowed)[0]}.`);
+    }
+  }
+
+  /** The name of another object (Secret, IngressClass, StorageClass): a lower-case DNS subdomain. */
+  public objectName(prop: string, value: string | undefined, example: string): void {
+    if (value === undefined) {
+      return;
+    }
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(value) || value.length > 253) {
+      this.fail(prop, 'must be an object name (a lower-case DNS subdomain)', value, `Use e.g. "${example}".`);
+    }
+  }
+
+  /** Requests no larger than limits: the API server rejects a pod spec whose request exceeds its limit. */
+  public requestsWithinLimits(prop: string, resources: kplus.ContainerResources | undefined): void {
+    const cpu = resources?.cpu;
+    if (cpu?.request && cpu.limit && millicores(cpu.request.amount) > millicores(cpu.limit.amount)) {
+      this.fail(`${prop}.cpu`, 'must not request more than its limit (the API server rejects the pod)', `request ${cpu.request.amount} > limit ${cpu.limit.amount}`, 'Raise the limit or lower the request.');
+    }
+    const memory = resources?.memory;
+    if (memory?.request && memory.limit && memory.request.toMebibytes() > memory.limit.toMebibytes()) {
+      this.fail(
+        `${prop}.memory`,
+        'must not request more than its limit (the API server rejects the pod)',
+        `request ${memory.request.toMebibytes()}Mi > limit ${memory.limit.toMebibytes()}Mi`,
+        'Raise the limit or lower the request.',
+      );
+    }
+  }
+
   /** A Kubernetes object name usable for a Service (DNS-1035 label) that leaves room for `suffixLength` more characters. */
   public resourceName(prop: string, value: string, suffixLength: number): void {
     const max = 63 - suffixLength;
@@ -71,6 +111,11 @@ export class PropChecker {
       );
     }
   }
+}
+
+/** "500m" -> 500, "2" -> 2000. */
+function millicores(amount: string): number {
+  return amount.endsWith('m') ? Number(amount.slice(0, -1)) : Number(amount) * 1000;
 }
 
 /** A DNS-1123 subdomain, optionally a wildcard `*.example.com`. */

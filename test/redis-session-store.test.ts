@@ -304,6 +304,13 @@ describe('RedisSessionStore bad input', () => {
     ['down-after 0', { topology: RedisTopology.SENTINEL, sentinelDownAfter: Duration.millis(0) }, "RedisSessionStore 'sessions': 'sentinelDownAfter' must be at least 1 second, got \"0ms\". Use Duration.seconds(5); shorter causes failovers on a slow network."],
     ['tiny volume', { storageSize: Size.mebibytes(10) }, "RedisSessionStore 'sessions': 'storageSize' must be at least 64Mi, got \"10Mi\". Use Size.gibibytes(1) or more; the AOF and its rewrite need room."],
     ['name too long', { name: 'a'.repeat(46) }, "RedisSessionStore 'sessions': 'name' must be a DNS-1035 label of at most 45 characters"],
+    ['unknown topology', { topology: 'cluster' as RedisTopology }, "RedisSessionStore 'sessions': 'topology' must be one of RedisTopology.STANDALONE, RedisTopology.SENTINEL, got \"cluster\". Use a RedisTopology value, e.g. RedisTopology.STANDALONE."],
+    ['bad storage class', { storageClassName: 'Fast SSD' }, "RedisSessionStore 'sessions': 'storageClassName' must be an object name (a lower-case DNS subdomain), got \"Fast SSD\". Use e.g. \"fast-ssd\"."],
+    [
+      'memory request above the limit',
+      { resources: { memory: { request: Size.gibibytes(1), limit: Size.mebibytes(512) } } },
+      "RedisSessionStore 'sessions': 'resources.memory' must not request more than its limit (the API server rejects the pod), got \"request 1024Mi > limit 512Mi\". Raise the limit or lower the request.",
+    ],
     ['unknown risk code', { acknowledgedRisks: ['NOPE' as RiskCode] }, "RedisSessionStore 'sessions': 'acknowledgedRisks' contains 'NOPE', which is not a risk code of cdk8s-stateless."],
   ];
 

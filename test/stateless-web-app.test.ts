@@ -1,6 +1,6 @@
-import { ApiObject, Chart, Testing } from 'cdk8s';
+import { ApiObject, Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { RiskCode, SessionStore, StatelessWebApp, StatelessWebAppProps, TrafficProvider } from '../src';
+import { RiskCode, SessionEnvPreset, SessionStore, StatelessWebApp, StatelessWebAppProps, TrafficProvider } from '../src';
 import { lintViolations, podSecurityViolations } from './support/policy';
 import { newChart, only, ofKind, schemaErrors, synth, synthYaml } from './support/synth';
 
@@ -211,6 +211,19 @@ describe('StatelessWebApp session store binding (external store)', () => {
   });
 });
 
+describe('SessionStore.external bad input', () => {
+  test.each([
+    [{ host: 'sessions.example.com:6379', passwordSecretName: 'auth' }, "SessionStore.external 'sessions.example.com:6379': 'host' must be a host name only, got \"sessions.example.com:6379\". Remove the scheme, port and path; pass the port as 'port'."],
+    [{ host: 'r.example.com', port: 0, passwordSecretName: 'auth' }, "SessionStore.external 'r.example.com': 'port' must be an integer from 1 to 65535, got 0."],
+    [{ host: 'r.example.com', passwordSecretName: '' }, "SessionStore.external 'r.example.com': 'passwordSecretName' must not be empty, got \"\"."],
+    [{ host: 'r.example.com', passwordSecretName: 'Auth' }, "SessionStore.external 'r.example.com': 'passwordSecretName' must be an object name (a lower-case DNS subdomain), got \"Auth\". Use e.g. \"sessions-auth\"."],
+    [{ host: 'r.example.com', passwordSecretName: 'auth', passwordSecretKey: 'pass word' }, "SessionStore.external 'r.example.com': 'passwordSecretKey' must be a Secret key (letters, digits, \"-\", \"_\", \".\"), got \"pass word\". Use e.g. \"password\" or \"auth-token\"."],
+    [{ host: 'r.example.com', passwordSecretName: 'auth', sentinelMasterName: ' ' }, "SessionStore.external 'r.example.com': 'sentinelMasterName' must not be empty, got \" \"."],
+  ])('%j', (props, message) => {
+    expect(() => SessionStore.external(props)).toThrow(message);
+  });
+});
+
 describe('StatelessWebApp bad input', () => {
   const cases: Array<[string, Partial<StatelessWebAppProps>, string]> = [
     ['empty image', { image: ' ' }, "StatelessWebApp 'web': 'image' must not be empty, got \" \". Pass a container image pinned to a tag or digest, e.g. \"ghcr.io/acme/web:1.4.2\"."],
@@ -266,6 +279,23 @@ describe('StatelessWebApp bad input', () => {
       'TLS without host',
       { host: undefined, path: '/', tlsSecretName: 'tls' },
       "StatelessWebApp 'web': 'tlsSecretName' needs a host to issue the certificate for, got \"tls\". Set host as well, or remove tlsSecretName.",
+    ],
+    ['bad ingress class', { ingressClassName: 'Nginx_Class' }, "StatelessWebApp 'web': 'ingressClassName' must be an object name (a lower-case DNS subdomain), got \"Nginx_Class\". Use e.g. \"nginx\"."],
+    ['bad TLS secret name', { tlsSecretName: 'My Secret' }, "StatelessWebApp 'web': 'tlsSecretName' must be an object name (a lower-case DNS subdomain), got \"My Secret\". Use e.g. \"shop-example-com-tls\"."],
+    [
+      'unknown session env preset',
+      { sessionEnvPreset: 'spring' as SessionEnvPreset },
+      "StatelessWebApp 'web': 'sessionEnvPreset' must be one of SessionEnvPreset.GENERIC, SessionEnvPreset.SPRING_BOOT, SessionEnvPreset.NODE_REDIS, got \"spring\". Use a SessionEnvPreset value, e.g. SessionEnvPreset.GENERIC.",
+    ],
+    [
+      'CPU request above the limit',
+      { resources: { cpu: { request: kplus.Cpu.units(2), limit: kplus.Cpu.millis(1000) } } },
+      "StatelessWebApp 'web': 'resources.cpu' must not request more than its limit (the API server rejects the pod), got \"request 2 > limit 1000m\". Raise the limit or lower the request.",
+    ],
+    [
+      'memory request above the limit',
+      { resources: { memory: { request: Size.gibibytes(2), limit: Size.gibibytes(1) } } },
+      "StatelessWebApp 'web': 'resources.memory' must not request more than its limit (the API server rejects the pod), got \"request 2048Mi > limit 1024Mi\". Raise the limit or lower the request.",
     ],
     [
       'unknown risk code',

@@ -313,6 +313,8 @@ describe('StickyIngress bad input', () => {
     ['bad host', { host: 'shop.example.com:443' }, "StickyIngress 'sticky': 'host' must be a DNS name"],
     ['bad cookie domain', { cookie: { domain: 'https://example.com' } }, "StickyIngress 'sticky': 'cookie.domain' must be a DNS domain, optionally with a leading \".\", got \"https://example.com\"."],
     ['port not on the Service', { port: 443 }, "StickyIngress 'sticky': 'port' must be a port of Service web (80), got 443. Pass one of the Service ports, or leave it out for the first."],
+    ['lower-case SameSite string', { cookie: { sameSite: 'lax' as SameSite } }, "StickyIngress 'sticky': 'cookie.sameSite' must be one of SameSite.LAX, SameSite.STRICT, SameSite.NONE, got \"lax\". Use a SameSite value, e.g. SameSite.LAX."],
+    ['bad ingress class', { ingressClassName: 'nginx public' }, "StickyIngress 'sticky': 'ingressClassName' must be an object name (a lower-case DNS subdomain), got \"nginx public\". Use e.g. \"nginx\"."],
     ['unknown risk code', { acknowledgedRisks: ['UNEVEN_LOAD' as RiskCode] }, "StickyIngress 'sticky': 'acknowledgedRisks' contains 'UNEVEN_LOAD', which is not a risk code of cdk8s-stateless."],
   ];
 

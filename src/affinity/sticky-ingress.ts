@@ -197,6 +197,9 @@ export class StickyIngress extends Construct {
     const maxAgeSeconds = seconds('cookie.maxAge', cookie.maxAge);
     const expiresSeconds = seconds('cookie.expires', cookie.expires);
     const secure = cookie.secure ?? true;
+    check.oneOf('cookie.sameSite', cookie.sameSite, SameSite, 'SameSite');
+    check.objectName('ingressClassName', props.ingressClassName, 'nginx');
+    check.objectName('tlsSecretName', props.tlsSecretName, 'shop-example-com-tls');
     const sameSite = cookie.sameSite ?? SameSite.LAX;
     if (sameSite === SameSite.NONE && !secure) {
       check.fail('cookie.secure', 'must be true with sameSite: SameSite.NONE (browsers reject SameSite=None cookies without Secure)', secure, 'Set cookie.secure to true, or use SameSite.LAX.');

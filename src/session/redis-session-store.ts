@@ -481,6 +481,9 @@ function quantity(size: Size): string {
 
 function validate(check: PropChecker, props: RedisSessionStoreProps, name: string, sentinel: boolean): void {
   check.resourceName('name', name, LONGEST_SUFFIX.length);
+  check.oneOf('topology', props.topology, RedisTopology, 'RedisTopology');
+  check.objectName('storageClassName', props.storageClassName, 'fast-ssd');
+  check.requestsWithinLimits('resources', props.resources);
   if (props.image !== undefined) {
     check.nonBlank('image', props.image, `Pass a pinned Redis-compatible image, e.g. "${DEFAULT_REDIS_IMAGE}", or leave it out.`);
     if (/:latest$/.test(props.image) || !/[:@]/.test(props.image.split('/').pop() ?? '')) {

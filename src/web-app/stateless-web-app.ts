@@ -299,6 +299,10 @@ function validateProps(check: PropChecker, props: StatelessWebAppProps, name: st
   check.hostName('host', props.host);
   check.httpPath('path', props.path);
   check.httpPath('healthCheckPath', props.healthCheckPath);
+  check.objectName('ingressClassName', props.ingressClassName, 'nginx');
+  check.objectName('tlsSecretName', props.tlsSecretName, 'shop-example-com-tls');
+  check.oneOf('sessionEnvPreset', props.sessionEnvPreset, SessionEnvPreset, 'SessionEnvPreset');
+  check.requestsWithinLimits('resources', props.resources);
   if (props.tlsSecretName !== undefined && props.host === undefined) {
     check.fail('tlsSecretName', 'needs a host to issue the certificate for', props.tlsSecretName, 'Set host as well, or remove tlsSecretName.');
   }
