@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { RiskCode, RiskDescription } from '../warnings';
 import { AffinityMode } from './affinity-mode';
+import { replicaRange } from '../web-app/app-workload';
 import { StatelessWebApp } from '../web-app/stateless-web-app';
 
 /**
@@ -36,15 +37,15 @@ export function affinityTarget(service: kplus.Service): AffinityTarget {
   if (!app) {
     return { name: `Service ${service.name}` };
   }
-  const props = app._props;
-  const autoscaling = props.autoscaling;
+  const spec = app._workloadSpec;
+  const { min, max } = replicaRange(spec);
   return {
     name: app.name,
     app,
-    minReplicas: autoscaling ? autoscaling.minReplicas ?? 2 : props.replicas ?? 2,
-    maxReplicas: autoscaling ? autoscaling.maxReplicas : props.replicas ?? 2,
-    targetCpu: autoscaling ? autoscaling.targetCpuUtilizationPercent ?? 70 : undefined,
-    hasSessionStore: props.sessionStore !== undefined,
+    minReplicas: min,
+    maxReplicas: max,
+    targetCpu: spec.autoscaling ? spec.autoscaling.targetCpuUtilizationPercent ?? 70 : undefined,
+    hasSessionStore: spec.sessionStore !== undefined,
   };
 }
 

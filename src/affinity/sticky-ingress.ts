@@ -216,7 +216,7 @@ export class StickyIngress extends Construct {
     if (target.app?.route) {
       throw new Error(
         `${kindAndId}: 'service' ${props.service.name} belongs to StatelessWebApp '${target.app.node.id}', which already has its own non-sticky route ` +
-          `(${target.app._props.host ?? '(every host)'} ${target.app._props.path ?? '/'}), got a second, sticky route to it. ` +
+          `(${target.app._stableRoute?.spec.host ?? '(every host)'} ${target.app._stableRoute?.spec.path ?? '/'}), got a second, sticky route to it. ` +
           'Users who arrive through the app\'s own route would not be sticky. Create the StatelessWebApp without host and path, and let the StickyIngress own the route.',
       );
     }

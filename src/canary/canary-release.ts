@@ -5,7 +5,7 @@ import { PropChecker } from '../prop-checks';
 import { CanaryRouteSpec, ITrafficProvider } from '../traffic/traffic-provider';
 import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
 import { CanaryMatch, CanaryMatchKind } from './canary-match';
-import { buildWorkload, labelRoute, validateWorkloadProps } from '../web-app/app-workload';
+import { buildWorkload, labelRoute, replicaRange, validateWorkloadProps } from '../web-app/app-workload';
 import { AutoscalingOptions, StatelessWebApp } from '../web-app/stateless-web-app';
 
 /**
@@ -247,12 +247,12 @@ export class CanaryRelease extends Construct {
       risks.push({
         code: RiskCode.CANARY_SHARED_SESSIONS,
         message:
-          `${stable.name} (${stable._props.image}) and ${this.name} (${props.image}) share the session store ${store.connection.host}: a user who crosses versions ` +
+          `${stable.name} (${stable._workloadSpec.image}) and ${this.name} (${props.image}) share the session store ${store.connection.host}: a user who crosses versions ` +
           '(an unpinned request, a rollback, the promotion) keeps the session only if each version reads what the other wrote.',
         remedy: 'Keep the session format backward and forward compatible for one release (add fields, never rename or remove them), or version the session key prefix.',
       });
     }
-    if (props.image === stable._props.image) {
+    if (props.image === stable._workloadSpec.image) {
       risks.push({
         code: RiskCode.CANARY_SAME_IMAGE,
         message: `${this.name} runs the same image as ${stable.name} (${props.image}): the release compares the version with itself.`,
@@ -261,7 +261,7 @@ export class CanaryRelease extends Construct {
     }
     if (versionSticky) {
       const stickiness = stable._stableRoute?.stickiness;
-      const n = stable._props.autoscaling?.minReplicas ?? stable._props.replicas ?? 2;
+      const n = replicaRange(stable._workloadSpec).min;
       const expiry = stickiness?.maxAgeSeconds !== undefined ? `their affinity cookie expires (max-age ${stickiness.maxAgeSeconds} s)` : 'the browser session ends (the affinity cookie has no max-age)';
       risks.push({
         code: RiskCode.CANARY_STICKY_DRIFT,

@@ -28,8 +28,7 @@ export interface GatewayApiOptions {
   readonly experimentalFields?: boolean;
 }
 
-/** The Gateway API version every HTTPRoute is written for (fields used are identical in v1.5 and v1.6). */
-export const GATEWAY_API_VERSION = 'v1.5';
+// HTTPRoutes are written for Gateway API v1.5, with fields that are identical in v1.6 (docs/migrating-to-gateway-api.md).
 
 interface Backend {
   readonly name: string;

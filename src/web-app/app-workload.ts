@@ -50,6 +50,14 @@ export interface Workload {
   readonly autoscaler?: kplus.HorizontalPodAutoscaler;
 }
 
+/** Fewest and most pods a track runs: the HPA range, or the fixed replica count. */
+export function replicaRange(spec: WorkloadSpec): { min: number; max: number } {
+  if (spec.autoscaling) {
+    return { min: spec.autoscaling.minReplicas ?? 2, max: spec.autoscaling.maxReplicas };
+  }
+  return { min: spec.replicas, max: spec.replicas };
+}
+
 /** The labels every route of an app carries, whichever construct made it. */
 export function labelRoute(route: ApiObject, appName: string): void {
   route.metadata.addLabel(LABEL_NAME, appName);

@@ -9,7 +9,7 @@ import { ISessionStore } from '../session/session-store';
 import { claimRoute } from '../traffic/route-registry';
 import { CookieStickiness, ITrafficProvider, RouteSpec, TrafficProvider } from '../traffic/traffic-provider';
 import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
-import { buildWorkload, LABEL_COMPONENT, LABEL_NAME, labelRoute, validateWorkloadProps, WorkloadSpec } from './app-workload';
+import { buildWorkload, LABEL_COMPONENT, LABEL_NAME, labelRoute, replicaRange, validateWorkloadProps, WorkloadSpec } from './app-workload';
 
 /**
  * Horizontal Pod Autoscaler settings.
@@ -175,8 +175,6 @@ export class StatelessWebApp extends Construct {
   /** Labels that every pod of this app carries, stable and canary alike. */
   public readonly appLabels: { [key: string]: string };
 
-  /** @internal */
-  public readonly _props: StatelessWebAppProps;
   /**
    * The route that sends users to the stable track: the app's own, or a StickyIngress's.
    * @internal
@@ -199,7 +197,6 @@ export class StatelessWebApp extends Construct {
     this.name = props.name ?? defaultResourceName(this, CANARY_SUFFIX);
     validateProps(check, props, this.name);
     const acknowledged = checkAcknowledged('StatelessWebApp', id, props.acknowledgedRisks);
-    this._props = props;
 
     this.port = props.port ?? 8080;
     this.servicePort = props.servicePort ?? 80;
@@ -251,8 +248,7 @@ export class StatelessWebApp extends Construct {
       labelRoute(this.route, this.name);
     }
 
-    const minReplicas = props.autoscaling ? props.autoscaling.minReplicas ?? 2 : replicas;
-    const maxReplicas = props.autoscaling ? props.autoscaling.maxReplicas : replicas;
+    const { min: minReplicas, max: maxReplicas } = replicaRange(this._workloadSpec);
     if (maxReplicas > 1) {
       this.disruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
         metadata: { name: this.name, labels: this.appLabels },

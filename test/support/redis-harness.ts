@@ -1,4 +1,4 @@
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -227,9 +227,4 @@ export class StoreHarness {
     fs.mkdirSync(dir, { recursive: true });
     return dir;
   }
-}
-
-/** Used by tests to show that the binaries are what the Debian packages install. */
-export function redisVersion(): string {
-  return execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).trim();
 }
