@@ -305,6 +305,9 @@ describe('limits and bad input', () => {
         'Use CanaryMatch.header("x-canary") without a value to get the controller\'s always/never semantics.',
     ],
     ['never as an exact header value', { match: [CanaryMatch.header('x-canary', 'never')] }, "CanaryRelease 'canary': 'match.header value' must not be \"never\" for an exact match"],
+    ['empty exact header value', { match: [CanaryMatch.header('region', '')] }, "CanaryRelease 'canary': 'match.header value' must be a non-empty single-line header value, got \"\". Use e.g. CanaryMatch.header(\"region\", \"east-us\")."],
+    ['empty header pattern', { match: [CanaryMatch.headerPattern('region', '')] }, "CanaryRelease 'canary': 'match.headerPattern' must not be empty, got \"\". Pass a regular expression, e.g. \"^(east|west)-us$\"."],
+    ['stable that is not a StatelessWebApp', { stable: {} as any }, "CanaryRelease 'canary': 'stable' must be a StatelessWebApp, got [object Object]. Pass the StatelessWebApp being released."],
     ['bad cookie name', { match: [CanaryMatch.cookie('my cookie')] }, "CanaryRelease 'canary': 'match.cookie' must be a cookie name (an RFC 6265 token), got \"my cookie\". Use e.g. \"canary\"."],
     [
       'two header matches',

@@ -144,6 +144,16 @@ describe('StickyIngress on Gateway API', () => {
     ],
     ['a cookie path', true, { cookie: { name: 'a', path: '/cart' } }, "StickyIngress 'sticky': 'cookie.path' has no Gateway API field, got \"/cart\". The implementation scopes the cookie to the route; remove cookie.path."],
     ['a cookie domain', true, { cookie: { name: 'a', domain: '.example.com' } }, "StickyIngress 'sticky': 'cookie.domain' has no Gateway API field, got \".example.com\"."],
+    ['cookie expires', true, { cookie: { name: 'a', expires: Duration.hours(1) } }, "StickyIngress 'sticky': 'cookie.expires' has no Gateway API field, got \"3600s\". Use cookie.maxAge: it becomes absoluteTimeout with a Permanent cookie."],
+    ['insecure cookie', true, { cookie: { name: 'a', secure: false } }, "StickyIngress 'sticky': 'cookie.secure' has no Gateway API field, got false. Secure is set by the Gateway implementation; leave the default."],
+    ['no change on failure', true, { cookie: { name: 'a', changeOnFailure: false } }, "StickyIngress 'sticky': 'cookie.changeOnFailure' has no Gateway API field, got false."],
+    ['conditional SameSite=None', true, { cookie: { name: 'a', sameSite: SameSite.NONE, conditionalSameSiteNone: true } }, "StickyIngress 'sticky': 'cookie.conditionalSameSiteNone' has no Gateway API field, got true."],
+    [
+      'a cookie name over 128 characters',
+      true,
+      { cookie: { name: 'a'.repeat(129) } },
+      "StickyIngress 'sticky': 'cookie.name' must be at most 128 characters on Gateway API (sessionName), got 129 characters. Use a shorter name, e.g. \"route\".",
+    ],
     ['SameSite Strict', true, { cookie: { name: 'a', sameSite: SameSite.STRICT } }, "StickyIngress 'sticky': 'cookie.sameSite' has no Gateway API field, got \"Strict\"."],
   ])('refused: %s', (_name, experimental, props, message) => {
     expect(() => sticky(experimental, props)).toThrow(message);
@@ -258,6 +268,22 @@ describe('CanaryRelease on Gateway API', () => {
     const strip = (o: K8sObject) => JSON.stringify({ ...o, spec: { ...o.spec, rules: o.spec.rules.map(withoutWeights) } });
     expect(strip(a)).toBe(strip(b));
   });
+});
+
+test('a canary whose stable app is routed by another provider is refused', () => {
+  const chart = newChart();
+  const shop = new StatelessWebApp(chart, 'shop', { name: 'shop', image: IMAGE, host: 'shop.example.com' }); // ingress-nginx
+  expect(() => TrafficProvider.gatewayApi({ gatewayName: 'public' }).renderCanaryRoute(
+    chart,
+    'canary',
+    shop._stableRoute!.spec,
+    shop.route!,
+    { name: 'shop-canary', serviceName: 'shop-canary', servicePort: 80, weight: 10, weightTotal: 100, versionSticky: false },
+    "CanaryRelease 'canary'",
+  )).toThrow(
+    "CanaryRelease 'canary': 'stable' is routed by another traffic provider than Gateway API (its route shop is not an HTTPRoute of this provider). " +
+      'Give the stable app and its StickyIngress the same traffic provider.',
+  );
 });
 
 describe('TrafficProvider.gatewayApi bad input', () => {

@@ -262,6 +262,8 @@ describe('StatelessWebApp bad input', () => {
       { host: 'Shop.Example.com' },
       "StatelessWebApp 'web': 'host' must be a DNS name (lower-case letters, digits and hyphens in dot-separated labels of at most 63 characters, optionally starting with \"*.\"), got \"Shop.Example.com\". Pass the host name only, without scheme, port or path, e.g. \"api.example.com\".",
     ],
+    ['image with white space', { image: 'ghcr.io/acme/web 1.4.2' }, "StatelessWebApp 'web': 'image' must not contain white space, got \"ghcr.io/acme/web 1.4.2\". Pass a single image reference, e.g. \"ghcr.io/acme/web:1.4.2\"."],
+    ['path with white space', { path: '/my shop' }, "StatelessWebApp 'web': 'path' must not contain white space, got \"/my shop\". Percent-encode the space (%20) or remove it."],
     ['path without /', { path: 'api' }, "StatelessWebApp 'web': 'path' must start with \"/\", got \"api\". Use \"/api\"."],
     ['healthCheckPath without /', { healthCheckPath: 'healthz' }, "StatelessWebApp 'web': 'healthCheckPath' must start with \"/\", got \"healthz\". Use \"/healthz\"."],
     [

@@ -10,6 +10,7 @@ import {
   StatelessWebAppProps,
   StickyIngress,
   StickyIngressProps,
+  TrafficProvider,
   Warnings,
 } from '../src';
 import { lintViolations, podSecurityViolations } from './support/policy';
@@ -262,6 +263,40 @@ describe('routes across constructs', () => {
   });
 });
 
+test('a second StickyIngress for the same app is an error', () => {
+  const chart = newChart();
+  const web = new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE });
+  new StickyIngress(chart, 'first', { service: web.service, host: 'a.example.com', mode: AffinityMode.BALANCED, justification: WHY });
+  expect(() => new StickyIngress(chart, 'second', { service: web.service, host: 'b.example.com', mode: AffinityMode.BALANCED, justification: WHY })).toThrow(
+    "StickyIngress 'second': 'service' web is already routed by StickyIngress 'first', got a second route to it. " +
+      'Give the app one route, so that its stickiness and its canaries apply to every user.',
+  );
+});
+
+test('the ingress-nginx provider refuses a cookie domain the controller would reject', () => {
+  const chart = newChart();
+  expect(() =>
+    TrafficProvider.ingressNginx().renderStickyRoute(
+      chart,
+      'route',
+      { name: 'web', path: '/', serviceName: 'web', servicePort: 80 },
+      {
+        mode: AffinityMode.BALANCED,
+        justification: WHY,
+        cookieName: 'route',
+        cookieDomain: 'example.com;evil',
+        secure: true,
+        sameSite: SameSite.LAX,
+        conditionalSameSiteNone: false,
+        changeOnFailure: true,
+      },
+      "MyConstruct 'x'",
+    ),
+  ).toThrow(
+    "MyConstruct 'x': 'cookie.domain' must use only letters, digits, \".\", \"_\", \"~\" or \"-\" with ingress-nginx, got \"example.com;evil\". Pass a bare domain such as \".example.com\".",
+  );
+});
+
 describe('StickyIngress bad input', () => {
   const cases: Array<[string, Partial<StickyIngressProps>, string]> = [
     ['blank justification', { justification: '   ' }, "StickyIngress 'sticky': 'justification' must not be empty, got \"   \". Write down why this app needs affinity"],
@@ -311,6 +346,8 @@ describe('StickyIngress bad input', () => {
     ['regex cookie path', { path: '/a/(.*)', cookie: { path: '/a/.*' } }, "StickyIngress 'sticky': 'cookie.path' must be a literal path, not a regular expression, got \"/a/.*\"."],
     ['path without /', { path: 'cart' }, "StickyIngress 'sticky': 'path' must start with \"/\", got \"cart\". Use \"/cart\"."],
     ['bad host', { host: 'shop.example.com:443' }, "StickyIngress 'sticky': 'host' must be a DNS name"],
+    ['cookie path without /', { cookie: { path: 'cart' } }, "StickyIngress 'sticky': 'cookie.path' must start with \"/\", got \"cart\". Use \"/cart\"."],
+    ['no service', { service: undefined }, "StickyIngress 'sticky': 'service' is required, got undefined. Pass the cdk8s-plus Service to route to, e.g. app.service of a StatelessWebApp created without host and path."],
     ['bad cookie domain', { cookie: { domain: 'https://example.com' } }, "StickyIngress 'sticky': 'cookie.domain' must be a DNS domain, optionally with a leading \".\", got \"https://example.com\"."],
     ['port not on the Service', { port: 443 }, "StickyIngress 'sticky': 'port' must be a port of Service web (80), got 443. Pass one of the Service ports, or leave it out for the first."],
     ['lower-case SameSite string', { cookie: { sameSite: 'lax' as SameSite } }, "StickyIngress 'sticky': 'cookie.sameSite' must be one of SameSite.LAX, SameSite.STRICT, SameSite.NONE, got \"lax\". Use a SameSite value, e.g. SameSite.LAX."],

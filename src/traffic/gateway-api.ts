@@ -149,7 +149,11 @@ export class GatewayApiProvider implements ITrafficProvider {
     if (s.sameSite !== SameSite.LAX) refuse('cookie.sameSite', s.sameSite, 'SameSite is set by the Gateway implementation; leave the default.');
     if (!s.secure) refuse('cookie.secure', false, 'Secure is set by the Gateway implementation; leave the default.');
     if (!s.changeOnFailure) refuse('cookie.changeOnFailure', false, 'Re-pinning after a failed backend is the implementation\'s; leave the default.');
-    if (s.cookieName.length > 128) refuse('cookie.name', s.cookieName, 'sessionName is at most 128 characters; use a shorter name.');
+    if (s.cookieName.length > 128) {
+      throw new Error(
+        `${constructName}: 'cookie.name' must be at most 128 characters on Gateway API (sessionName), got ${s.cookieName.length} characters. Use a shorter name, e.g. "route".`,
+      );
+    }
 
     const rendered = this.renderRoute(scope, id, route, constructName);
     const model = models.get(rendered.route)!;
