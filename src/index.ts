@@ -22,3 +22,4 @@ export { CanaryRouteSpec } from './traffic/traffic-provider';
 export { CanaryMatch, CanaryMatchKind } from './canary/canary-match';
 export { CanaryRelease, CanaryReleaseProps } from './canary/canary-release';
 export { GatewayApiOptions } from './traffic/gateway-api';
+export { StatelessErrors, ValidationErrorDetails } from './errors';

@@ -1,4 +1,6 @@
 import * as kplus from 'cdk8s-plus-27';
+import { IConstruct } from 'constructs';
+import { ValidationError } from './errors';
 
 /**
  * Constructor-time checks of props. Every failure names the construct, the
@@ -6,13 +8,19 @@ import * as kplus from 'cdk8s-plus-27';
  * synthesized.
  */
 
-/** Identifies the construct being checked in error messages: `StatelessWebApp 'web'`. */
+/** Identifies what is being checked in error messages: `StatelessWebApp 'shop/web'` or `TrafficProvider.gatewayApi`. */
 export class PropChecker {
-  constructor(private readonly kind: string, private readonly id: string) {}
+  /** Checks of a construct's props; messages name it by its path in the construct tree. */
+  public static of(construct: IConstruct, kind: string): PropChecker {
+    return new PropChecker(describeConstruct(construct, kind));
+  }
 
-  /** Throws `Kind 'id': 'prop' <problem>, got <value>. <fix>` */
+  /** Checks of a factory's options, e.g. `TrafficProvider.gatewayApi`. */
+  constructor(public readonly where: string) {}
+
+  /** Throws a ValidationError: `<where>: 'prop' <problem>, got <value>. <fix>` */
   public fail(prop: string, problem: string, got: unknown, fix: string): never {
-    throw new Error(`${this.kind} '${this.id}': '${prop}' ${problem}, got ${show(got)}. ${fix}`);
+    throw new ValidationError(this.where, prop, problem, show(got), fix);
   }
 
   /** An integer in [min, max]. */
@@ -27,8 +35,8 @@ export class PropChecker {
 
   /** A non-blank string. */
   public nonBlank(prop: string, value: string | undefined, fix: string): void {
-    if (value === undefined || value.trim() === '') {
-      this.fail(prop, 'must not be empty', value ?? '(nothing)', fix);
+    if (typeof value !== 'string' || value.trim() === '') {
+      this.fail(prop, typeof value === 'string' || value === undefined ? 'must not be empty' : 'must be a string', value, fix);
     }
   }
 
@@ -127,12 +135,23 @@ export function isHostName(value: string): boolean {
   return host.split('.').every((label) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(label));
 }
 
-function show(value: unknown): string {
-  if (typeof value === 'string') {
-    return JSON.stringify(value);
+/** `StatelessWebApp 'shop/web'`: a construct by its kind and its path in the construct tree. */
+export function describeConstruct(construct: IConstruct, kind: string): string {
+  return `${kind} '${construct.node.path}'`;
+}
+
+/** A received value as messages show it: strings and arrays as JSON, the rest as text. */
+export function show(value: unknown): string {
+  if (value === undefined) {
+    return '(nothing)';
   }
-  if (Array.isArray(value)) {
-    return JSON.stringify(value);
+  if (typeof value === 'string' || (typeof value === 'object' && value !== null)) {
+    try {
+      const text = JSON.stringify(value);
+      if (text !== undefined) return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+    } catch {
+      // a cycle or a BigInt inside: fall back to the plain text
+    }
   }
   return String(value);
 }

@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { PropChecker } from './prop-checks';
 
 /**
  * The stable codes of every risk this library reports.
@@ -225,13 +226,18 @@ export function annotationName(code: RiskCode): string {
  * Throws on a code this library does not define (a typo would otherwise silence nothing).
  * @internal
  */
-export function checkAcknowledged(kind: string, id: string, codes: readonly string[] | undefined): RiskCode[] {
+export function checkAcknowledged(check: PropChecker, codes: readonly string[] | undefined): RiskCode[] {
+  if (codes !== undefined && !Array.isArray(codes)) {
+    check.fail('acknowledgedRisks', 'must be a list of RiskCode values', codes, 'Pass e.g. [RiskCode.APP_SINGLE_REPLICA].');
+  }
   const list = codes ?? [];
   for (const code of list) {
     if (!KNOWN_CODES.has(code)) {
-      throw new Error(
-        `${kind} '${id}': 'acknowledgedRisks' contains '${code}', which is not a risk code of cdk8s-stateless. ` +
-          `Use a RiskCode value (${[...KNOWN_CODES].sort().join(', ')}).`,
+      check.fail(
+        'acknowledgedRisks',
+        'must list risk codes of cdk8s-stateless',
+        code,
+        `Use a RiskCode value (${[...KNOWN_CODES].sort().join(', ')}).`,
       );
     }
   }

@@ -158,7 +158,7 @@ describe('version stickiness', () => {
     const shop = new StatelessWebApp(chart, 'shop', { name: 'shop', image: STABLE, host: 'shop.example.com' });
     const before = chart.node.findAll().filter((c) => c instanceof ApiObject).length;
     expect(() => new CanaryRelease(chart, 'canary', { stable: shop, image: NEXT, match: [CanaryMatch.weight(10)], versionStickiness: true })).toThrow(
-      "CanaryRelease 'canary': 'versionStickiness' needs cookie affinity on the stable route with ingress-nginx, got true on the non-sticky route shop. " +
+      "CanaryRelease 'test/canary': 'versionStickiness' needs cookie affinity on the stable route with ingress-nginx, got true on the non-sticky route shop. " +
         "ingress-nginx keeps a user on a version through the stable route's affinity cookie (affinity-canary-behavior: sticky): " +
         'route the stable app with a StickyIngress (create it before the CanaryRelease), or drop versionStickiness.',
     );
@@ -256,7 +256,7 @@ describe('limits and bad input', () => {
     const shop = new StatelessWebApp(chart, 'shop', { name: 'shop', image: STABLE, host: 'shop.example.com' });
     new CanaryRelease(chart, 'first', { stable: shop, image: NEXT, match: [CanaryMatch.weight(10)] });
     expect(() => new CanaryRelease(chart, 'second', { stable: shop, image: 'ghcr.io/acme/shop:2.0.0', match: [CanaryMatch.weight(5)] })).toThrow(
-      "CanaryRelease 'second': 'stable' shop already has a canary (CanaryRelease 'first' (test/first)), got a second. " +
+      "CanaryRelease 'test/second': 'stable' shop already has a canary (CanaryRelease 'test/first'), got a second. " +
         'The controller honours only one canary per stable route; release one version at a time, or combine the matches in one CanaryRelease.',
     );
   });
@@ -265,7 +265,7 @@ describe('limits and bad input', () => {
     const chart = newChart();
     const shop = new StatelessWebApp(chart, 'shop', { name: 'shop', image: STABLE });
     expect(() => new CanaryRelease(chart, 'canary', { stable: shop, image: NEXT, match: [CanaryMatch.weight(10)] })).toThrow(
-      "CanaryRelease 'canary': 'stable' needs a route to split: StatelessWebApp 'shop' has no host or path and no StickyIngress routes to it, got \"shop\". " +
+      "CanaryRelease 'test/canary': 'stable' needs a route to split: StatelessWebApp 'shop' has no host or path and no StickyIngress routes to it, got \"shop\". " +
         'Give the stable app a host or path, or create its StickyIngress before the CanaryRelease.',
     );
   });
@@ -278,48 +278,48 @@ describe('limits and bad input', () => {
   });
 
   const cases: Array<[string, Partial<CanaryReleaseProps>, string]> = [
-    ['weight above the total', { match: [CanaryMatch.weight(120)] }, "CanaryRelease 'canary': 'match.weight' must be a whole number from 0 to weightTotal (100), got 120. Use e.g. CanaryMatch.weight(10), or raise weightTotal for finer steps."],
-    ['negative weight', { match: [CanaryMatch.weight(-5)] }, "CanaryRelease 'canary': 'match.weight' must be a whole number from 0 to weightTotal (100), got -5."],
-    ['fractional weight', { match: [CanaryMatch.weight(2.5)] }, "CanaryRelease 'canary': 'match.weight' must be a whole number from 0 to weightTotal (100), got 2.5."],
+    ['weight above the total', { match: [CanaryMatch.weight(120)] }, "CanaryRelease 'test/canary': 'match.weight' must be a whole number from 0 to weightTotal (100), got 120. Use e.g. CanaryMatch.weight(10), or raise weightTotal for finer steps."],
+    ['negative weight', { match: [CanaryMatch.weight(-5)] }, "CanaryRelease 'test/canary': 'match.weight' must be a whole number from 0 to weightTotal (100), got -5."],
+    ['fractional weight', { match: [CanaryMatch.weight(2.5)] }, "CanaryRelease 'test/canary': 'match.weight' must be a whole number from 0 to weightTotal (100), got 2.5."],
     [
       'weightTotal below 100',
       { weightTotal: 50 },
-      "CanaryRelease 'canary': 'weightTotal' must be a whole number of at least 100 (ingress-nginx ignores a smaller total and divides by 100), got 50. Use 100 for 1% steps, 1000 for 0.1% steps.",
+      "CanaryRelease 'test/canary': 'weightTotal' must be a whole number of at least 100 (ingress-nginx ignores a smaller total and divides by 100), got 50. Use 100 for 1% steps, 1000 for 0.1% steps.",
     ],
-    ['fractional weightTotal', { weightTotal: 150.5 }, "CanaryRelease 'canary': 'weightTotal' must be a whole number of at least 100 (ingress-nginx ignores a smaller total and divides by 100), got 150.5."],
+    ['fractional weightTotal', { weightTotal: 150.5 }, "CanaryRelease 'test/canary': 'weightTotal' must be a whole number of at least 100 (ingress-nginx ignores a smaller total and divides by 100), got 150.5."],
     [
       'header name not an HTTP token',
       { match: [CanaryMatch.header('x canary', 'yes')] },
-      "CanaryRelease 'canary': 'match.header' must be an HTTP header name (an RFC 9110 token: letters, digits and !#$%&'*+-.^_`|~), got \"x canary\". Use e.g. \"region\" or \"x-canary\".",
+      "CanaryRelease 'test/canary': 'match.header' must be an HTTP header name (an RFC 9110 token: letters, digits and !#$%&'*+-.^_`|~), got \"x canary\". Use e.g. \"region\" or \"x-canary\".",
     ],
-    ['header name with a colon', { match: [CanaryMatch.header('region:', 'x')] }, "CanaryRelease 'canary': 'match.header' must be an HTTP header name"],
+    ['header name with a colon', { match: [CanaryMatch.header('region:', 'x')] }, "CanaryRelease 'test/canary': 'match.header' must be an HTTP header name"],
     [
       'regex that does not compile',
       { match: [CanaryMatch.headerPattern('region', '^(east|west-us$')] },
-      "CanaryRelease 'canary': 'match.headerPattern' must be a regular expression that compiles (Invalid regular expression: /^(east|west-us$/: Unterminated group), got \"^(east|west-us$\". Fix the expression, e.g. \"^(east|west)-us$\".",
+      "CanaryRelease 'test/canary': 'match.headerPattern' must be a regular expression that compiles (Invalid regular expression: /^(east|west-us$/: Unterminated group), got \"^(east|west-us$\". Fix the expression, e.g. \"^(east|west)-us$\".",
     ],
     [
       'always as an exact header value',
       { match: [CanaryMatch.header('x-canary', 'always')] },
-      "CanaryRelease 'canary': 'match.header value' must not be \"always\" for an exact match: with a value the controller compares it literally and \"never\" would send requests TO the canary, got \"always\". " +
+      "CanaryRelease 'test/canary': 'match.header value' must not be \"always\" for an exact match: with a value the controller compares it literally and \"never\" would send requests TO the canary, got \"always\". " +
         'Use CanaryMatch.header("x-canary") without a value to get the controller\'s always/never semantics.',
     ],
-    ['never as an exact header value', { match: [CanaryMatch.header('x-canary', 'never')] }, "CanaryRelease 'canary': 'match.header value' must not be \"never\" for an exact match"],
-    ['empty exact header value', { match: [CanaryMatch.header('region', '')] }, "CanaryRelease 'canary': 'match.header value' must be a non-empty single-line header value, got \"\". Use e.g. CanaryMatch.header(\"region\", \"east-us\")."],
-    ['empty header pattern', { match: [CanaryMatch.headerPattern('region', '')] }, "CanaryRelease 'canary': 'match.headerPattern' must not be empty, got \"\". Pass a regular expression, e.g. \"^(east|west)-us$\"."],
-    ['stable that is not a StatelessWebApp', { stable: {} as any }, "CanaryRelease 'canary': 'stable' must be a StatelessWebApp, got [object Object]. Pass the StatelessWebApp being released."],
-    ['bad cookie name', { match: [CanaryMatch.cookie('my cookie')] }, "CanaryRelease 'canary': 'match.cookie' must be a cookie name (an RFC 6265 token), got \"my cookie\". Use e.g. \"canary\"."],
+    ['never as an exact header value', { match: [CanaryMatch.header('x-canary', 'never')] }, "CanaryRelease 'test/canary': 'match.header value' must not be \"never\" for an exact match"],
+    ['empty exact header value', { match: [CanaryMatch.header('region', '')] }, "CanaryRelease 'test/canary': 'match.header value' must be a non-empty single-line header value, got \"\". Use e.g. CanaryMatch.header(\"region\", \"east-us\")."],
+    ['empty header pattern', { match: [CanaryMatch.headerPattern('region', '')] }, "CanaryRelease 'test/canary': 'match.headerPattern' must not be empty, got \"\". Pass a regular expression, e.g. \"^(east|west)-us$\"."],
+    ['stable that is not a StatelessWebApp', { stable: {} as any }, "CanaryRelease 'test/canary': 'stable' must be a StatelessWebApp, got {}. Pass the StatelessWebApp being released."],
+    ['bad cookie name', { match: [CanaryMatch.cookie('my cookie')] }, "CanaryRelease 'test/canary': 'match.cookie' must be a cookie name (an RFC 6265 token), got \"my cookie\". Use e.g. \"canary\"."],
     [
       'two header matches',
       { match: [CanaryMatch.header('a', 'b'), CanaryMatch.headerPattern('c', 'd')] },
-      "CanaryRelease 'canary': 'match' may hold one header match (exact or pattern), got [\"header\",\"header-pattern\"]. " +
+      "CanaryRelease 'test/canary': 'match' may hold one header match (exact or pattern), got [\"header\",\"header-pattern\"]. " +
         'The controller keeps one header, one cookie and one weight per canary; combine different kinds, not two of one kind.',
     ],
-    ['two weights', { match: [CanaryMatch.weight(1), CanaryMatch.weight(2)] }, "CanaryRelease 'canary': 'match' may hold one weight match, got [\"weight\",\"weight\"]."],
-    ['no match', { match: [] }, "CanaryRelease 'canary': 'match' must list at least one CanaryMatch, got []. Use e.g. [CanaryMatch.header(\"region\", \"east-us\"), CanaryMatch.weight(20)]."],
-    ['empty image', { image: '' }, "CanaryRelease 'canary': 'image' must not be empty, got \"\"."],
-    ['replicas 0', { replicas: 0 }, "CanaryRelease 'canary': 'replicas' must be an integer from 1 to 1000, got 0."],
-    ['unknown risk code', { acknowledgedRisks: ['DRIFT' as RiskCode] }, "CanaryRelease 'canary': 'acknowledgedRisks' contains 'DRIFT', which is not a risk code of cdk8s-stateless."],
+    ['two weights', { match: [CanaryMatch.weight(1), CanaryMatch.weight(2)] }, "CanaryRelease 'test/canary': 'match' may hold one weight match, got [\"weight\",\"weight\"]."],
+    ['no match', { match: [] }, "CanaryRelease 'test/canary': 'match' must list at least one CanaryMatch, got []. Use e.g. [CanaryMatch.header(\"region\", \"east-us\"), CanaryMatch.weight(20)]."],
+    ['empty image', { image: '' }, "CanaryRelease 'test/canary': 'image' must not be empty, got \"\"."],
+    ['replicas 0', { replicas: 0 }, "CanaryRelease 'test/canary': 'replicas' must be an integer from 1 to 1000, got 0."],
+    ['unknown risk code', { acknowledgedRisks: ['DRIFT' as RiskCode] }, "CanaryRelease 'test/canary': 'acknowledgedRisks' must list risk codes of cdk8s-stateless, got \"DRIFT\"."],
   ];
 
   test.each(cases)('%s', (_name, props, message) => {

@@ -73,7 +73,7 @@ describe('choosing the provider', () => {
     new StatelessWebApp(chart, 'a', { name: 'a', image: IMAGE, host: 'x.example.com', traffic: TrafficProvider.gatewayApi({ gatewayName: 'public' }) });
     new StatelessWebApp(chart, 'b', { name: 'b', image: IMAGE, host: 'x.example.com', traffic: TrafficProvider.gatewayApi({ gatewayName: 'internal' }) });
     expect(() => new StatelessWebApp(chart, 'c', { name: 'c', image: IMAGE, host: 'x.example.com', traffic: TrafficProvider.gatewayApi({ gatewayName: 'public' }) })).toThrow(
-      "StatelessWebApp 'c': 'host'/'path' x.example.com / is already routed by StatelessWebApp 'a' (test/a) (gateway-api)",
+      "StatelessWebApp 'test/c': 'host'/'path' x.example.com / is already routed by StatelessWebApp 'test/a' (gateway-api)",
     );
   });
 
@@ -131,30 +131,30 @@ describe('StickyIngress on Gateway API', () => {
       'experimental fields without opt-in',
       false,
       {},
-      "StickyIngress 'sticky': cookie affinity needs HTTPRoute sessionPersistence, an experimental-channel field, but 'experimentalFields' of TrafficProvider.gatewayApi() is false, got false. " +
+      "StickyIngress 'test/sticky': cookie affinity needs HTTPRoute sessionPersistence, an experimental-channel field, but 'experimentalFields' of TrafficProvider.gatewayApi() is false, got false. " +
         'Install the experimental Gateway API CRDs and pass experimentalFields: true, or route without affinity.',
     ],
     [
       'balanced',
       true,
       { mode: AffinityMode.BALANCED },
-      "StickyIngress 'sticky': 'mode' AffinityMode.BALANCED has no Gateway API meaning, got \"balanced\". " +
+      "StickyIngress 'test/sticky': 'mode' AffinityMode.BALANCED has no Gateway API meaning, got \"balanced\". " +
         'sessionPersistence keeps a session on its backend until the session ends or the backend goes away, and never rebalances on scale-up: ' +
         'that is AffinityMode.PERSISTENT. Use PERSISTENT (and read its risks), or stay on ingress-nginx for balanced.',
     ],
-    ['a cookie path', true, { cookie: { name: 'a', path: '/cart' } }, "StickyIngress 'sticky': 'cookie.path' has no Gateway API field, got \"/cart\". The implementation scopes the cookie to the route; remove cookie.path."],
-    ['a cookie domain', true, { cookie: { name: 'a', domain: '.example.com' } }, "StickyIngress 'sticky': 'cookie.domain' has no Gateway API field, got \".example.com\"."],
-    ['cookie expires', true, { cookie: { name: 'a', expires: Duration.hours(1) } }, "StickyIngress 'sticky': 'cookie.expires' has no Gateway API field, got \"3600s\". Use cookie.maxAge: it becomes absoluteTimeout with a Permanent cookie."],
-    ['insecure cookie', true, { cookie: { name: 'a', secure: false } }, "StickyIngress 'sticky': 'cookie.secure' has no Gateway API field, got false. Secure is set by the Gateway implementation; leave the default."],
-    ['no change on failure', true, { cookie: { name: 'a', changeOnFailure: false } }, "StickyIngress 'sticky': 'cookie.changeOnFailure' has no Gateway API field, got false."],
-    ['conditional SameSite=None', true, { cookie: { name: 'a', sameSite: SameSite.NONE, conditionalSameSiteNone: true } }, "StickyIngress 'sticky': 'cookie.conditionalSameSiteNone' has no Gateway API field, got true."],
+    ['a cookie path', true, { cookie: { name: 'a', path: '/cart' } }, "StickyIngress 'test/sticky': 'cookie.path' has no Gateway API field, got \"/cart\". The implementation scopes the cookie to the route; remove cookie.path."],
+    ['a cookie domain', true, { cookie: { name: 'a', domain: '.example.com' } }, "StickyIngress 'test/sticky': 'cookie.domain' has no Gateway API field, got \".example.com\"."],
+    ['cookie expires', true, { cookie: { name: 'a', expires: Duration.hours(1) } }, "StickyIngress 'test/sticky': 'cookie.expires' has no Gateway API field, got \"3600s\". Use cookie.maxAge: it becomes absoluteTimeout with a Permanent cookie."],
+    ['insecure cookie', true, { cookie: { name: 'a', secure: false } }, "StickyIngress 'test/sticky': 'cookie.secure' has no Gateway API field, got false. Secure is set by the Gateway implementation; leave the default."],
+    ['no change on failure', true, { cookie: { name: 'a', changeOnFailure: false } }, "StickyIngress 'test/sticky': 'cookie.changeOnFailure' has no Gateway API field, got false."],
+    ['conditional SameSite=None', true, { cookie: { name: 'a', sameSite: SameSite.NONE, conditionalSameSiteNone: true } }, "StickyIngress 'test/sticky': 'cookie.conditionalSameSiteNone' has no Gateway API field, got true."],
     [
       'a cookie name over 128 characters',
       true,
       { cookie: { name: 'a'.repeat(129) } },
-      "StickyIngress 'sticky': 'cookie.name' must be at most 128 characters on Gateway API (sessionName), got 129 characters. Use a shorter name, e.g. \"route\".",
+      "StickyIngress 'test/sticky': 'cookie.name' must be at most 128 characters on Gateway API (sessionName), got 129 characters. Use a shorter name, e.g. \"route\".",
     ],
-    ['SameSite Strict', true, { cookie: { name: 'a', sameSite: SameSite.STRICT } }, "StickyIngress 'sticky': 'cookie.sameSite' has no Gateway API field, got \"Strict\"."],
+    ['SameSite Strict', true, { cookie: { name: 'a', sameSite: SameSite.STRICT } }, "StickyIngress 'test/sticky': 'cookie.sameSite' has no Gateway API field, got \"Strict\"."],
   ])('refused: %s', (_name, experimental, props, message) => {
     expect(() => sticky(experimental, props)).toThrow(message);
   });
@@ -238,7 +238,7 @@ describe('CanaryRelease on Gateway API', () => {
     const shop = new StatelessWebApp(chart, 'shop', { name: 'shop', image: IMAGE, host: 'shop.example.com' });
     const before = chart.node.findAll().filter((c) => c instanceof ApiObject).length;
     expect(() => new CanaryRelease(chart, 'canary', { stable: shop, image: NEXT, match: [CanaryMatch.cookie('canary')] })).toThrow(
-      "CanaryRelease 'canary': 'match' CanaryMatch.cookie(\"canary\") has no Gateway API equivalent, got a cookie match. " +
+      "CanaryRelease 'test/canary': 'match' CanaryMatch.cookie(\"canary\") has no Gateway API equivalent, got a cookie match. " +
         'HTTPRoute matches paths, headers, query parameters and methods, not cookies, and matching the raw Cookie header would break on any other cookie. ' +
         'Use CanaryMatch.header(...) instead (have the client or an edge rule send a header).',
     );
@@ -249,13 +249,13 @@ describe('CanaryRelease on Gateway API', () => {
     const chart = chartOnGateway();
     const shop = new StatelessWebApp(chart, 'shop', { name: 'shop', image: IMAGE, host: 'shop.example.com' });
     expect(() => new CanaryRelease(chart, 'canary', { stable: shop, image: NEXT, match: [CanaryMatch.weight(1)], versionStickiness: true })).toThrow(
-      "CanaryRelease 'canary': 'versionStickiness' needs session persistence on the stable route with Gateway API, got true on the non-sticky route shop.",
+      "CanaryRelease 'test/canary': 'versionStickiness' needs session persistence on the stable route with Gateway API, got true on the non-sticky route shop.",
     );
     const sticky = chartOnGateway(true);
     const app = new StatelessWebApp(sticky, 'shop', { name: 'shop', image: IMAGE });
     new StickyIngress(sticky, 'route', { service: app.service, mode: AffinityMode.PERSISTENT, justification: 'x' });
     expect(() => new CanaryRelease(sticky, 'canary', { stable: app, image: NEXT, match: [CanaryMatch.weight(1)] })).toThrow(
-      "CanaryRelease 'canary': 'versionStickiness' must be true on Gateway API when the stable route is sticky, got false.",
+      "CanaryRelease 'test/canary': 'versionStickiness' must be true on Gateway API when the stable route is sticky, got false.",
     );
   });
 
@@ -303,10 +303,10 @@ describe('TrafficProvider.gatewayApi bad input', () => {
 
   test('TLS and ingress class belong to ingress-nginx', () => {
     expect(() => new StatelessWebApp(chartOnGateway(), 'shop', { name: 'shop', image: IMAGE, host: 'a.example.com', tlsSecretName: 'tls' })).toThrow(
-      "StatelessWebApp 'shop': 'tlsSecretName' has no place on an HTTPRoute, got \"tls\". With Gateway API, TLS terminates on a listener of the Gateway public (certificateRefs); remove tlsSecretName.",
+      "StatelessWebApp 'test/shop': 'tlsSecretName' has no place on an HTTPRoute, got \"tls\". With Gateway API, TLS terminates on a listener of the Gateway public (certificateRefs); remove tlsSecretName.",
     );
     expect(() => new StatelessWebApp(chartOnGateway(), 'shop', { name: 'shop', image: IMAGE, host: 'a.example.com', ingressClassName: 'nginx' })).toThrow(
-      "StatelessWebApp 'shop': 'ingressClassName' only applies to ingress-nginx, got \"nginx\". With Gateway API the parent Gateway (public) decides; remove ingressClassName.",
+      "StatelessWebApp 'test/shop': 'ingressClassName' only applies to ingress-nginx, got \"nginx\". With Gateway API the parent Gateway (public) decides; remove ingressClassName.",
     );
   });
 });

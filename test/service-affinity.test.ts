@@ -71,10 +71,10 @@ test('on any cdk8s-plus Service, with acknowledged risks', () => {
 describe('ServiceAffinity.clientIp bad input', () => {
   test.each([
     [{ justification: '' }, "ServiceAffinity.clientIp: 'justification' must not be empty, got \"\". Write down why this Service needs ClientIP affinity"],
-    [{ justification: WHY, timeoutSeconds: 0 }, "ServiceAffinity.clientIp: 'timeoutSeconds' must be an integer from 1 to 86400 (the Kubernetes limit), got 0. Use e.g. 10800 (3 hours, the default)."],
-    [{ justification: WHY, timeoutSeconds: 86401 }, "ServiceAffinity.clientIp: 'timeoutSeconds' must be an integer from 1 to 86400 (the Kubernetes limit), got 86401."],
-    [{ justification: WHY, timeoutSeconds: 1.5 }, "ServiceAffinity.clientIp: 'timeoutSeconds' must be an integer from 1 to 86400 (the Kubernetes limit), got 1.5."],
-    [{ justification: WHY, acknowledgedRisks: ['NAT' as RiskCode] }, "ServiceAffinity.clientIp 'clientIp': 'acknowledgedRisks' contains 'NAT', which is not a risk code of cdk8s-stateless."],
+    [{ justification: WHY, timeoutSeconds: 0 }, "ServiceAffinity.clientIp: 'timeoutSeconds' must be an integer from 1 to 86400, got 0. Use e.g. 10800 (3 hours, the default; 86400 is the Kubernetes limit)."],
+    [{ justification: WHY, timeoutSeconds: 86401 }, "ServiceAffinity.clientIp: 'timeoutSeconds' must be an integer from 1 to 86400, got 86401."],
+    [{ justification: WHY, timeoutSeconds: 1.5 }, "ServiceAffinity.clientIp: 'timeoutSeconds' must be an integer from 1 to 86400, got 1.5."],
+    [{ justification: WHY, acknowledgedRisks: ['NAT' as RiskCode] }, "ServiceAffinity.clientIp: 'acknowledgedRisks' must list risk codes of cdk8s-stateless, got \"NAT\"."],
   ])('%j', (options, message) => {
     expect(() => ServiceAffinity.clientIp(options)).toThrow(message);
   });

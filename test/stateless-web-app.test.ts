@@ -205,7 +205,7 @@ describe('StatelessWebApp session store binding (external store)', () => {
 
   test('env that collides with the binding is an error', () => {
     expect(() => build({ sessionStore: store, env: { REDIS_URL: 'redis://elsewhere:6379' } })).toThrow(
-      "StatelessWebApp 'web': 'env.REDIS_URL' is set by the session store binding (preset generic), got \"redis://elsewhere:6379\". " +
+      "StatelessWebApp 'test/web': 'env.REDIS_URL' is set by the session store binding (preset generic), got \"redis://elsewhere:6379\". " +
         'Remove it from env, or bind a different sessionEnvPreset; the store connection is injected for you.',
     );
   });
@@ -213,12 +213,12 @@ describe('StatelessWebApp session store binding (external store)', () => {
 
 describe('SessionStore.external bad input', () => {
   test.each([
-    [{ host: 'sessions.example.com:6379', passwordSecretName: 'auth' }, "SessionStore.external 'sessions.example.com:6379': 'host' must be a host name only, got \"sessions.example.com:6379\". Remove the scheme, port and path; pass the port as 'port'."],
-    [{ host: 'r.example.com', port: 0, passwordSecretName: 'auth' }, "SessionStore.external 'r.example.com': 'port' must be an integer from 1 to 65535, got 0."],
-    [{ host: 'r.example.com', passwordSecretName: '' }, "SessionStore.external 'r.example.com': 'passwordSecretName' must not be empty, got \"\"."],
-    [{ host: 'r.example.com', passwordSecretName: 'Auth' }, "SessionStore.external 'r.example.com': 'passwordSecretName' must be an object name (a lower-case DNS subdomain), got \"Auth\". Use e.g. \"sessions-auth\"."],
-    [{ host: 'r.example.com', passwordSecretName: 'auth', passwordSecretKey: 'pass word' }, "SessionStore.external 'r.example.com': 'passwordSecretKey' must be a Secret key (letters, digits, \"-\", \"_\", \".\"), got \"pass word\". Use e.g. \"password\" or \"auth-token\"."],
-    [{ host: 'r.example.com', passwordSecretName: 'auth', sentinelMasterName: ' ' }, "SessionStore.external 'r.example.com': 'sentinelMasterName' must not be empty, got \" \"."],
+    [{ host: 'sessions.example.com:6379', passwordSecretName: 'auth' }, "SessionStore.external: 'host' must be a host name only, got \"sessions.example.com:6379\". Remove the scheme, port and path; pass the port as 'port'."],
+    [{ host: 'r.example.com', port: 0, passwordSecretName: 'auth' }, "SessionStore.external: 'port' must be an integer from 1 to 65535, got 0."],
+    [{ host: 'r.example.com', passwordSecretName: '' }, "SessionStore.external: 'passwordSecretName' must not be empty, got \"\"."],
+    [{ host: 'r.example.com', passwordSecretName: 'Auth' }, "SessionStore.external: 'passwordSecretName' must be an object name (a lower-case DNS subdomain), got \"Auth\". Use e.g. \"sessions-auth\"."],
+    [{ host: 'r.example.com', passwordSecretName: 'auth', passwordSecretKey: 'pass word' }, "SessionStore.external: 'passwordSecretKey' must be a Secret key (letters, digits, \"-\", \"_\", \".\"), got \"pass word\". Use e.g. \"password\" or \"auth-token\"."],
+    [{ host: 'r.example.com', passwordSecretName: 'auth', sentinelMasterName: ' ' }, "SessionStore.external: 'sentinelMasterName' must not be empty, got \" \"."],
   ])('%j', (props, message) => {
     expect(() => SessionStore.external(props)).toThrow(message);
   });
@@ -226,83 +226,83 @@ describe('SessionStore.external bad input', () => {
 
 describe('StatelessWebApp bad input', () => {
   const cases: Array<[string, Partial<StatelessWebAppProps>, string]> = [
-    ['empty image', { image: ' ' }, "StatelessWebApp 'web': 'image' must not be empty, got \" \". Pass a container image pinned to a tag or digest, e.g. \"ghcr.io/acme/web:1.4.2\"."],
-    ['port 0', { port: 0 }, "StatelessWebApp 'web': 'port' must be an integer from 1 to 65535, got 0. Use the TCP port the container listens on, e.g. 8080."],
-    ['port 70000', { port: 70000 }, "StatelessWebApp 'web': 'port' must be an integer from 1 to 65535, got 70000. Use the TCP port the container listens on, e.g. 8080."],
-    ['servicePort 1.5', { servicePort: 1.5 }, "StatelessWebApp 'web': 'servicePort' must be an integer from 1 to 65535, got 1.5. Use the port clients call the Service on, e.g. 80."],
-    ['negative replicas', { replicas: -1 }, "StatelessWebApp 'web': 'replicas' must be an integer from 1 to 1000, got -1. Use a whole number of pods, 2 or more for availability."],
-    ['fractional replicas', { replicas: 2.5 }, "StatelessWebApp 'web': 'replicas' must be an integer from 1 to 1000, got 2.5. Use a whole number of pods, 2 or more for availability."],
+    ['empty image', { image: ' ' }, "StatelessWebApp 'test/web': 'image' must not be empty, got \" \". Pass a container image pinned to a tag or digest, e.g. \"ghcr.io/acme/web:1.4.2\"."],
+    ['port 0', { port: 0 }, "StatelessWebApp 'test/web': 'port' must be an integer from 1 to 65535, got 0. Use the TCP port the container listens on, e.g. 8080."],
+    ['port 70000', { port: 70000 }, "StatelessWebApp 'test/web': 'port' must be an integer from 1 to 65535, got 70000. Use the TCP port the container listens on, e.g. 8080."],
+    ['servicePort 1.5', { servicePort: 1.5 }, "StatelessWebApp 'test/web': 'servicePort' must be an integer from 1 to 65535, got 1.5. Use the port clients call the Service on, e.g. 80."],
+    ['negative replicas', { replicas: -1 }, "StatelessWebApp 'test/web': 'replicas' must be an integer from 1 to 1000, got -1. Use a whole number of pods, 2 or more for availability."],
+    ['fractional replicas', { replicas: 2.5 }, "StatelessWebApp 'test/web': 'replicas' must be an integer from 1 to 1000, got 2.5. Use a whole number of pods, 2 or more for availability."],
     [
       'minReplicas > maxReplicas',
       { autoscaling: { minReplicas: 5, maxReplicas: 3 } },
-      "StatelessWebApp 'web': 'autoscaling.maxReplicas' must be at least autoscaling.minReplicas (5), got 3. Raise maxReplicas to 5 or more, or lower minReplicas.",
+      "StatelessWebApp 'test/web': 'autoscaling.maxReplicas' must be at least autoscaling.minReplicas (5), got 3. Raise maxReplicas to 5 or more, or lower minReplicas.",
     ],
     [
       'CPU target 0',
       { autoscaling: { maxReplicas: 3, targetCpuUtilizationPercent: 0 } },
-      "StatelessWebApp 'web': 'autoscaling.targetCpuUtilizationPercent' must be an integer from 1 to 100, got 0. Use a percentage of the CPU request, e.g. 70.",
+      "StatelessWebApp 'test/web': 'autoscaling.targetCpuUtilizationPercent' must be an integer from 1 to 100, got 0. Use a percentage of the CPU request, e.g. 70.",
     ],
     [
       'CPU target 150',
       { autoscaling: { maxReplicas: 3, targetCpuUtilizationPercent: 150 } },
-      "StatelessWebApp 'web': 'autoscaling.targetCpuUtilizationPercent' must be an integer from 1 to 100, got 150. Use a percentage of the CPU request, e.g. 70.",
+      "StatelessWebApp 'test/web': 'autoscaling.targetCpuUtilizationPercent' must be an integer from 1 to 100, got 150. Use a percentage of the CPU request, e.g. 70.",
     ],
     [
       'replicas with autoscaling',
       { replicas: 3, autoscaling: { maxReplicas: 5 } },
-      "StatelessWebApp 'web': 'replicas' cannot be combined with autoscaling (the HPA owns the replica count), got 3. Remove replicas and set autoscaling.minReplicas instead.",
+      "StatelessWebApp 'test/web': 'replicas' cannot be combined with autoscaling (the HPA owns the replica count), got 3. Remove replicas and set autoscaling.minReplicas instead.",
     ],
     [
       'host with a scheme',
       { host: 'https://shop.example.com' },
-      "StatelessWebApp 'web': 'host' must be a DNS name (lower-case letters, digits and hyphens in dot-separated labels of at most 63 characters, optionally starting with \"*.\"), got \"https://shop.example.com\". Pass the host name only, without scheme, port or path, e.g. \"api.example.com\".",
+      "StatelessWebApp 'test/web': 'host' must be a DNS name (lower-case letters, digits and hyphens in dot-separated labels of at most 63 characters, optionally starting with \"*.\"), got \"https://shop.example.com\". Pass the host name only, without scheme, port or path, e.g. \"api.example.com\".",
     ],
     [
       'upper-case host',
       { host: 'Shop.Example.com' },
-      "StatelessWebApp 'web': 'host' must be a DNS name (lower-case letters, digits and hyphens in dot-separated labels of at most 63 characters, optionally starting with \"*.\"), got \"Shop.Example.com\". Pass the host name only, without scheme, port or path, e.g. \"api.example.com\".",
+      "StatelessWebApp 'test/web': 'host' must be a DNS name (lower-case letters, digits and hyphens in dot-separated labels of at most 63 characters, optionally starting with \"*.\"), got \"Shop.Example.com\". Pass the host name only, without scheme, port or path, e.g. \"api.example.com\".",
     ],
-    ['image with white space', { image: 'ghcr.io/acme/web 1.4.2' }, "StatelessWebApp 'web': 'image' must not contain white space, got \"ghcr.io/acme/web 1.4.2\". Pass a single image reference, e.g. \"ghcr.io/acme/web:1.4.2\"."],
-    ['path with white space', { path: '/my shop' }, "StatelessWebApp 'web': 'path' must not contain white space, got \"/my shop\". Percent-encode the space (%20) or remove it."],
-    ['path without /', { path: 'api' }, "StatelessWebApp 'web': 'path' must start with \"/\", got \"api\". Use \"/api\"."],
-    ['healthCheckPath without /', { healthCheckPath: 'healthz' }, "StatelessWebApp 'web': 'healthCheckPath' must start with \"/\", got \"healthz\". Use \"/healthz\"."],
+    ['image with white space', { image: 'ghcr.io/acme/web 1.4.2' }, "StatelessWebApp 'test/web': 'image' must not contain white space, got \"ghcr.io/acme/web 1.4.2\". Pass a single image reference, e.g. \"ghcr.io/acme/web:1.4.2\"."],
+    ['path with white space', { path: '/my shop' }, "StatelessWebApp 'test/web': 'path' must not contain white space, got \"/my shop\". Percent-encode the space (%20) or remove it."],
+    ['path without /', { path: 'api' }, "StatelessWebApp 'test/web': 'path' must start with \"/\", got \"api\". Use \"/api\"."],
+    ['healthCheckPath without /', { healthCheckPath: 'healthz' }, "StatelessWebApp 'test/web': 'healthCheckPath' must start with \"/\", got \"healthz\". Use \"/healthz\"."],
     [
       'name not a DNS label',
       { name: 'Web_App' },
-      "StatelessWebApp 'web': 'name' must be a DNS-1035 label of at most 56 characters (lower-case letters, digits and \"-\", starting with a letter; derived objects add up to 7 characters to it), got \"Web_App\". Choose a shorter lower-case name such as \"rider-api\".",
+      "StatelessWebApp 'test/web': 'name' must be a DNS-1035 label of at most 56 characters (lower-case letters, digits and \"-\", starting with a letter; derived objects add up to 7 characters to it), got \"Web_App\". Choose a shorter lower-case name such as \"rider-api\".",
     ],
-    ['runAsUser 0', { runAsUser: 0 }, "StatelessWebApp 'web': 'runAsUser' must be an integer from 1 to 2147483647, got 0. Use a non-root UID (not 0), e.g. 10001."],
+    ['runAsUser 0', { runAsUser: 0 }, "StatelessWebApp 'test/web': 'runAsUser' must be an integer from 1 to 2147483647, got 0. Use a non-root UID (not 0), e.g. 10001."],
     [
       'bad env name',
       { env: { 'LOG LEVEL': 'x' } },
-      "StatelessWebApp 'web': 'env' keys must be valid environment variable names (letters, digits, \"_\", \"-\", \".\" not starting with a digit), got \"LOG LEVEL\". Rename the variable, e.g. \"LOG_LEVEL\".",
+      "StatelessWebApp 'test/web': 'env' keys must be valid environment variable names (letters, digits, \"_\", \"-\", \".\" not starting with a digit), got \"LOG LEVEL\". Rename the variable, e.g. \"LOG_LEVEL\".",
     ],
     [
       'TLS without host',
       { host: undefined, path: '/', tlsSecretName: 'tls' },
-      "StatelessWebApp 'web': 'tlsSecretName' needs a host to issue the certificate for, got \"tls\". Set host as well, or remove tlsSecretName.",
+      "StatelessWebApp 'test/web': 'tlsSecretName' needs a host to issue the certificate for, got \"tls\". Set host as well, or remove tlsSecretName.",
     ],
-    ['bad ingress class', { ingressClassName: 'Nginx_Class' }, "StatelessWebApp 'web': 'ingressClassName' must be an object name (a lower-case DNS subdomain), got \"Nginx_Class\". Use e.g. \"nginx\"."],
-    ['bad TLS secret name', { tlsSecretName: 'My Secret' }, "StatelessWebApp 'web': 'tlsSecretName' must be an object name (a lower-case DNS subdomain), got \"My Secret\". Use e.g. \"shop-example-com-tls\"."],
+    ['bad ingress class', { ingressClassName: 'Nginx_Class' }, "StatelessWebApp 'test/web': 'ingressClassName' must be an object name (a lower-case DNS subdomain), got \"Nginx_Class\". Use e.g. \"nginx\"."],
+    ['bad TLS secret name', { tlsSecretName: 'My Secret' }, "StatelessWebApp 'test/web': 'tlsSecretName' must be an object name (a lower-case DNS subdomain), got \"My Secret\". Use e.g. \"shop-example-com-tls\"."],
     [
       'unknown session env preset',
       { sessionEnvPreset: 'spring' as SessionEnvPreset },
-      "StatelessWebApp 'web': 'sessionEnvPreset' must be one of SessionEnvPreset.GENERIC, SessionEnvPreset.SPRING_BOOT, SessionEnvPreset.NODE_REDIS, got \"spring\". Use a SessionEnvPreset value, e.g. SessionEnvPreset.GENERIC.",
+      "StatelessWebApp 'test/web': 'sessionEnvPreset' must be one of SessionEnvPreset.GENERIC, SessionEnvPreset.SPRING_BOOT, SessionEnvPreset.NODE_REDIS, got \"spring\". Use a SessionEnvPreset value, e.g. SessionEnvPreset.GENERIC.",
     ],
     [
       'CPU request above the limit',
       { resources: { cpu: { request: kplus.Cpu.units(2), limit: kplus.Cpu.millis(1000) } } },
-      "StatelessWebApp 'web': 'resources.cpu' must not request more than its limit (the API server rejects the pod), got \"request 2 > limit 1000m\". Raise the limit or lower the request.",
+      "StatelessWebApp 'test/web': 'resources.cpu' must not request more than its limit (the API server rejects the pod), got \"request 2 > limit 1000m\". Raise the limit or lower the request.",
     ],
     [
       'memory request above the limit',
       { resources: { memory: { request: Size.gibibytes(2), limit: Size.gibibytes(1) } } },
-      "StatelessWebApp 'web': 'resources.memory' must not request more than its limit (the API server rejects the pod), got \"request 2048Mi > limit 1024Mi\". Raise the limit or lower the request.",
+      "StatelessWebApp 'test/web': 'resources.memory' must not request more than its limit (the API server rejects the pod), got \"request 2048Mi > limit 1024Mi\". Raise the limit or lower the request.",
     ],
     [
       'unknown risk code',
       { acknowledgedRisks: ['APP_SINGLE_REPLIKA' as RiskCode] },
-      "StatelessWebApp 'web': 'acknowledgedRisks' contains 'APP_SINGLE_REPLIKA', which is not a risk code of cdk8s-stateless.",
+      "StatelessWebApp 'test/web': 'acknowledgedRisks' must list risk codes of cdk8s-stateless, got \"APP_SINGLE_REPLIKA\".",
     ],
   ];
 

@@ -229,7 +229,7 @@ describe('routes across constructs', () => {
     const chart = newChart();
     new StatelessWebApp(chart, 'a', { name: 'a', image: IMAGE, host: 'shop.example.com', path: '/' });
     expect(() => new StatelessWebApp(chart, 'b', { name: 'b', image: IMAGE, host: 'shop.example.com' })).toThrow(
-      "StatelessWebApp 'b': 'host'/'path' shop.example.com / is already routed by StatelessWebApp 'a' (test/a) (ingress-nginx), got a second route for it. " +
+      "StatelessWebApp 'test/b': 'host'/'path' shop.example.com / is already routed by StatelessWebApp 'test/a' (ingress-nginx), got a second route for it. " +
         "Two routes for one host and path conflict (ingress-nginx merges them into one location, a Gateway keeps only the oldest HTTPRoute's rule), " +
         'so only one of them would apply. Give each app its own host or path, or route this one without host and path.',
     );
@@ -240,7 +240,7 @@ describe('routes across constructs', () => {
     new StatelessWebApp(chart, 'a', { name: 'a', image: IMAGE, host: 'shop.example.com' });
     const b = new StatelessWebApp(chart, 'b', { name: 'b', image: IMAGE });
     expect(() => new StickyIngress(chart, 'sticky', { service: b.service, host: 'shop.example.com', mode: AffinityMode.BALANCED, justification: WHY })).toThrow(
-      "StickyIngress 'sticky': 'host'/'path' shop.example.com / is already routed by StatelessWebApp 'a' (test/a) (ingress-nginx), got a second route for it. " +
+      "StickyIngress 'test/sticky': 'host'/'path' shop.example.com / is already routed by StatelessWebApp 'test/a' (ingress-nginx), got a second route for it. " +
         "Two routes for one host and path conflict (ingress-nginx merges them into one location, a Gateway keeps only the oldest HTTPRoute's rule), " +
         'so only one of them would apply. Keep one route per host and path: create the StatelessWebApp without host and path and let the StickyIngress own the route.',
     );
@@ -256,7 +256,7 @@ describe('routes across constructs', () => {
     const chart = newChart();
     const web = new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, host: 'shop.example.com', path: '/' });
     expect(() => new StickyIngress(chart, 'sticky', { service: web.service, host: 'www.example.com', mode: AffinityMode.BALANCED, justification: WHY })).toThrow(
-      "StickyIngress 'sticky': 'service' web belongs to StatelessWebApp 'web', which already has its own non-sticky route (shop.example.com /), " +
+      "StickyIngress 'test/sticky': 'service' web belongs to StatelessWebApp 'web', which already has its own non-sticky route (shop.example.com /), " +
         "got a second, sticky route to it. Users who arrive through the app's own route would not be sticky. " +
         'Create the StatelessWebApp without host and path, and let the StickyIngress own the route.',
     );
@@ -268,7 +268,7 @@ test('a second StickyIngress for the same app is an error', () => {
   const web = new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE });
   new StickyIngress(chart, 'first', { service: web.service, host: 'a.example.com', mode: AffinityMode.BALANCED, justification: WHY });
   expect(() => new StickyIngress(chart, 'second', { service: web.service, host: 'b.example.com', mode: AffinityMode.BALANCED, justification: WHY })).toThrow(
-    "StickyIngress 'second': 'service' web is already routed by StickyIngress 'first', got a second route to it. " +
+    "StickyIngress 'test/second': 'service' web is already routed by StickyIngress 'test/first', got a second route to it. " +
       'Give the app one route, so that its stickiness and its canaries apply to every user.',
   );
 });
@@ -299,60 +299,60 @@ test('the ingress-nginx provider refuses a cookie domain the controller would re
 
 describe('StickyIngress bad input', () => {
   const cases: Array<[string, Partial<StickyIngressProps>, string]> = [
-    ['blank justification', { justification: '   ' }, "StickyIngress 'sticky': 'justification' must not be empty, got \"   \". Write down why this app needs affinity"],
-    ['no justification', { justification: undefined }, "StickyIngress 'sticky': 'justification' must not be empty, got \"(nothing)\"."],
+    ['blank justification', { justification: '   ' }, "StickyIngress 'test/sticky': 'justification' must not be empty, got \"   \". Write down why this app needs affinity"],
+    ['no justification', { justification: undefined }, "StickyIngress 'test/sticky': 'justification' must not be empty, got (nothing)."],
     [
       'no mode',
       { mode: undefined },
-      "StickyIngress 'sticky': 'mode' is required and must be AffinityMode.BALANCED or AffinityMode.PERSISTENT (no default: choose knowingly), got \"(nothing)\". " +
+      "StickyIngress 'test/sticky': 'mode' is required and must be AffinityMode.BALANCED or AffinityMode.PERSISTENT (no default: choose knowingly), got \"(nothing)\". " +
         'BALANCED spreads users onto new pods when scaling up (re-pinning some); PERSISTENT never moves a user.',
     ],
-    ['unknown mode', { mode: 'sticky' as AffinityMode }, "StickyIngress 'sticky': 'mode' is required and must be AffinityMode.BALANCED or AffinityMode.PERSISTENT (no default: choose knowingly), got \"sticky\"."],
+    ['unknown mode', { mode: 'sticky' as AffinityMode }, "StickyIngress 'test/sticky': 'mode' is required and must be AffinityMode.BALANCED or AffinityMode.PERSISTENT (no default: choose knowingly), got \"sticky\"."],
     [
       'cookie name not an RFC 6265 token',
       { cookie: { name: 'my cookie' } },
-      "StickyIngress 'sticky': 'cookie.name' must be an RFC 6265 token (visible ASCII, no spaces, no separators such as ()<>@,;:\\\"/[]?={}), got \"my cookie\". Use e.g. \"route\" or \"SERVERID\".",
+      "StickyIngress 'test/sticky': 'cookie.name' must be an RFC 6265 token (visible ASCII, no spaces, no separators such as ()<>@,;:\\\"/[]?={}), got \"my cookie\". Use e.g. \"route\" or \"SERVERID\".",
     ],
-    ['cookie name with a separator', { cookie: { name: 'route;x' } }, "StickyIngress 'sticky': 'cookie.name' must be an RFC 6265 token"],
+    ['cookie name with a separator', { cookie: { name: 'route;x' } }, "StickyIngress 'test/sticky': 'cookie.name' must be an RFC 6265 token"],
     [
       'cookie name ingress-nginx rejects',
       { cookie: { name: 'route!' } },
-      "StickyIngress 'sticky': 'cookie.name' must use only letters, digits, \".\", \"_\", \"~\" or \"-\" with ingress-nginx, got \"route!\". " +
+      "StickyIngress 'test/sticky': 'cookie.name' must use only letters, digits, \".\", \"_\", \"~\" or \"-\" with ingress-nginx, got \"route!\". " +
         'The controller rejects other characters and falls back to its default cookie INGRESSCOOKIE; rename the cookie, e.g. "route".',
     ],
     [
       'maxAge 0',
       { cookie: { maxAge: Duration.seconds(0) } },
-      "StickyIngress 'sticky': 'cookie.maxAge' must be a whole number of seconds, at least 1 second, got \"0ms\". Use e.g. Duration.hours(8), or leave it out for a session cookie.",
+      "StickyIngress 'test/sticky': 'cookie.maxAge' must be a whole number of seconds, at least 1 second, got \"0ms\". Use e.g. Duration.hours(8), or leave it out for a session cookie.",
     ],
-    ['maxAge 500ms', { cookie: { maxAge: Duration.millis(500) } }, "StickyIngress 'sticky': 'cookie.maxAge' must be a whole number of seconds, at least 1 second, got \"500ms\"."],
-    ['expires 0', { cookie: { expires: Duration.seconds(0) } }, "StickyIngress 'sticky': 'cookie.expires' must be a whole number of seconds, at least 1 second, got \"0ms\"."],
+    ['maxAge 500ms', { cookie: { maxAge: Duration.millis(500) } }, "StickyIngress 'test/sticky': 'cookie.maxAge' must be a whole number of seconds, at least 1 second, got \"500ms\"."],
+    ['expires 0', { cookie: { expires: Duration.seconds(0) } }, "StickyIngress 'test/sticky': 'cookie.expires' must be a whole number of seconds, at least 1 second, got \"0ms\"."],
     [
       'SameSite None without Secure',
       { cookie: { sameSite: SameSite.NONE, secure: false } },
-      "StickyIngress 'sticky': 'cookie.secure' must be true with sameSite: SameSite.NONE (browsers reject SameSite=None cookies without Secure), got false. Set cookie.secure to true, or use SameSite.LAX.",
+      "StickyIngress 'test/sticky': 'cookie.secure' must be true with sameSite: SameSite.NONE (browsers reject SameSite=None cookies without Secure), got false. Set cookie.secure to true, or use SameSite.LAX.",
     ],
     [
       'conditionalSameSiteNone without None',
       { cookie: { conditionalSameSiteNone: true } },
-      "StickyIngress 'sticky': 'cookie.conditionalSameSiteNone' only applies with sameSite: SameSite.NONE, got true. Remove it, or set cookie.sameSite to SameSite.NONE.",
+      "StickyIngress 'test/sticky': 'cookie.conditionalSameSiteNone' only applies with sameSite: SameSite.NONE, got true. Remove it, or set cookie.sameSite to SameSite.NONE.",
     ],
     [
       'regex path without cookie path',
       { path: '/helloworld/(.*)' },
-      "StickyIngress 'sticky': 'cookie.path' is required when 'path' is a regular expression (/helloworld/(.*)): the controller cannot derive a cookie path from it, got \"(nothing)\". " +
+      "StickyIngress 'test/sticky': 'cookie.path' is required when 'path' is a regular expression (/helloworld/(.*)): the controller cannot derive a cookie path from it, got \"(nothing)\". " +
         'Set cookie.path to the literal prefix the expression matches, e.g. "/helloworld/".',
     ],
-    ['regex cookie path', { path: '/a/(.*)', cookie: { path: '/a/.*' } }, "StickyIngress 'sticky': 'cookie.path' must be a literal path, not a regular expression, got \"/a/.*\"."],
-    ['path without /', { path: 'cart' }, "StickyIngress 'sticky': 'path' must start with \"/\", got \"cart\". Use \"/cart\"."],
-    ['bad host', { host: 'shop.example.com:443' }, "StickyIngress 'sticky': 'host' must be a DNS name"],
-    ['cookie path without /', { cookie: { path: 'cart' } }, "StickyIngress 'sticky': 'cookie.path' must start with \"/\", got \"cart\". Use \"/cart\"."],
-    ['no service', { service: undefined }, "StickyIngress 'sticky': 'service' is required, got undefined. Pass the cdk8s-plus Service to route to, e.g. app.service of a StatelessWebApp created without host and path."],
-    ['bad cookie domain', { cookie: { domain: 'https://example.com' } }, "StickyIngress 'sticky': 'cookie.domain' must be a DNS domain, optionally with a leading \".\", got \"https://example.com\"."],
-    ['port not on the Service', { port: 443 }, "StickyIngress 'sticky': 'port' must be a port of Service web (80), got 443. Pass one of the Service ports, or leave it out for the first."],
-    ['lower-case SameSite string', { cookie: { sameSite: 'lax' as SameSite } }, "StickyIngress 'sticky': 'cookie.sameSite' must be one of SameSite.LAX, SameSite.STRICT, SameSite.NONE, got \"lax\". Use a SameSite value, e.g. SameSite.LAX."],
-    ['bad ingress class', { ingressClassName: 'nginx public' }, "StickyIngress 'sticky': 'ingressClassName' must be an object name (a lower-case DNS subdomain), got \"nginx public\". Use e.g. \"nginx\"."],
-    ['unknown risk code', { acknowledgedRisks: ['UNEVEN_LOAD' as RiskCode] }, "StickyIngress 'sticky': 'acknowledgedRisks' contains 'UNEVEN_LOAD', which is not a risk code of cdk8s-stateless."],
+    ['regex cookie path', { path: '/a/(.*)', cookie: { path: '/a/.*' } }, "StickyIngress 'test/sticky': 'cookie.path' must be a literal path, not a regular expression, got \"/a/.*\"."],
+    ['path without /', { path: 'cart' }, "StickyIngress 'test/sticky': 'path' must start with \"/\", got \"cart\". Use \"/cart\"."],
+    ['bad host', { host: 'shop.example.com:443' }, "StickyIngress 'test/sticky': 'host' must be a DNS name"],
+    ['cookie path without /', { cookie: { path: 'cart' } }, "StickyIngress 'test/sticky': 'cookie.path' must start with \"/\", got \"cart\". Use \"/cart\"."],
+    ['no service', { service: undefined }, "StickyIngress 'test/sticky': 'service' is required, got (nothing). Pass the cdk8s-plus Service to route to, e.g. app.service of a StatelessWebApp created without host and path."],
+    ['bad cookie domain', { cookie: { domain: 'https://example.com' } }, "StickyIngress 'test/sticky': 'cookie.domain' must be a DNS domain, optionally with a leading \".\", got \"https://example.com\"."],
+    ['port not on the Service', { port: 443 }, "StickyIngress 'test/sticky': 'port' must be a port of Service web (80), got 443. Pass one of the Service ports, or leave it out for the first."],
+    ['lower-case SameSite string', { cookie: { sameSite: 'lax' as SameSite } }, "StickyIngress 'test/sticky': 'cookie.sameSite' must be one of SameSite.LAX, SameSite.STRICT, SameSite.NONE, got \"lax\". Use a SameSite value, e.g. SameSite.LAX."],
+    ['bad ingress class', { ingressClassName: 'nginx public' }, "StickyIngress 'test/sticky': 'ingressClassName' must be an object name (a lower-case DNS subdomain), got \"nginx public\". Use e.g. \"nginx\"."],
+    ['unknown risk code', { acknowledgedRisks: ['UNEVEN_LOAD' as RiskCode] }, "StickyIngress 'test/sticky': 'acknowledgedRisks' must list risk codes of cdk8s-stateless, got \"UNEVEN_LOAD\"."],
   ];
 
   test.each(cases)('%s', (_name, props, message) => {

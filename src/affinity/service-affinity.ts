@@ -1,5 +1,6 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { PropChecker } from '../prop-checks';
 import { checkAcknowledged, reportRisks, RiskCode } from '../warnings';
 import { JUSTIFICATION_ANNOTATION } from './affinity-mode';
 import { affinityTarget, clientIpAffinityRisks } from './risk-catalogue';
@@ -34,20 +35,15 @@ export class ServiceAffinity {
    * `sessionAffinity: ClientIP` with `sessionAffinityConfig.clientIP.timeoutSeconds`.
    */
   public static clientIp(options: ClientIpAffinityOptions): ServiceAffinity {
-    const where = 'ServiceAffinity.clientIp';
-    if (options.justification === undefined || options.justification.trim() === '') {
-      throw new Error(
-        `${where}: 'justification' must not be empty, got ${JSON.stringify(options.justification ?? '(nothing)')}. ` +
-          'Write down why this Service needs ClientIP affinity (e.g. "legacy TCP protocol keeps per-connection state"); it is annotated on the Service.',
-      );
-    }
+    const check = new PropChecker('ServiceAffinity.clientIp');
+    check.nonBlank(
+      'justification',
+      options?.justification,
+      'Write down why this Service needs ClientIP affinity (e.g. "legacy TCP protocol keeps per-connection state"); it is annotated on the Service.',
+    );
     const timeout = options.timeoutSeconds ?? 10800;
-    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 86400) {
-      throw new Error(
-        `${where}: 'timeoutSeconds' must be an integer from 1 to 86400 (the Kubernetes limit), got ${timeout}. Use e.g. 10800 (3 hours, the default).`,
-      );
-    }
-    const acknowledged = checkAcknowledged(where, 'clientIp', options.acknowledgedRisks);
+    check.integer('timeoutSeconds', timeout, 1, 86400, 'Use e.g. 10800 (3 hours, the default; 86400 is the Kubernetes limit).');
+    const acknowledged = checkAcknowledged(check, options.acknowledgedRisks);
     return new ServiceAffinity(options.justification.trim(), timeout, acknowledged);
   }
 

@@ -141,9 +141,9 @@ export class StickyIngress extends Construct {
 
   constructor(scope: Construct, id: string, props: StickyIngressProps) {
     super(scope, id);
-    const kindAndId = `StickyIngress '${id}'`;
-    const check = new PropChecker('StickyIngress', id);
-    const acknowledged = checkAcknowledged('StickyIngress', id, props.acknowledgedRisks);
+    const check = PropChecker.of(this, 'StickyIngress');
+    const kindAndId = check.where;
+    const acknowledged = checkAcknowledged(check, props.acknowledgedRisks);
     if (!props.service) {
       check.fail('service', 'is required', props.service, 'Pass the cdk8s-plus Service to route to, e.g. app.service of a StatelessWebApp created without host and path.');
     }

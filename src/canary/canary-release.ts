@@ -85,9 +85,9 @@ export class CanaryRelease extends Construct {
 
   constructor(scope: Construct, id: string, props: CanaryReleaseProps) {
     super(scope, id);
-    const kindAndId = `CanaryRelease '${id}'`;
-    const check = new PropChecker('CanaryRelease', id);
-    const acknowledged = checkAcknowledged('CanaryRelease', id, props.acknowledgedRisks);
+    const check = PropChecker.of(this, 'CanaryRelease');
+    const kindAndId = check.where;
+    const acknowledged = checkAcknowledged(check, props.acknowledgedRisks);
     const stable = props.stable;
     if (!(stable instanceof StatelessWebApp)) {
       check.fail('stable', 'must be a StatelessWebApp', stable, 'Pass the StatelessWebApp being released.');
@@ -160,7 +160,7 @@ export class CanaryRelease extends Construct {
 
     this.route = rendered.route;
     labelRoute(this.route, stable.name);
-    stable._canary = `${kindAndId} (${this.node.path})`;
+    stable._canary = kindAndId;
 
     const risks = [...this.risks(props, canary, versionSticky), ...rendered.risks];
     reportRisks(this, 'CanaryRelease', risks, acknowledged, [this.route]);

@@ -152,9 +152,9 @@ export class RedisSessionStore extends Construct implements ISessionStore {
 
   constructor(scope: Construct, id: string, props: RedisSessionStoreProps = {}) {
     super(scope, id);
-    const check = new PropChecker('RedisSessionStore', id);
+    const check = PropChecker.of(this, 'RedisSessionStore');
     this.name = props.name ?? defaultResourceName(this, LONGEST_SUFFIX);
-    const acknowledged = checkAcknowledged('RedisSessionStore', id, props.acknowledgedRisks);
+    const acknowledged = checkAcknowledged(check, props.acknowledgedRisks);
     this.topology = props.topology ?? RedisTopology.STANDALONE;
     const sentinel = this.topology === RedisTopology.SENTINEL;
     validate(check, props, this.name, sentinel);

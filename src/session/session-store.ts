@@ -135,7 +135,7 @@ class ExternalSessionStore implements ISessionStore {
   public readonly connection: SessionStoreConnection;
 
   constructor(props: ExternalSessionStoreProps) {
-    const check = new PropChecker('SessionStore.external', props.host ?? '');
+    const check = new PropChecker('SessionStore.external');
     check.nonBlank('host', props.host, 'Pass the endpoint host name of the managed Redis, e.g. "sessions.abc123.cache.amazonaws.com".');
     if (/[:/\s]/.test(props.host)) {
       check.fail('host', 'must be a host name only', props.host, 'Remove the scheme, port and path; pass the port as \'port\'.');

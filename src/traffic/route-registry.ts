@@ -28,5 +28,5 @@ export function claimRoute(claimant: IConstruct, kindAndId: string, provider: IT
         `only the oldest HTTPRoute's rule), so only one of them would apply. ${fix}`,
     );
   }
-  taken.set(k, `${kindAndId} (${claimant.node.path})`);
+  taken.set(k, kindAndId);
 }

@@ -193,10 +193,10 @@ export class StatelessWebApp extends Construct {
 
   constructor(scope: Construct, id: string, props: StatelessWebAppProps) {
     super(scope, id);
-    const check = new PropChecker('StatelessWebApp', id);
+    const check = PropChecker.of(this, 'StatelessWebApp');
     this.name = props.name ?? defaultResourceName(this, CANARY_SUFFIX);
     validateProps(check, props, this.name);
-    const acknowledged = checkAcknowledged('StatelessWebApp', id, props.acknowledgedRisks);
+    const acknowledged = checkAcknowledged(check, props.acknowledgedRisks);
 
     this.port = props.port ?? 8080;
     this.servicePort = props.servicePort ?? 80;
@@ -240,11 +240,11 @@ export class StatelessWebApp extends Construct {
         ingressClassName: props.ingressClassName,
         tlsSecretName: props.tlsSecretName,
       };
-      claimRoute(this, `StatelessWebApp '${id}'`, this.traffic, route, 'Give each app its own host or path, or route this one without host and path.');
-      const rendered = this.traffic.renderRoute(this, 'Route', route, `StatelessWebApp '${id}'`);
+      claimRoute(this, check.where, this.traffic, route, 'Give each app its own host or path, or route this one without host and path.');
+      const rendered = this.traffic.renderRoute(this, 'Route', route, check.where);
       this.route = rendered.route;
       routeRisks.push(...rendered.risks);
-      this._stableRoute = { spec: route, route: this.route, owner: `StatelessWebApp '${id}'` };
+      this._stableRoute = { spec: route, route: this.route, owner: check.where };
       labelRoute(this.route, this.name);
     }
 
