@@ -1,6 +1,25 @@
-export { RiskCode, RiskWarning, Warnings } from './warnings';
-export { ITrafficProvider, RouteSpec, TrafficProvider } from './traffic/traffic-provider';
-export { IngressNginxOptions } from './traffic/ingress-nginx';
+// core
+export { StatelessErrors, ValidationErrorDetails } from './errors';
+export { RiskCode, RiskDescription, RiskWarning, Warnings } from './warnings';
+// the traffic seam: what an out-of-tree provider implements and reads
+export {
+  BackendRef,
+  CanaryIntent,
+  CookieStickiness,
+  ITrafficProvider,
+  PathType,
+  ProviderRisk,
+  RenderedRoute,
+  RenderedRouteObject,
+  RouteContributor,
+  RouteIntent,
+  RouteRole,
+} from './traffic/provider-contract';
+// the providers shipped with the library
+export { TrafficProvider } from './traffic/factory';
+export { IngressNginxOptions, IngressNginxRiskCode } from './traffic/ingress-nginx';
+export { GatewayApiOptions, GatewayApiRiskCode } from './traffic/gateway-api';
+// session store
 export {
   ISessionStore,
   SessionStore,
@@ -11,15 +30,12 @@ export {
   RedisTopology,
 } from './session/session-store';
 export { SessionEnvPreset } from './session/env-presets';
-export { StatelessWebApp, StatelessWebAppProps, AutoscalingOptions } from './web-app/stateless-web-app';
 export { RedisSessionStore, RedisSessionStoreProps } from './session/redis-session-store';
-export { RiskDescription } from './warnings';
-export { CookieStickiness, RenderedRoute } from './traffic/traffic-provider';
+// constructs
+export { StatelessWebApp, StatelessWebAppProps } from './web-app/stateless-web-app';
+export { AutoscalingOptions } from './web-app/app-workload';
 export { AffinityMode, SameSite } from './affinity/affinity-mode';
 export { StickyIngress, StickyIngressProps, StickyCookieOptions } from './affinity/sticky-ingress';
 export { ServiceAffinity, ClientIpAffinityOptions } from './affinity/service-affinity';
-export { CanaryRouteSpec } from './traffic/traffic-provider';
-export { CanaryMatch, CanaryMatchKind } from './canary/canary-match';
+export { CanaryMatch, CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from './canary/canary-match';
 export { CanaryRelease, CanaryReleaseProps } from './canary/canary-release';
-export { GatewayApiOptions } from './traffic/gateway-api';
-export { StatelessErrors, ValidationErrorDetails } from './errors';

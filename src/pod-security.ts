@@ -1,4 +1,4 @@
-import { JsonPatch, Size } from 'cdk8s';
+import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 
 /**
@@ -17,18 +17,6 @@ export const RESTRICTED_CONTAINER: kplus.ContainerSecurityContextProps = {
 
 /** The writable scratch directory of a read-only container. */
 export const WRITABLE_TMP = { path: '/tmp', sizeLimit: Size.mebibytes(256) };
-
-/**
- * JSON patches for what cdk8s-plus-27 cannot express: `capabilities.drop: [ALL]` on every
- * container and `seccompProfile: RuntimeDefault` on the pod.
- */
-export function restrictedSecurityPatches(containerCount: number): JsonPatch[] {
-  const patches = [JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' })];
-  for (let i = 0; i < containerCount; i++) {
-    patches.push(JsonPatch.add(`/spec/template/spec/containers/${i}/securityContext/capabilities`, { drop: ['ALL'] }));
-  }
-  return patches;
-}
 
 /** Raw pod security context (for objects written without cdk8s-plus). */
 export function restrictedPodSecurityContext(uid: number) {

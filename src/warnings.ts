@@ -1,11 +1,14 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { PropChecker } from './prop-checks';
+import { ValidationError } from './errors';
+import { PropChecker, show } from './prop-checks';
+import { runBeforeSynth } from './synth-hooks';
 
 /**
  * The stable codes of every risk this library reports.
  *
- * A code never changes meaning; acknowledge one with `acknowledgedRisks`.
+ * A code never changes meaning; acknowledge one with `acknowledgedRisks`. Traffic providers add codes of
+ * their own controller (e.g. `IngressNginxRiskCode`, `GatewayApiRiskCode`).
  */
 export enum RiskCode {
   /** A web app runs a single replica: every node drain, eviction or crash is an outage. */
@@ -14,7 +17,7 @@ export enum RiskCode {
   STORE_SINGLE_POINT_OF_FAILURE = 'STORE_SINGLE_POINT_OF_FAILURE',
   /** An external session store is reached without TLS: session ids and the password cross the network in clear text. */
   STORE_WITHOUT_TLS = 'STORE_WITHOUT_TLS',
-  /** Affinity pins users by a hash, not by load: power users make hot pods (seed: 92% vs 24% CPU). */
+  /** Affinity pins users by a hash, not by load: power users make hot pods (ride-hailing case study: 92% vs 24% CPU). */
   AFFINITY_UNEVEN_LOAD = 'AFFINITY_UNEVEN_LOAD',
   /** Affinity is not durability: sessions in pod memory die with the pod (restart, node restart, eviction, rollout, scale-in). */
   AFFINITY_SESSION_LOSS = 'AFFINITY_SESSION_LOSS',
@@ -30,31 +33,23 @@ export enum RiskCode {
   AFFINITY_CLIENT_IP_BEHIND_PROXY = 'AFFINITY_CLIENT_IP_BEHIND_PROXY',
   /** ClientIP affinity sends every client behind one NAT to one pod. */
   AFFINITY_CLIENT_IP_NAT = 'AFFINITY_CLIENT_IP_NAT',
-  /** ingress-nginx was retired in March 2026: no releases, no security fixes. */
-  INGRESS_NGINX_RETIRED = 'INGRESS_NGINX_RETIRED',
   /** Stable and canary share one session store: a user who crosses versions needs both to read each other's session format. */
   CANARY_SHARED_SESSIONS = 'CANARY_SHARED_SESSIONS',
   /** With version stickiness the canary keeps every user it ever got: its real share drifts above the configured weight. */
   CANARY_STICKY_DRIFT = 'CANARY_STICKY_DRIFT',
-  /** With version stickiness a header or cookie override does not move a user who is already pinned. */
-  CANARY_OVERRIDE_IGNORED_WHEN_PINNED = 'CANARY_OVERRIDE_IGNORED_WHEN_PINNED',
   /** The canary runs the same image as the stable app: the release compares nothing. */
   CANARY_SAME_IMAGE = 'CANARY_SAME_IMAGE',
-  /** An experimental-channel Gateway API field (sessionPersistence): needs the experimental CRDs and may change. */
-  GATEWAY_API_EXPERIMENTAL = 'GATEWAY_API_EXPERIMENTAL',
-  /** A RegularExpression match, which Gateway API leaves to each implementation. */
-  GATEWAY_API_IMPLEMENTATION_SPECIFIC = 'GATEWAY_API_IMPLEMENTATION_SPECIFIC',
 }
 
-/** Where a code is defined, for messages and validation. */
+/** Every code a construct may report: this library's, and those its traffic providers register. */
 const KNOWN_CODES = new Set<string>(Object.values(RiskCode));
 
 /**
  * A risk reported by a construct of this library.
  */
 export interface RiskWarning {
-  /** The stable code of the risk. */
-  readonly code: RiskCode;
+  /** The stable code of the risk (a `RiskCode`, or a code of a traffic provider). */
+  readonly code: string;
   /** The construct path (`chart/app`) of the construct that reported it. */
   readonly path: string;
   /** The kind of construct that reported it, e.g. `StickyIngress`. */
@@ -102,6 +97,17 @@ export class Warnings {
   }
 
   /**
+   * Make `code` a risk code that constructs may report and users may acknowledge. Traffic providers
+   * register their controller's codes once, when they are loaded.
+   */
+  public static registerRiskCode(code: string): void {
+    if (!/^[A-Z][A-Z0-9_]{0,59}$/.test(code)) {
+      throw new ValidationError('Warnings.registerRiskCode', 'code', 'must be upper-case letters, digits and "_" (at most 60 characters)', show(code), 'Use e.g. "TRAEFIK_SOMETHING".');
+    }
+    KNOWN_CODES.add(code);
+  }
+
+  /**
    * Turn unacknowledged risks into synth errors.
    *
    * Also on when the environment variable `CDK8S_STATELESS_STRICT` is `true` or `1`.
@@ -113,7 +119,7 @@ export class Warnings {
   /** cdk8s validates the App again for every chart it writes; print once per synchronous synth. */
   private printedThisSynth = false;
 
-  private constructor(root: IConstruct) {
+  private constructor(private readonly root: IConstruct) {
     root.node.addValidation({ validate: () => this.onSynth() });
   }
 
@@ -165,7 +171,7 @@ export class Warnings {
    * Record a risk for a construct and annotate the objects it concerns.
    * @internal
    */
-  public _report(construct: IConstruct, kind: string, risk: RiskDescription, acknowledged: readonly RiskCode[], targets: ApiObject[]): void {
+  public _report(construct: IConstruct, kind: string, risk: RiskDescription, acknowledged: readonly string[], targets: ApiObject[]): void {
     const warning: RiskWarning = {
       code: risk.code,
       path: construct.node.path,
@@ -180,7 +186,7 @@ export class Warnings {
       construct.node.addValidation({
         validate: () =>
           this.strictMode
-            ? [`strict mode: unacknowledged risk ${risk.code} (${kind}). Fix the cause, or add RiskCode.${risk.code} to its 'acknowledgedRisks'.`]
+            ? [`strict mode: unacknowledged risk ${risk.code} (${kind}). Fix the cause, or add ${risk.code} to its 'acknowledgedRisks'.`]
             : [],
       });
     }
@@ -191,6 +197,8 @@ export class Warnings {
 
   /** Prints the report; strict-mode errors come from each construct's own validation. */
   private onSynth(): string[] {
+    // risks that depend on the whole tree (routes rendered from their complete intent) are reported first
+    runBeforeSynth(this.root);
     const text = this.formatReport();
     if (text === '') {
       return [];
@@ -208,8 +216,8 @@ export class Warnings {
  * A risk as a construct or a traffic provider describes it, before it is reported.
  */
 export interface RiskDescription {
-  /** The stable code. */
-  readonly code: RiskCode;
+  /** The stable code: a `RiskCode`, or a code a traffic provider registered. */
+  readonly code: string;
   /** What goes wrong, with the construct's numbers. */
   readonly message: string;
   /** What to do instead. */
@@ -217,7 +225,7 @@ export interface RiskDescription {
 }
 
 /** `AFFINITY_UNEVEN_LOAD` -> `affinity-uneven-load` (a valid annotation name, at most 63 characters). */
-export function annotationName(code: RiskCode): string {
+export function annotationName(code: string): string {
   return code.toLowerCase().replace(/_/g, '-');
 }
 
@@ -226,7 +234,7 @@ export function annotationName(code: RiskCode): string {
  * Throws on a code this library does not define (a typo would otherwise silence nothing).
  * @internal
  */
-export function checkAcknowledged(check: PropChecker, codes: readonly string[] | undefined): RiskCode[] {
+export function checkAcknowledged(check: PropChecker, codes: readonly string[] | undefined): string[] {
   if (codes !== undefined && !Array.isArray(codes)) {
     check.fail('acknowledgedRisks', 'must be a list of RiskCode values', codes, 'Pass e.g. [RiskCode.APP_SINGLE_REPLICA].');
   }
@@ -241,7 +249,7 @@ export function checkAcknowledged(check: PropChecker, codes: readonly string[] |
       );
     }
   }
-  return list as RiskCode[];
+  return [...list];
 }
 
 /**
@@ -252,16 +260,55 @@ export function reportRisks(
   construct: IConstruct,
   kind: string,
   risks: RiskDescription[],
-  acknowledged: readonly RiskCode[],
+  acknowledged: readonly string[],
   targets: ApiObject[],
 ): void {
   const report = Warnings.of(construct);
   for (const risk of risks) {
-    report._report(construct, kind, risk, acknowledged, targets);
+    report._report(construct, kind, risk, acknowledged, []);
   }
-  if (acknowledged.length > 0) {
-    for (const target of targets) {
-      target.metadata.addAnnotation(ACKNOWLEDGED_ANNOTATION, [...acknowledged].sort().join(','));
+  for (const target of targets) {
+    writeRiskAnnotations(target, [{ where: construct.node.path, risks, acknowledged }]);
+  }
+}
+
+/**
+ * What one construct says about one object: its risks and its acknowledgements.
+ * @internal
+ */
+export interface RiskContribution {
+  /** The construct path (shown when several constructs share the object). */
+  readonly where: string;
+  readonly risks: readonly RiskDescription[];
+  readonly acknowledged: readonly string[];
+}
+
+/**
+ * Write the risks of every construct that contributed to `target` as annotations, losing none: a code reported
+ * by two constructs keeps both texts (one per line), and when several constructs contributed, the acknowledged
+ * list says who acknowledged what.
+ * @internal
+ */
+export function writeRiskAnnotations(target: ApiObject, contributions: readonly RiskContribution[]): void {
+  const texts = new Map<string, string[]>();
+  for (const c of contributions) {
+    for (const risk of c.risks) {
+      const text = `${risk.message} Instead: ${risk.remedy}`;
+      const list = texts.get(risk.code) ?? [];
+      if (!list.includes(text)) list.push(text);
+      texts.set(risk.code, list);
     }
   }
+  for (const [code, list] of texts) {
+    target.metadata.addAnnotation(RISK_ANNOTATION_PREFIX + annotationName(code), list.join('\n'));
+  }
+  const acknowledging = contributions.filter((c) => c.acknowledged.length > 0);
+  if (acknowledging.length === 0) {
+    return;
+  }
+  const codes = (c: RiskContribution) => [...new Set(c.acknowledged)].sort().join(',');
+  target.metadata.addAnnotation(
+    ACKNOWLEDGED_ANNOTATION,
+    contributions.length === 1 ? codes(acknowledging[0]) : acknowledging.map((c) => `${codes(c)} (${c.where})`).join('; '),
+  );
 }

@@ -10,6 +10,7 @@ import {
   StatelessWebApp,
   StickyIngress,
   Warnings,
+  IngressNginxRiskCode,
 } from '../src';
 import { lintViolations, podSecurityViolations } from './support/policy';
 import { K8sObject, newChart, only, ofKind, schemaErrors, synth, synthYaml } from './support/synth';
@@ -158,9 +159,7 @@ describe('version stickiness', () => {
     const shop = new StatelessWebApp(chart, 'shop', { name: 'shop', image: STABLE, host: 'shop.example.com' });
     const before = chart.node.findAll().filter((c) => c instanceof ApiObject).length;
     expect(() => new CanaryRelease(chart, 'canary', { stable: shop, image: NEXT, match: [CanaryMatch.weight(10)], versionStickiness: true })).toThrow(
-      "CanaryRelease 'test/canary': 'versionStickiness' needs cookie affinity on the stable route with ingress-nginx, got true on the non-sticky route shop. " +
-        "ingress-nginx keeps a user on a version through the stable route's affinity cookie (affinity-canary-behavior: sticky): " +
-        'route the stable app with a StickyIngress (create it before the CanaryRelease), or drop versionStickiness.',
+      "CanaryRelease 'test/canary': 'versionStickiness' needs cookie affinity on the stable route with ingress-nginx (affinity-canary-behavior: sticky keeps a user on a version through the stable route's affinity cookie), and the route shop is not sticky, got true. Route the stable app with a StickyIngress (create it before the CanaryRelease), or drop versionStickiness.",
     );
     expect(chart.node.findAll().filter((c) => c instanceof ApiObject).length).toBe(before);
   });
@@ -171,11 +170,11 @@ describe('version stickiness', () => {
     // the canary route follows the sticky route's name, host and path
     expect(only(objects, 'Ingress', 'shop-canary').spec.rules[0].host).toBe('shop.example.com');
     const risks = Warnings.of(chart).risks.filter((r) => r.path === 'test/canary');
-    const msg = (code: RiskCode) => risks.find((r) => r.code === code)!.message;
+    const msg = (code: string) => risks.find((r) => r.code === code)!.message;
     expect(msg(RiskCode.CANARY_STICKY_DRIFT)).toContain('each restart or scale-in of one of the 4 stable pods sends about 1/4 of stable users through the split again');
     expect(msg(RiskCode.CANARY_STICKY_DRIFT)).toContain('every user who sent the header region once stays there without it');
     expect(msg(RiskCode.CANARY_STICKY_DRIFT)).toContain("the canary's real share of users drifts above the configured weight");
-    expect(msg(RiskCode.CANARY_OVERRIDE_IGNORED_WHEN_PINNED)).toBe(
+    expect(msg(IngressNginxRiskCode.CANARY_OVERRIDE_IGNORED_WHEN_PINNED)).toBe(
       'A user already pinned to a version stays on it: a tester pinned to shop who then sends the header region: east-us still reaches shop, ' +
         'because ingress-nginx checks the affinity cookie (INGRESSCOOKIE) before any canary rule.',
     );
@@ -256,8 +255,7 @@ describe('limits and bad input', () => {
     const shop = new StatelessWebApp(chart, 'shop', { name: 'shop', image: STABLE, host: 'shop.example.com' });
     new CanaryRelease(chart, 'first', { stable: shop, image: NEXT, match: [CanaryMatch.weight(10)] });
     expect(() => new CanaryRelease(chart, 'second', { stable: shop, image: 'ghcr.io/acme/shop:2.0.0', match: [CanaryMatch.weight(5)] })).toThrow(
-      "CanaryRelease 'test/second': 'stable' shop already has a canary (CanaryRelease 'test/first'), got a second. " +
-        'The controller honours only one canary per stable route; release one version at a time, or combine the matches in one CanaryRelease.',
+      "CanaryRelease 'test/second': 'stable' already has a canary (CanaryRelease 'test/first'), and a route splits to one canary at a time, got \"shop\". Release one version at a time, or combine the matches in one CanaryRelease.",
     );
   });
 
@@ -265,7 +263,7 @@ describe('limits and bad input', () => {
     const chart = newChart();
     const shop = new StatelessWebApp(chart, 'shop', { name: 'shop', image: STABLE });
     expect(() => new CanaryRelease(chart, 'canary', { stable: shop, image: NEXT, match: [CanaryMatch.weight(10)] })).toThrow(
-      "CanaryRelease 'test/canary': 'stable' needs a route to split: StatelessWebApp 'shop' has no host or path and no StickyIngress routes to it, got \"shop\". " +
+      "CanaryRelease 'test/canary': 'stable' needs a route to split: StatelessWebApp 'test/shop' has no host or path and no StickyIngress routes to it, got \"shop\". " +
         'Give the stable app a host or path, or create its StickyIngress before the CanaryRelease.',
     );
   });
@@ -284,9 +282,9 @@ describe('limits and bad input', () => {
     [
       'weightTotal below 100',
       { weightTotal: 50 },
-      "CanaryRelease 'test/canary': 'weightTotal' must be a whole number of at least 100 (ingress-nginx ignores a smaller total and divides by 100), got 50. Use 100 for 1% steps, 1000 for 0.1% steps.",
+      "CanaryRelease 'test/canary': 'weightTotal' must be at least 100 with ingress-nginx (it ignores a smaller total and divides by 100), got 50. Use 100 for 1% steps, 1000 for 0.1% steps.",
     ],
-    ['fractional weightTotal', { weightTotal: 150.5 }, "CanaryRelease 'test/canary': 'weightTotal' must be a whole number of at least 100 (ingress-nginx ignores a smaller total and divides by 100), got 150.5."],
+    ['fractional weightTotal', { weightTotal: 150.5 }, "CanaryRelease 'test/canary': 'weightTotal' must be an integer from 1 to 1000000, got 150.5."],
     [
       'header name not an HTTP token',
       { match: [CanaryMatch.header('x canary', 'yes')] },
@@ -301,21 +299,19 @@ describe('limits and bad input', () => {
     [
       'always as an exact header value',
       { match: [CanaryMatch.header('x-canary', 'always')] },
-      "CanaryRelease 'test/canary': 'match.header value' must not be \"always\" for an exact match: with a value the controller compares it literally and \"never\" would send requests TO the canary, got \"always\". " +
-        'Use CanaryMatch.header("x-canary") without a value to get the controller\'s always/never semantics.',
+      "CanaryRelease 'test/canary': 'match.header value' must not be \"always\" for an exact match: with a value the header is compared literally, and \"never\" would send requests TO the canary, got \"always\". Use CanaryMatch.header(\"x-canary\") without a value for the always/never semantics.",
     ],
     ['never as an exact header value', { match: [CanaryMatch.header('x-canary', 'never')] }, "CanaryRelease 'test/canary': 'match.header value' must not be \"never\" for an exact match"],
-    ['empty exact header value', { match: [CanaryMatch.header('region', '')] }, "CanaryRelease 'test/canary': 'match.header value' must be a non-empty single-line header value, got \"\". Use e.g. CanaryMatch.header(\"region\", \"east-us\")."],
-    ['empty header pattern', { match: [CanaryMatch.headerPattern('region', '')] }, "CanaryRelease 'test/canary': 'match.headerPattern' must not be empty, got \"\". Pass a regular expression, e.g. \"^(east|west)-us$\"."],
+    ['empty exact header value', { match: [CanaryMatch.header('region', '')] }, "CanaryRelease 'test/canary': 'match.header value' must be a non-empty header value (visible characters, spaces and tabs; no line breaks or control characters), got \"\". Use e.g. CanaryMatch.header(\"region\", \"east-us\")."],
+    ['empty header pattern', { match: [CanaryMatch.headerPattern('region', '')] }, "CanaryRelease 'test/canary': 'match.headerPattern' must be a non-empty single-line regular expression, got \"\". Pass a regular expression, e.g. \"^(east|west)-us$\"."],
     ['stable that is not a StatelessWebApp', { stable: {} as any }, "CanaryRelease 'test/canary': 'stable' must be a StatelessWebApp, got {}. Pass the StatelessWebApp being released."],
     ['bad cookie name', { match: [CanaryMatch.cookie('my cookie')] }, "CanaryRelease 'test/canary': 'match.cookie' must be a cookie name (an RFC 6265 token), got \"my cookie\". Use e.g. \"canary\"."],
     [
       'two header matches',
       { match: [CanaryMatch.header('a', 'b'), CanaryMatch.headerPattern('c', 'd')] },
-      "CanaryRelease 'test/canary': 'match' may hold one header match (exact or pattern), got [\"header\",\"header-pattern\"]. " +
-        'The controller keeps one header, one cookie and one weight per canary; combine different kinds, not two of one kind.',
+      "CanaryRelease 'test/canary': 'match' may hold one header match (exact or pattern) with ingress-nginx, got [\"CanaryMatch.header('a', 'b')\",\"CanaryMatch.headerPattern('c', 'd')\"]. An ingress-nginx canary has one header, one cookie and one weight annotation; combine different kinds, not two of one kind.",
     ],
-    ['two weights', { match: [CanaryMatch.weight(1), CanaryMatch.weight(2)] }, "CanaryRelease 'test/canary': 'match' may hold one weight match, got [\"weight\",\"weight\"]."],
+    ['two weights', { match: [CanaryMatch.weight(1), CanaryMatch.weight(2)] }, "CanaryRelease 'test/canary': 'match' may hold one weight match with ingress-nginx, got [\"CanaryMatch.weight(1)\",\"CanaryMatch.weight(2)\"]."],
     ['no match', { match: [] }, "CanaryRelease 'test/canary': 'match' must list at least one CanaryMatch, got []. Use e.g. [CanaryMatch.header(\"region\", \"east-us\"), CanaryMatch.weight(20)]."],
     ['empty image', { image: '' }, "CanaryRelease 'test/canary': 'image' must not be empty, got \"\"."],
     ['replicas 0', { replicas: 0 }, "CanaryRelease 'test/canary': 'replicas' must be an integer from 1 to 1000, got 0."],

@@ -1,5 +1,5 @@
 import * as kplus from 'cdk8s-plus-27';
-import { RiskCode, ServiceAffinity, StatelessWebApp, Warnings } from '../src';
+import { AffinityMode, RiskCode, ServiceAffinity, StatelessWebApp, StickyIngress, TrafficProvider, Warnings } from '../src';
 import { lintViolations } from './support/policy';
 import { newChart, only, schemaErrors, synth, synthYaml } from './support/synth';
 
@@ -31,7 +31,7 @@ describe('ServiceAffinity.clientIp on a StatelessWebApp', () => {
       RiskCode.AFFINITY_SESSION_LOSS,
       RiskCode.AFFINITY_UNEVEN_LOAD,
     ]);
-    const msg = (code: RiskCode) => risks.find((r) => r.code === code)!.message;
+    const msg = (code: string) => risks.find((r) => r.code === code)!.message;
     expect(msg(RiskCode.AFFINITY_CLIENT_IP_BEHIND_PROXY)).toContain("arrives from the proxy's few addresses");
     expect(msg(RiskCode.AFFINITY_CLIENT_IP_NAT)).toContain('lands on the same pod of game for 10800 s');
     expect(msg(RiskCode.AFFINITY_UNEVEN_LOAD)).toContain('ClientIP affinity pins each user of game to one of 4 pods');
@@ -44,7 +44,7 @@ describe('ServiceAffinity.clientIp on a StatelessWebApp', () => {
   });
 });
 
-test('behind an Ingress the proxy risk says ingress-nginx skips the Service', () => {
+test('behind an Ingress the proxy risk says ingress-nginx skips the Service (reported at synth, once the route is known)', () => {
   const chart = newChart();
   new StatelessWebApp(chart, 'web', {
     name: 'web',
@@ -52,9 +52,36 @@ test('behind an Ingress the proxy risk says ingress-nginx skips the Service', ()
     host: 'play.example.com',
     serviceAffinity: ServiceAffinity.clientIp({ justification: WHY, timeoutSeconds: 600 }),
   });
+  const objects = synth(chart);
   const risk = Warnings.of(chart).risks.find((r) => r.code === RiskCode.AFFINITY_CLIENT_IP_BEHIND_PROXY)!;
-  expect(risk.message).toContain('ingress-nginx sends requests to the pod endpoints directly, skipping the Service and its affinity');
-  expect(only(synth(chart), 'Service').spec.sessionAffinityConfig.clientIP.timeoutSeconds).toBe(600);
+  expect(risk.message).toContain(
+    'web is also routed by ingress-nginx: ingress-nginx sends requests to the pod endpoints directly, skipping the Service and its sessionAffinity (unless the Ingress sets service-upstream: "true")',
+  );
+  expect(only(objects, 'Service').spec.sessionAffinityConfig.clientIP.timeoutSeconds).toBe(600);
+});
+
+test('on Gateway API the proxy risk does not claim what ingress-nginx does', () => {
+  const chart = newChart();
+  new StatelessWebApp(chart, 'web', {
+    name: 'web',
+    image: IMAGE,
+    host: 'play.example.com',
+    traffic: TrafficProvider.gatewayApi({ gatewayName: 'public' }),
+    serviceAffinity: ServiceAffinity.clientIp({ justification: WHY }),
+  });
+  synth(chart);
+  const risk = Warnings.of(chart).risks.find((r) => r.code === RiskCode.AFFINITY_CLIENT_IP_BEHIND_PROXY)!;
+  expect(risk.message).not.toContain('ingress-nginx');
+  expect(risk.message).toContain('web is also routed by gateway-api: Gateway API does not say whether an implementation routes through the Service');
+});
+
+test('a route attached after the affinity (a StickyIngress created later) is still known to the risk', () => {
+  const chart = newChart();
+  const app = new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, serviceAffinity: ServiceAffinity.clientIp({ justification: WHY }) });
+  new StickyIngress(chart, 'sticky', { service: app.service, host: 'play.example.com', mode: AffinityMode.PERSISTENT, justification: WHY });
+  synth(chart);
+  const risk = Warnings.of(chart).risks.find((r) => r.code === RiskCode.AFFINITY_CLIENT_IP_BEHIND_PROXY)!;
+  expect(risk.message).toContain('web is also routed by ingress-nginx');
 });
 
 test('on any cdk8s-plus Service, with acknowledged risks', () => {

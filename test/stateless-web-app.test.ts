@@ -142,11 +142,10 @@ describe('StatelessWebApp options', () => {
       servicePort: 8080,
       replicas: 4,
       path: '/shop',
-      ingressClassName: 'internal',
       tlsSecretName: 'shop-tls',
       env: { LOG_LEVEL: 'info' },
       resources: { cpu: { request: kplus.Cpu.millis(250), limit: kplus.Cpu.millis(750) } },
-      traffic: TrafficProvider.ingressNginx(),
+      traffic: TrafficProvider.ingressNginx({ ingressClassName: 'internal' }),
     });
     const container = only(objects, 'Deployment').spec.template.spec.containers[0];
     expect(only(objects, 'Deployment').spec.replicas).toBe(4);
@@ -282,7 +281,6 @@ describe('StatelessWebApp bad input', () => {
       { host: undefined, path: '/', tlsSecretName: 'tls' },
       "StatelessWebApp 'test/web': 'tlsSecretName' needs a host to issue the certificate for, got \"tls\". Set host as well, or remove tlsSecretName.",
     ],
-    ['bad ingress class', { ingressClassName: 'Nginx_Class' }, "StatelessWebApp 'test/web': 'ingressClassName' must be an object name (a lower-case DNS subdomain), got \"Nginx_Class\". Use e.g. \"nginx\"."],
     ['bad TLS secret name', { tlsSecretName: 'My Secret' }, "StatelessWebApp 'test/web': 'tlsSecretName' must be an object name (a lower-case DNS subdomain), got \"My Secret\". Use e.g. \"shop-example-com-tls\"."],
     [
       'unknown session env preset',
@@ -313,9 +311,17 @@ describe('StatelessWebApp bad input', () => {
     expect(chart.node.findAll().filter((c) => c instanceof ApiObject)).toHaveLength(0);
   });
 
-  test('errors come before any synthesis (the App has nothing to synthesize)', () => {
+  test('errors come before any synthesis, and a failed app leaves nothing in its App', () => {
     const app = Testing.app();
-    expect(() => new StatelessWebApp(newChart(), 'x', { image: '' })).toThrow(/'image' must not be empty/);
+    const chart = new Chart(app, 'shop', { namespace: 'shop' });
+    expect(() => new StatelessWebApp(chart, 'x', { image: '' })).toThrow(/'image' must not be empty/);
     expect(app.synthYaml()).toBe('');
+    // a late error (the route collides after the Deployment and Service were built): nothing of it stays either
+    new StatelessWebApp(chart, 'a', { name: 'a', image: IMAGE, host: 'shop.example.com' });
+    expect(() => new StatelessWebApp(chart, 'b', { name: 'b', image: IMAGE, host: 'shop.example.com' })).toThrow(/is already routed by StatelessWebApp 'shop\/a'/);
+    const names = (Testing.synth(chart) as Array<{ metadata: { name: string } }>).map((o) => o.metadata.name);
+    expect(names.filter((n) => n === 'b')).toEqual([]);
+    expect(names.filter((n) => n === 'a').length).toBeGreaterThan(0);
+    expect(chart.node.tryFindChild('b')).toBeUndefined();
   });
 });

@@ -12,6 +12,8 @@ import {
   StickyIngressProps,
   TrafficProvider,
   Warnings,
+  PathType,
+  IngressNginxRiskCode,
 } from '../src';
 import { lintViolations, podSecurityViolations } from './support/policy';
 import { captureStderr, newChart, only, ofKind, schemaErrors, synth, synthYaml } from './support/synth';
@@ -101,7 +103,7 @@ describe('StickyIngress on ingress-nginx', () => {
   });
 
   test('a regular-expression path: use-regex, ImplementationSpecific, and the cookie path', () => {
-    const { objects } = build({ path: '/helloworld/(.*)', cookie: { path: '/helloworld/' } });
+    const { objects } = build({ path: '/helloworld/(.*)', pathType: PathType.REGULAR_EXPRESSION, cookie: { path: '/helloworld/' } });
     const ingress = only(objects, 'Ingress');
     expect(ingress.spec.rules[0].http.paths[0]).toMatchObject({ path: '/helloworld/(.*)', pathType: 'ImplementationSpecific' });
     expect(annotations(objects)[`${NGINX}use-regex`]).toBe('true');
@@ -116,7 +118,7 @@ describe('StickyIngress on ingress-nginx', () => {
       port: 8081,
       host: 'a.example.com',
       tlsSecretName: 'a-tls',
-      ingressClassName: 'public',
+      traffic: TrafficProvider.ingressNginx({ ingressClassName: 'public' }),
       mode: AffinityMode.BALANCED,
       justification: WHY,
       acknowledgedRisks: [RiskCode.AFFINITY_UNEVEN_LOAD],
@@ -162,16 +164,16 @@ describe('StickyIngress risks, with the app numbers', () => {
       RiskCode.AFFINITY_NO_SESSION_STORE,
       RiskCode.AFFINITY_SESSION_LOSS,
       RiskCode.AFFINITY_UNEVEN_LOAD,
-      RiskCode.INGRESS_NGINX_RETIRED,
+      IngressNginxRiskCode.INGRESS_NGINX_RETIRED,
     ]);
-    const msg = (code: RiskCode) => list.find((r) => r.code === code)!.message;
+    const msg = (code: string) => list.find((r) => r.code === code)!.message;
     expect(msg(RiskCode.AFFINITY_UNEVEN_LOAD)).toContain('pins each user of cart to one of 6 pods');
     expect(msg(RiskCode.AFFINITY_UNEVEN_LOAD)).toContain('92% vs 24% CPU and p99 was 4,800 ms on the hot pod vs 1,200 ms');
     expect(msg(RiskCode.AFFINITY_SESSION_LOSS)).toContain('about 1/6 = 17% of the sessions');
     expect(msg(RiskCode.AFFINITY_SESSION_LOSS)).toMatch(/pod restart .* node restart, an eviction, a rollout/);
     expect(msg(RiskCode.AFFINITY_BALANCED_REPIN)).toContain('scaling cart from 6 to 7 pods re-pins about (7-6)/7 = 14% of users');
-    expect(msg(RiskCode.INGRESS_NGINX_RETIRED)).toContain('retired in March 2026');
-    expect(list.find((r) => r.code === RiskCode.INGRESS_NGINX_RETIRED)!.remedy).toContain('Gateway API');
+    expect(msg(IngressNginxRiskCode.INGRESS_NGINX_RETIRED)).toContain('retired in March 2026');
+    expect(list.find((r) => r.code === IngressNginxRiskCode.INGRESS_NGINX_RETIRED)!.remedy).toContain('Gateway API');
     for (const r of list) expect(r.remedy.length).toBeGreaterThan(20);
     // every risk is annotated on the Ingress
     const keys = Object.keys(annotations(objects)).filter((k) => k.startsWith('risks.stateless.cdk8s.io/'));
@@ -180,7 +182,7 @@ describe('StickyIngress risks, with the app numbers', () => {
 
   test('balanced on an autoscaled app: re-pin from the HPA range, and HPA blindness', () => {
     const { list } = risks({}, { replicas: undefined, autoscaling: { minReplicas: 6, maxReplicas: 20, targetCpuUtilizationPercent: 70 } });
-    const msg = (code: RiskCode) => list.find((r) => r.code === code)?.message;
+    const msg = (code: string) => list.find((r) => r.code === code)?.message;
     expect(msg(RiskCode.AFFINITY_BALANCED_REPIN)).toContain('scaling cart from 6 to 20 pods re-pins about (20-6)/20 = 70% of users');
     expect(msg(RiskCode.AFFINITY_HPA_BLINDNESS)).toContain('average CPU (target 70%) across 6-20 pods');
     expect(msg(RiskCode.AFFINITY_HPA_BLINDNESS)).toContain('hottest pod hit 95% and dropped requests while the average was 53%');
@@ -213,7 +215,7 @@ describe('StickyIngress risks, with the app numbers', () => {
       service: web.service,
       mode: AffinityMode.PERSISTENT,
       justification: WHY,
-      acknowledgedRisks: [RiskCode.INGRESS_NGINX_RETIRED, RiskCode.AFFINITY_UNEVEN_LOAD],
+      acknowledgedRisks: [IngressNginxRiskCode.INGRESS_NGINX_RETIRED, RiskCode.AFFINITY_UNEVEN_LOAD],
     });
     const err = captureStderr(() => app.synthYaml());
     expect(err).toContain("[AFFINITY_PERSISTENT_NO_REBALANCE] StickyIngress 'shop/sticky'");
@@ -229,9 +231,7 @@ describe('routes across constructs', () => {
     const chart = newChart();
     new StatelessWebApp(chart, 'a', { name: 'a', image: IMAGE, host: 'shop.example.com', path: '/' });
     expect(() => new StatelessWebApp(chart, 'b', { name: 'b', image: IMAGE, host: 'shop.example.com' })).toThrow(
-      "StatelessWebApp 'test/b': 'host'/'path' shop.example.com / is already routed by StatelessWebApp 'test/a' (ingress-nginx), got a second route for it. " +
-        "Two routes for one host and path conflict (ingress-nginx merges them into one location, a Gateway keeps only the oldest HTTPRoute's rule), " +
-        'so only one of them would apply. Give each app its own host or path, or route this one without host and path.',
+      "StatelessWebApp 'test/b': 'host'/'path' is already routed by StatelessWebApp 'test/a' on the same ingress-nginx routes (two routes for one host and path conflict, and only one of them would apply), got shop.example.com /. Give each app its own host or path, or route this one without host and path.",
     );
   });
 
@@ -240,9 +240,7 @@ describe('routes across constructs', () => {
     new StatelessWebApp(chart, 'a', { name: 'a', image: IMAGE, host: 'shop.example.com' });
     const b = new StatelessWebApp(chart, 'b', { name: 'b', image: IMAGE });
     expect(() => new StickyIngress(chart, 'sticky', { service: b.service, host: 'shop.example.com', mode: AffinityMode.BALANCED, justification: WHY })).toThrow(
-      "StickyIngress 'test/sticky': 'host'/'path' shop.example.com / is already routed by StatelessWebApp 'test/a' (ingress-nginx), got a second route for it. " +
-        "Two routes for one host and path conflict (ingress-nginx merges them into one location, a Gateway keeps only the oldest HTTPRoute's rule), " +
-        'so only one of them would apply. Keep one route per host and path: create the StatelessWebApp without host and path and let the StickyIngress own the route.',
+      "StickyIngress 'test/sticky': 'host'/'path' is already routed by StatelessWebApp 'test/a' on the same ingress-nginx routes (two routes for one host and path conflict, and only one of them would apply), got shop.example.com /. Keep one route per host and path: create the StatelessWebApp without host and path and let the StickyIngress own the route.",
     );
   });
 
@@ -256,9 +254,7 @@ describe('routes across constructs', () => {
     const chart = newChart();
     const web = new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, host: 'shop.example.com', path: '/' });
     expect(() => new StickyIngress(chart, 'sticky', { service: web.service, host: 'www.example.com', mode: AffinityMode.BALANCED, justification: WHY })).toThrow(
-      "StickyIngress 'test/sticky': 'service' web belongs to StatelessWebApp 'web', which already has its own non-sticky route (shop.example.com /), " +
-        "got a second, sticky route to it. Users who arrive through the app's own route would not be sticky. " +
-        'Create the StatelessWebApp without host and path, and let the StickyIngress own the route.',
+      "StickyIngress 'test/sticky': 'service' is already routed by StatelessWebApp 'test/web', and an app has one route (so that its stickiness and its canaries apply to every user), got \"web\". Give the app one route: create the StatelessWebApp without host and path when a StickyIngress routes it.",
     );
   });
 });
@@ -268,19 +264,23 @@ test('a second StickyIngress for the same app is an error', () => {
   const web = new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE });
   new StickyIngress(chart, 'first', { service: web.service, host: 'a.example.com', mode: AffinityMode.BALANCED, justification: WHY });
   expect(() => new StickyIngress(chart, 'second', { service: web.service, host: 'b.example.com', mode: AffinityMode.BALANCED, justification: WHY })).toThrow(
-    "StickyIngress 'test/second': 'service' web is already routed by StickyIngress 'test/first', got a second route to it. " +
-      'Give the app one route, so that its stickiness and its canaries apply to every user.',
+    "StickyIngress 'test/second': 'service' is already routed by StickyIngress 'test/first', and an app has one route (so that its stickiness and its canaries apply to every user), got \"web\". Give the app one route: create the StatelessWebApp without host and path when a StickyIngress routes it.",
   );
 });
 
-test('the ingress-nginx provider refuses a cookie domain the controller would reject', () => {
+test('the ingress-nginx provider refuses a cookie domain the controller would reject (its validate, called directly)', () => {
   const chart = newChart();
+  const contributor = { where: "MyConstruct 'x'", scope: chart };
   expect(() =>
-    TrafficProvider.ingressNginx().renderStickyRoute(
-      chart,
-      'route',
-      { name: 'web', path: '/', serviceName: 'web', servicePort: 80 },
-      {
+    TrafficProvider.ingressNginx().validate({
+      name: 'web',
+      path: '/',
+      pathType: PathType.PREFIX,
+      backend: { serviceName: 'web', port: 80 },
+      labels: {},
+      contributor,
+      stickiness: {
+        contributor,
         mode: AffinityMode.BALANCED,
         justification: WHY,
         cookieName: 'route',
@@ -290,10 +290,15 @@ test('the ingress-nginx provider refuses a cookie domain the controller would re
         conditionalSameSiteNone: false,
         changeOnFailure: true,
       },
-      "MyConstruct 'x'",
-    ),
+    }),
   ).toThrow(
     "MyConstruct 'x': 'cookie.domain' must use only letters, digits, \".\", \"_\", \"~\" or \"-\" with ingress-nginx, got \"example.com;evil\". Pass a bare domain such as \".example.com\".",
+  );
+});
+
+test('TrafficProvider.ingressNginx refuses an ingress class name the API server would reject', () => {
+  expect(() => TrafficProvider.ingressNginx({ ingressClassName: 'Public Nginx' })).toThrow(
+    "TrafficProvider.ingressNginx: 'ingressClassName' must be an object name (a lower-case DNS subdomain), got \"Public Nginx\". Use e.g. \"nginx\".",
   );
 });
 
@@ -339,11 +344,10 @@ describe('StickyIngress bad input', () => {
     ],
     [
       'regex path without cookie path',
-      { path: '/helloworld/(.*)' },
-      "StickyIngress 'test/sticky': 'cookie.path' is required when 'path' is a regular expression (/helloworld/(.*)): the controller cannot derive a cookie path from it, got \"(nothing)\". " +
-        'Set cookie.path to the literal prefix the expression matches, e.g. "/helloworld/".',
+      { path: '/helloworld/(.*)', pathType: PathType.REGULAR_EXPRESSION },
+      "StickyIngress 'test/sticky': 'cookie.path' is required when 'path' is a regular expression (/helloworld/(.*)): ingress-nginx sets the cookie's Path to the location, which would be the expression itself, got (nothing). Set cookie.path to the literal prefix the expression matches, e.g. \"/helloworld/\".",
     ],
-    ['regex cookie path', { path: '/a/(.*)', cookie: { path: '/a/.*' } }, "StickyIngress 'test/sticky': 'cookie.path' must be a literal path, not a regular expression, got \"/a/.*\"."],
+    ['a prefix path with regular-expression characters', { path: '/a/(.*)', cookie: { path: '/a/' } }, "StickyIngress 'test/sticky': 'path' contains characters that make ingress-nginx treat the path as a regular expression, got \"/a/(.*)\". Use a literal prefix, or set pathType: PathType.REGULAR_EXPRESSION if you mean an expression."],
     ['path without /', { path: 'cart' }, "StickyIngress 'test/sticky': 'path' must start with \"/\", got \"cart\". Use \"/cart\"."],
     ['bad host', { host: 'shop.example.com:443' }, "StickyIngress 'test/sticky': 'host' must be a DNS name"],
     ['cookie path without /', { cookie: { path: 'cart' } }, "StickyIngress 'test/sticky': 'cookie.path' must start with \"/\", got \"cart\". Use \"/cart\"."],
@@ -351,7 +355,6 @@ describe('StickyIngress bad input', () => {
     ['bad cookie domain', { cookie: { domain: 'https://example.com' } }, "StickyIngress 'test/sticky': 'cookie.domain' must be a DNS domain, optionally with a leading \".\", got \"https://example.com\"."],
     ['port not on the Service', { port: 443 }, "StickyIngress 'test/sticky': 'port' must be a port of Service web (80), got 443. Pass one of the Service ports, or leave it out for the first."],
     ['lower-case SameSite string', { cookie: { sameSite: 'lax' as SameSite } }, "StickyIngress 'test/sticky': 'cookie.sameSite' must be one of SameSite.LAX, SameSite.STRICT, SameSite.NONE, got \"lax\". Use a SameSite value, e.g. SameSite.LAX."],
-    ['bad ingress class', { ingressClassName: 'nginx public' }, "StickyIngress 'test/sticky': 'ingressClassName' must be an object name (a lower-case DNS subdomain), got \"nginx public\". Use e.g. \"nginx\"."],
     ['unknown risk code', { acknowledgedRisks: ['UNEVEN_LOAD' as RiskCode] }, "StickyIngress 'test/sticky': 'acknowledgedRisks' must list risk codes of cdk8s-stateless, got \"UNEVEN_LOAD\"."],
   ];
 

@@ -83,7 +83,7 @@ describe('Warnings', () => {
       }
     });
     expect(error?.message).toContain(
-      "[test/web] strict mode: unacknowledged risk APP_SINGLE_REPLICA (StatelessWebApp). Fix the cause, or add RiskCode.APP_SINGLE_REPLICA to its 'acknowledgedRisks'.",
+      "[test/web] strict mode: unacknowledged risk APP_SINGLE_REPLICA (StatelessWebApp). Fix the cause, or add APP_SINGLE_REPLICA to its 'acknowledgedRisks'.",
     );
     expect(error?.message).toContain('[test/sessions] strict mode: unacknowledged risk STORE_SINGLE_POINT_OF_FAILURE (RedisSessionStore)');
   });

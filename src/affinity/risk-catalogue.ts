@@ -1,12 +1,11 @@
-import * as kplus from 'cdk8s-plus-27';
+import { IConstruct } from 'constructs';
+import { backendFacts } from '../traffic/route';
 import { RiskCode, RiskDescription } from '../warnings';
 import { AffinityMode } from './affinity-mode';
-import { replicaRange } from '../web-app/app-workload';
-import { StatelessWebApp } from '../web-app/stateless-web-app';
 
 /**
- * The risk catalogue of session affinity, from the seed articles, with the numbers of the
- * construct at hand. Every message names the target and its replica counts; every remedy names
+ * The risk catalogue of session affinity, from the articles the project comes from (the ride-hailing case
+ * study among them), with the numbers of the construct at hand. Every message names the target and its replica counts; every remedy names
  * the alternative (a RedisSessionStore and no affinity).
  */
 
@@ -14,8 +13,6 @@ import { StatelessWebApp } from '../web-app/stateless-web-app';
 export interface AffinityTarget {
   /** Name used in messages (the app, or the Service when no app is known). */
   readonly name: string;
-  /** The StatelessWebApp that owns the Service, if it is one. */
-  readonly app?: StatelessWebApp;
   /** Replicas (or the HPA minimum). */
   readonly minReplicas?: number;
   /** Replicas (or the HPA maximum). */
@@ -27,25 +24,22 @@ export interface AffinityTarget {
 }
 
 const STATELESS = 'Keep sessions in a RedisSessionStore (sessionStore on the StatelessWebApp) and route without affinity.';
-const SEED_UNEVEN =
-  "in the seed's 6-pod ride-hailing case pods ran at 92% vs 24% CPU and p99 was 4,800 ms on the hot pod vs 1,200 ms on the coolest " +
+const CASE_STUDY_UNEVEN =
+  'in the 6-pod ride-hailing case study pods ran at 92% vs 24% CPU and p99 was 4,800 ms on the hot pod vs 1,200 ms on the coolest ' +
   '(2,800 ms overall; without affinity 890 ms and 52%-49% CPU)';
 
-/** The workload behind a Service: a StatelessWebApp's numbers when the Service is one's. */
-export function affinityTarget(service: kplus.Service): AffinityTarget {
-  const app = service.node.scope instanceof StatelessWebApp && service.node.scope.service === service ? service.node.scope : undefined;
-  if (!app) {
-    return { name: `Service ${service.name}` };
+/** The workload behind a Service: the numbers of the app that runs it, when a construct of this library does. */
+export function affinityTarget(scope: IConstruct, serviceName: string): AffinityTarget {
+  const facts = backendFacts(scope, serviceName);
+  if (!facts) {
+    return { name: `Service ${serviceName}` };
   }
-  const spec = app._workloadSpec;
-  const { min, max } = replicaRange(spec);
   return {
-    name: app.name,
-    app,
-    minReplicas: min,
-    maxReplicas: max,
-    targetCpu: spec.autoscaling ? spec.autoscaling.targetCpuUtilizationPercent ?? 70 : undefined,
-    hasSessionStore: spec.sessionStore !== undefined,
+    name: facts.appName,
+    minReplicas: facts.minReplicas,
+    maxReplicas: facts.maxReplicas,
+    targetCpu: facts.targetCpu,
+    hasSessionStore: facts.hasSessionStore,
   };
 }
 
@@ -64,7 +58,7 @@ export function commonAffinityRisks(t: AffinityTarget, how: string): RiskDescrip
   const risks: RiskDescription[] = [
     {
       code: RiskCode.AFFINITY_UNEVEN_LOAD,
-      message: `${how} pins each user of ${t.name} to one of ${pods(t)} by a hash, not by load; power users stay where the hash put them: ${SEED_UNEVEN}.`,
+      message: `${how} pins each user of ${t.name} to one of ${pods(t)} by a hash, not by load; power users stay where the hash put them: ${CASE_STUDY_UNEVEN}.`,
       remedy,
     },
   ];
@@ -94,8 +88,8 @@ export function commonAffinityRisks(t: AffinityTarget, how: string): RiskDescrip
       code: RiskCode.AFFINITY_HPA_BLINDNESS,
       message:
         `The HPA scales ${t.name} on average CPU (target ${t.targetCpu}%) across ${pods(t)}, but affinity makes one pod hot while others idle: ` +
-        'in the seed the hottest pod hit 95% and dropped requests while the average was 53%, below the 70% target, so nothing scaled.',
-      remedy: `Remove the affinity so the average is honest (the seed: 52%-49% on every pod), or scale on a per-pod signal such as p99 latency. ${remedy}`,
+        'in the ride-hailing case study the hottest pod hit 95% and dropped requests while the average was 53%, below the 70% target, so nothing scaled.',
+      remedy: `Remove the affinity so the average is honest (the case study: 52%-49% on every pod), or scale on a per-pod signal such as p99 latency. ${remedy}`,
     });
   }
   return risks;
@@ -134,7 +128,12 @@ export function cookieAffinityRisks(t: AffinityTarget, mode: AffinityMode): Risk
 }
 
 /** Risks of ClientIP (L4) affinity on a Service. */
-export function clientIpAffinityRisks(t: AffinityTarget, serviceName: string, timeoutSeconds: number, routed: boolean): RiskDescription[] {
+export function clientIpAffinityRisks(
+  t: AffinityTarget,
+  serviceName: string,
+  timeoutSeconds: number,
+  routedBy?: { controller: string; behaviour: string },
+): RiskDescription[] {
   return [
     ...commonAffinityRisks(t, 'ClientIP affinity'),
     {
@@ -142,9 +141,7 @@ export function clientIpAffinityRisks(t: AffinityTarget, serviceName: string, ti
       message:
         `ClientIP affinity on Service ${serviceName} keys on the source address of each connection; traffic through an ingress controller, ` +
         "a load balancer or a proxy arrives from the proxy's few addresses, so its users share one pin" +
-        (routed
-          ? `. ${t.name} is also routed by an Ingress, and ingress-nginx sends requests to the pod endpoints directly, skipping the Service and its affinity.`
-          : '.'),
+        (routedBy ? `. ${t.name} is also routed by ${routedBy.controller}: ${routedBy.behaviour}.` : '.'),
       remedy: 'If affinity is unavoidable, use cookie affinity at L7 (StickyIngress). Better: a RedisSessionStore and no affinity.',
     },
     {

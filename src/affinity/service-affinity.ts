@@ -1,7 +1,9 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { PropChecker } from '../prop-checks';
-import { checkAcknowledged, reportRisks, RiskCode } from '../warnings';
+import { beforeSynth } from '../synth-hooks';
+import { AppRoute } from '../traffic/route';
+import { checkAcknowledged, reportRisks } from '../warnings';
 import { JUSTIFICATION_ANNOTATION } from './affinity-mode';
 import { affinityTarget, clientIpAffinityRisks } from './risk-catalogue';
 
@@ -19,10 +21,10 @@ export interface ClientIpAffinityOptions {
    */
   readonly timeoutSeconds?: number;
   /**
-   * Risks you accept; they stay annotated but are not printed and do not fail strict mode.
+   * Risks you accept (`RiskCode` values); they stay annotated but are not printed and do not fail strict mode.
    * @default - none
    */
-  readonly acknowledgedRisks?: RiskCode[];
+  readonly acknowledgedRisks?: string[];
 }
 
 /**
@@ -54,7 +56,7 @@ export class ServiceAffinity {
     public readonly justification: string,
     /** The pin timeout in seconds. */
     public readonly timeoutSeconds: number,
-    private readonly acknowledged: RiskCode[],
+    private readonly acknowledged: string[],
   ) {}
 
   /**
@@ -73,8 +75,13 @@ export class ServiceAffinity {
       JsonPatch.add('/spec/sessionAffinityConfig', { clientIp: { timeoutSeconds: this.timeoutSeconds } }),
     );
     object.metadata.addAnnotation(JUSTIFICATION_ANNOTATION, this.justification);
-    const target = affinityTarget(service);
-    const routed = target.app?.route !== undefined;
-    reportRisks(service, 'ServiceAffinity', clientIpAffinityRisks(target, service.name, this.timeoutSeconds, routed), this.acknowledged, [object]);
+    // Whether (and by which controller) the Service is routed is known only once the whole tree exists.
+    beforeSynth(service, () => {
+      const route = AppRoute.of(service, service.name);
+      const routedBy = route ? { controller: route.provider.name, behaviour: route.provider.describeServiceAffinity(route.intent) } : undefined;
+      const risks = clientIpAffinityRisks(affinityTarget(service, service.name), service.name, this.timeoutSeconds, routedBy);
+      reportRisks(service, 'ServiceAffinity', risks, this.acknowledged, [object]);
+    });
   }
 }
+

@@ -3,12 +3,12 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { isHostName, PropChecker } from '../prop-checks';
 import { defaultResourceName } from '../resource-names';
+import { TrafficProvider } from '../traffic/factory';
+import { ITrafficProvider, PathType, RouteRole } from '../traffic/provider-contract';
+import { AppRoute, backendFacts } from '../traffic/route';
+import { checkAcknowledged } from '../warnings';
 import { AffinityMode, SameSite } from './affinity-mode';
 import { affinityTarget, cookieAffinityRisks } from './risk-catalogue';
-import { claimRoute } from '../traffic/route-registry';
-import { isRegexPath, ITrafficProvider, TrafficProvider } from '../traffic/traffic-provider';
-import { checkAcknowledged, reportRisks, RiskCode } from '../warnings';
-import { labelRoute } from '../web-app/app-workload';
 
 /**
  * The affinity cookie.
@@ -16,12 +16,12 @@ import { labelRoute } from '../web-app/app-workload';
 export interface StickyCookieOptions {
   /**
    * Cookie name, an RFC 6265 token.
-   * @default "INGRESSCOOKIE" (the ingress-nginx default, written out explicitly)
+   * @default - the controller's default name (ingress-nginx: written out explicitly; Gateway API: chosen by the implementation)
    */
   readonly name?: string;
   /**
-   * Path attribute. Required when the route path is a regular expression.
-   * @default - the route path
+   * Path attribute. ingress-nginx requires it when the route path is a regular expression.
+   * @default - the controller's default (ingress-nginx: the route path)
    */
   readonly path?: string;
   /**
@@ -80,18 +80,18 @@ export interface StickyIngressProps {
    */
   readonly host?: string;
   /**
-   * Path to route: a prefix, or a regular expression (then `cookie.path` is required).
+   * Path to route.
    * @default "/"
    */
   readonly path?: string;
   /**
-   * Ingress class (ingress-nginx).
-   * @default "nginx"
+   * How `path` matches.
+   * @default PathType.PREFIX
    */
-  readonly ingressClassName?: string;
+  readonly pathType?: PathType;
   /**
-   * Secret with the TLS certificate for `host`.
-   * @default - no TLS section
+   * Secret with the TLS certificate for `host`, for providers that terminate TLS per route.
+   * @default - no TLS on the route
    */
   readonly tlsSecretName?: string;
   /**
@@ -114,14 +114,15 @@ export interface StickyIngressProps {
   readonly justification: string;
   /**
    * The affinity cookie.
-   * @default - "INGRESSCOOKIE", path of the route, Secure, SameSite=Lax, change on failure
+   * @default - the controller's default name and path, Secure, SameSite=Lax, change on failure
    */
   readonly cookie?: StickyCookieOptions;
   /**
-   * Risks you accept; they stay annotated but are not printed and do not fail strict mode.
+   * Risks you accept (`RiskCode` values, or a traffic provider's codes); they stay annotated but are not
+   * printed and do not fail strict mode.
    * @default - none
    */
-  readonly acknowledgedRisks?: RiskCode[];
+  readonly acknowledgedRisks?: string[];
 }
 
 /** RFC 6265 cookie-name token: visible ASCII except separators. */
@@ -134,133 +135,120 @@ const COOKIE_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * costs with the numbers of the app behind the Service.
  */
 export class StickyIngress extends Construct {
-  /** The route object (an Ingress for ingress-nginx). */
-  public readonly route: ApiObject;
-  /** The provider that rendered it. */
+  /** The provider that renders the route. */
   public readonly traffic: ITrafficProvider;
+  private readonly appRoute: AppRoute;
 
   constructor(scope: Construct, id: string, props: StickyIngressProps) {
     super(scope, id);
-    const check = PropChecker.of(this, 'StickyIngress');
-    const kindAndId = check.where;
-    const acknowledged = checkAcknowledged(check, props.acknowledgedRisks);
-    if (!props.service) {
-      check.fail('service', 'is required', props.service, 'Pass the cdk8s-plus Service to route to, e.g. app.service of a StatelessWebApp created without host and path.');
-    }
-    const modes = Object.values(AffinityMode) as string[];
-    if (!modes.includes(props.mode as string)) {
-      check.fail(
-        'mode',
-        'is required and must be AffinityMode.BALANCED or AffinityMode.PERSISTENT (no default: choose knowingly)',
-        props.mode ?? '(nothing)',
-        'BALANCED spreads users onto new pods when scaling up (re-pinning some); PERSISTENT never moves a user. See the README section on stickiness.',
-      );
-    }
-    check.nonBlank(
-      'justification',
-      props.justification,
-      'Write down why this app needs affinity (e.g. "vendor servlet keeps the cart in HttpSession; ticket SHOP-142 moves it to Redis"); it is annotated on the route for the reviewer.',
-    );
-    check.hostName('host', props.host);
-    const path = props.path ?? '/';
-    check.httpPath('path', path);
-    const cookie = props.cookie ?? {};
-    const cookieName = cookie.name ?? 'INGRESSCOOKIE';
-    if (!COOKIE_TOKEN.test(cookieName)) {
-      check.fail('cookie.name', 'must be an RFC 6265 token (visible ASCII, no spaces, no separators such as ()<>@,;:\\"/[]?={})', cookieName, 'Use e.g. "route" or "SERVERID".');
-    }
-    if (cookie.path !== undefined) {
-      check.httpPath('cookie.path', cookie.path);
-      if (isRegexPath(cookie.path)) {
-        check.fail('cookie.path', 'must be a literal path, not a regular expression', cookie.path, 'Use the literal prefix the regular expression matches, e.g. "/helloworld/".');
+    // bad input leaves nothing half-built in the tree: the construct and what it made so far go away
+    try {
+      const check = PropChecker.of(this, 'StickyIngress');
+      const acknowledged = checkAcknowledged(check, props.acknowledgedRisks);
+      if (!props.service) {
+        check.fail('service', 'is required', props.service, 'Pass the cdk8s-plus Service to route to, e.g. app.service of a StatelessWebApp created without host and path.');
       }
-    }
-    if (isRegexPath(path) && cookie.path === undefined) {
-      check.fail(
-        'cookie.path',
-        `is required when 'path' is a regular expression (${path}): the controller cannot derive a cookie path from it`,
-        cookie.path ?? '(nothing)',
-        'Set cookie.path to the literal prefix the expression matches, e.g. "/helloworld/".',
-      );
-    }
-    if (cookie.domain !== undefined && !isHostName(cookie.domain.replace(/^\./, ''))) {
-      check.fail('cookie.domain', 'must be a DNS domain, optionally with a leading "."', cookie.domain, 'Use e.g. ".example.com", or leave it out for a host-only cookie.');
-    }
-    const seconds = (prop: string, d: Duration | undefined) => {
-      if (d === undefined) return undefined;
-      const s = d.toMilliseconds() / 1000;
-      if (!Number.isInteger(s) || s < 1) {
-        check.fail(prop, 'must be a whole number of seconds, at least 1 second', `${d.toMilliseconds()}ms`, 'Use e.g. Duration.hours(8), or leave it out for a session cookie.');
+      const modes = Object.values(AffinityMode) as string[];
+      if (!modes.includes(props.mode as string)) {
+        check.fail(
+          'mode',
+          'is required and must be AffinityMode.BALANCED or AffinityMode.PERSISTENT (no default: choose knowingly)',
+          props.mode ?? '(nothing)',
+          'BALANCED spreads users onto new pods when scaling up (re-pinning some); PERSISTENT never moves a user. See the README section on stickiness.',
+        );
       }
-      return s;
-    };
-    const maxAgeSeconds = seconds('cookie.maxAge', cookie.maxAge);
-    const expiresSeconds = seconds('cookie.expires', cookie.expires);
-    const secure = cookie.secure ?? true;
-    check.oneOf('cookie.sameSite', cookie.sameSite, SameSite, 'SameSite');
-    check.objectName('ingressClassName', props.ingressClassName, 'nginx');
-    check.objectName('tlsSecretName', props.tlsSecretName, 'shop-example-com-tls');
-    const sameSite = cookie.sameSite ?? SameSite.LAX;
-    if (sameSite === SameSite.NONE && !secure) {
-      check.fail('cookie.secure', 'must be true with sameSite: SameSite.NONE (browsers reject SameSite=None cookies without Secure)', secure, 'Set cookie.secure to true, or use SameSite.LAX.');
-    }
-    if (cookie.conditionalSameSiteNone && sameSite !== SameSite.NONE) {
-      check.fail('cookie.conditionalSameSiteNone', 'only applies with sameSite: SameSite.NONE', true, 'Remove it, or set cookie.sameSite to SameSite.NONE.');
-    }
-
-    const target = affinityTarget(props.service);
-    const servicePort = props.port ?? props.service.ports[0]?.port;
-    if (servicePort === undefined || !props.service.ports.some((p) => p.port === servicePort)) {
-      check.fail('port', `must be a port of Service ${props.service.name} (${props.service.ports.map((p) => p.port).join(', ') || 'none'})`, props.port, 'Pass one of the Service ports, or leave it out for the first.');
-    }
-    if (target.app?.route) {
-      throw new Error(
-        `${kindAndId}: 'service' ${props.service.name} belongs to StatelessWebApp '${target.app.node.id}', which already has its own non-sticky route ` +
-          `(${target.app._stableRoute?.spec.host ?? '(every host)'} ${target.app._stableRoute?.spec.path ?? '/'}), got a second, sticky route to it. ` +
-          'Users who arrive through the app\'s own route would not be sticky. Create the StatelessWebApp without host and path, and let the StickyIngress own the route.',
+      check.nonBlank(
+        'justification',
+        props.justification,
+        'Write down why this app needs affinity (e.g. "vendor servlet keeps the cart in HttpSession; ticket SHOP-142 moves it to Redis"); it is annotated on the route for the reviewer.',
       );
-    }
+      check.hostName('host', props.host);
+      const path = props.path ?? '/';
+      check.httpPath('path', path);
+      const cookie = props.cookie ?? {};
+      if (cookie.name !== undefined && !COOKIE_TOKEN.test(cookie.name)) {
+        check.fail('cookie.name', 'must be an RFC 6265 token (visible ASCII, no spaces, no separators such as ()<>@,;:\\"/[]?={})', cookie.name, 'Use e.g. "route" or "SERVERID".');
+      }
+      if (cookie.path !== undefined) {
+        check.httpPath('cookie.path', cookie.path);
+      }
+      if (cookie.domain !== undefined && !isHostName(cookie.domain.replace(/^\./, ''))) {
+        check.fail('cookie.domain', 'must be a DNS domain, optionally with a leading "."', cookie.domain, 'Use e.g. ".example.com", or leave it out for a host-only cookie.');
+      }
+      const seconds = (prop: string, d: Duration | undefined) => {
+        if (d === undefined) return undefined;
+        const s = d.toMilliseconds() / 1000;
+        if (!Number.isInteger(s) || s < 1) {
+          check.fail(prop, 'must be a whole number of seconds, at least 1 second', `${d.toMilliseconds()}ms`, 'Use e.g. Duration.hours(8), or leave it out for a session cookie.');
+        }
+        return s;
+      };
+      const maxAgeSeconds = seconds('cookie.maxAge', cookie.maxAge);
+      const expiresSeconds = seconds('cookie.expires', cookie.expires);
+      const secure = cookie.secure ?? true;
+      check.oneOf('cookie.sameSite', cookie.sameSite, SameSite, 'SameSite');
+      check.oneOf('pathType', props.pathType, PathType, 'PathType');
+      check.objectName('tlsSecretName', props.tlsSecretName, 'shop-example-com-tls');
+      const sameSite = cookie.sameSite ?? SameSite.LAX;
+      if (sameSite === SameSite.NONE && !secure) {
+        check.fail('cookie.secure', 'must be true with sameSite: SameSite.NONE (browsers reject SameSite=None cookies without Secure)', secure, 'Set cookie.secure to true, or use SameSite.LAX.');
+      }
+      if (cookie.conditionalSameSiteNone && sameSite !== SameSite.NONE) {
+        check.fail('cookie.conditionalSameSiteNone', 'only applies with sameSite: SameSite.NONE', true, 'Remove it, or set cookie.sameSite to SameSite.NONE.');
+      }
 
-    if (target.app?._stableRoute) {
-      throw new Error(
-        `${kindAndId}: 'service' ${props.service.name} is already routed by ${target.app._stableRoute.owner}, got a second route to it. ` +
-          'Give the app one route, so that its stickiness and its canaries apply to every user.',
-      );
+      const serviceName = props.service.name;
+      const servicePort = props.port ?? props.service.ports[0]?.port;
+      if (servicePort === undefined || !props.service.ports.some((p) => p.port === servicePort)) {
+        check.fail('port', `must be a port of Service ${serviceName} (${props.service.ports.map((p) => p.port).join(', ') || 'none'})`, props.port, 'Pass one of the Service ports, or leave it out for the first.');
+      }
+      const facts = backendFacts(this, serviceName);
+      this.traffic = props.traffic ?? facts?.provider ?? TrafficProvider.defaultFor(this);
+      const name = props.name ?? facts?.appName ?? defaultResourceName(this, '');
+      check.resourceName('name', name, 0);
+      this.appRoute = AppRoute.create({
+        contributor: this,
+        kind: 'StickyIngress',
+        where: check.where,
+        acknowledged,
+        provider: this.traffic,
+        name,
+        host: props.host,
+        path,
+        pathType: props.pathType ?? PathType.PREFIX,
+        serviceName,
+        servicePort: servicePort!,
+        tlsSecretName: props.tlsSecretName,
+        labels: facts?.labels ?? {},
+        collisionFix: 'Keep one route per host and path: create the StatelessWebApp without host and path and let the StickyIngress own the route.',
+        stickiness: {
+          contributor: { where: check.where, scope: this },
+          mode: props.mode,
+          justification: props.justification.trim(),
+          cookieName: cookie.name,
+          cookiePath: cookie.path,
+          cookieDomain: cookie.domain,
+          maxAgeSeconds,
+          expiresSeconds,
+          secure,
+          sameSite,
+          conditionalSameSiteNone: cookie.conditionalSameSiteNone ?? false,
+          changeOnFailure: cookie.changeOnFailure ?? true,
+        },
+      });
+      this.appRoute.addRisks(RouteRole.STICKINESS, cookieAffinityRisks(affinityTarget(this, serviceName), props.mode));
+    } catch (e) {
+      AppRoute.forget(this);
+      scope.node.tryRemoveChild(id);
+      throw e;
     }
-    this.traffic = props.traffic ?? target.app?.traffic ?? TrafficProvider.defaultFor(this);
-    const name = props.name ?? (target.app ? target.app.name : defaultResourceName(this, ''));
-    check.resourceName('name', name, 0);
-    const route = {
-      name,
-      host: props.host,
-      path,
-      serviceName: props.service.name,
-      servicePort: servicePort!,
-      ingressClassName: props.ingressClassName,
-      tlsSecretName: props.tlsSecretName,
-    };
-    claimRoute(this, kindAndId, this.traffic, route, 'Keep one route per host and path: create the StatelessWebApp without host and path and let the StickyIngress own the route.');
-    const stickiness = {
-      mode: props.mode,
-      justification: props.justification.trim(),
-      cookieName,
-      cookiePath: cookie.path,
-      cookieDomain: cookie.domain,
-      maxAgeSeconds,
-      expiresSeconds,
-      secure,
-      sameSite,
-      conditionalSameSiteNone: cookie.conditionalSameSiteNone ?? false,
-      changeOnFailure: cookie.changeOnFailure ?? true,
-    };
-    const rendered = this.traffic.renderStickyRoute(this, 'Route', route, stickiness, kindAndId);
-    if (target.app) {
-      target.app._stableRoute = { spec: route, route: rendered.route, owner: kindAndId, stickiness };
-    }
-    this.route = rendered.route;
-    if (target.app) {
-      labelRoute(this.route, target.app.name);
-    }
-    reportRisks(this, 'StickyIngress', [...cookieAffinityRisks(target, props.mode), ...rendered.risks], acknowledged, [this.route]);
+  }
+
+  /**
+   * The route object (an Ingress, an HTTPRoute, ...). Reading it renders the route from its intent as it
+   * stands: create the app's CanaryRelease before reading it.
+   */
+  public get route(): ApiObject {
+    return this.appRoute.objectFor(RouteRole.STICKINESS)!;
   }
 }

@@ -1,11 +1,11 @@
 import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { restrictedSecurityPatches, RESTRICTED_CONTAINER, WRITABLE_TMP } from '../pod-security';
+import { RESTRICTED_CONTAINER, WRITABLE_TMP } from '../pod-security';
 import { PropChecker } from '../prop-checks';
-import type { AutoscalingOptions } from './stateless-web-app';
 import { SessionEnvPreset, sessionEnvironment } from '../session/env-presets';
 import { ISessionStore } from '../session/session-store';
+import { beforeSynth } from '../synth-hooks';
 
 /**
  * The pods of a web app, one track at a time: the Deployment, its Service and its HPA.
@@ -23,6 +23,38 @@ export const DEFAULT_RESOURCES: kplus.ContainerResources = {
   memory: { request: Size.mebibytes(512), limit: Size.gibibytes(1) },
 };
 
+/**
+ * Horizontal Pod Autoscaler settings.
+ */
+export interface AutoscalingOptions {
+  /**
+   * Fewest replicas the HPA keeps.
+   * @default 2
+   */
+  readonly minReplicas?: number;
+  /** Most replicas the HPA may run. */
+  readonly maxReplicas: number;
+  /**
+   * Average CPU utilisation (percent of the CPU request) the HPA aims for. Without session affinity the
+   * average is honest: every pod carries about the same load.
+   * @default 70
+   */
+  readonly targetCpuUtilizationPercent?: number;
+}
+
+/** Autoscaling with every default resolved (once, here). */
+export interface ResolvedAutoscaling {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly targetCpuUtilizationPercent: number;
+}
+
+/** The HPA defaults: at least 2 pods, 70% of the CPU request. */
+export function resolveAutoscaling(a: AutoscalingOptions | undefined): ResolvedAutoscaling | undefined {
+  if (!a) return undefined;
+  return { minReplicas: a.minReplicas ?? 2, maxReplicas: a.maxReplicas, targetCpuUtilizationPercent: a.targetCpuUtilizationPercent ?? 70 };
+}
+
 export interface WorkloadSpec {
   /** Name of the Deployment, Service and HPA. */
   readonly name: string;
@@ -37,7 +69,7 @@ export interface WorkloadSpec {
   readonly resources?: kplus.ContainerResources;
   readonly healthCheckPath?: string;
   readonly replicas: number;
-  readonly autoscaling?: AutoscalingOptions;
+  readonly autoscaling?: ResolvedAutoscaling;
   readonly sessionStore?: ISessionStore;
   readonly sessionEnvPreset?: SessionEnvPreset;
   readonly runAsUser?: number;
@@ -53,15 +85,24 @@ export interface Workload {
 /** Fewest and most pods a track runs: the HPA range, or the fixed replica count. */
 export function replicaRange(spec: WorkloadSpec): { min: number; max: number } {
   if (spec.autoscaling) {
-    return { min: spec.autoscaling.minReplicas ?? 2, max: spec.autoscaling.maxReplicas };
+    return { min: spec.autoscaling.minReplicas, max: spec.autoscaling.maxReplicas };
   }
   return { min: spec.replicas, max: spec.replicas };
 }
 
-/** The labels every route of an app carries, whichever construct made it. */
-export function labelRoute(route: ApiObject, appName: string): void {
-  route.metadata.addLabel(LABEL_NAME, appName);
-  route.metadata.addLabel(LABEL_COMPONENT, 'web');
+/** The stable workload spec of each app, which its canaries run with their own image and env. */
+const specs = new WeakMap<Construct, WorkloadSpec>();
+
+/** Remember the workload spec of an app. */
+export function registerWorkloadSpec(app: Construct, spec: WorkloadSpec): void {
+  specs.set(app, spec);
+}
+
+/** The workload spec of an app. */
+export function workloadSpecOf(app: Construct): WorkloadSpec {
+  const spec = specs.get(app);
+  if (!spec) throw new Error(`no workload spec registered for ${app.node.path}`);
+  return spec;
 }
 
 /** The props checks a stable app and a canary share. */
@@ -78,7 +119,7 @@ export function validateWorkloadProps(
     const a = props.autoscaling;
     check.integer('autoscaling.minReplicas', a.minReplicas, 1, 1000, 'Use a whole number of pods, 2 or more for availability.');
     check.integer('autoscaling.maxReplicas', a.maxReplicas, 1, 1000, 'Use a whole number of pods at least minReplicas.');
-    const min = a.minReplicas ?? 2;
+    const min = resolveAutoscaling(a)!.minReplicas;
     if (a.maxReplicas < min) {
       check.fail('autoscaling.maxReplicas', `must be at least autoscaling.minReplicas (${min})`, a.maxReplicas, `Raise maxReplicas to ${min} or more, or lower minReplicas.`);
     }
@@ -143,8 +184,11 @@ export function buildWorkload(scope: Construct, check: PropChecker, spec: Worklo
   }
 
   const deploymentObject = ApiObject.of(deployment);
-  deploymentObject.addJsonPatch(...restrictedSecurityPatches(1));
+  deploymentObject.addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
   deploymentObject.addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', spreadConstraints(selector)));
+  // Containers added later through the escape hatches (app.deployment.addContainer, ...) get the same
+  // restricted context, or the synth fails naming them: checked once the whole tree exists.
+  beforeSynth(scope, () => restrictEveryContainer(check, deployment));
 
   const service = new kplus.Service(scope, 'Service', {
     metadata: { name: spec.name, labels: spec.appLabels },
@@ -159,13 +203,47 @@ export function buildWorkload(scope: Construct, check: PropChecker, spec: Worklo
     ? new kplus.HorizontalPodAutoscaler(scope, 'Autoscaler', {
       metadata: { name: spec.name, labels: spec.appLabels },
       target: deployment,
-      minReplicas: spec.autoscaling.minReplicas ?? 2,
+      minReplicas: spec.autoscaling.minReplicas,
       maxReplicas: spec.autoscaling.maxReplicas,
-      metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(spec.autoscaling.targetCpuUtilizationPercent ?? 70))],
+      metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(spec.autoscaling.targetCpuUtilizationPercent))],
     })
     : undefined;
 
   return { deployment, container, service, autoscaler };
+}
+
+/**
+ * Pod Security Standards `restricted` for every container of the pod, including ones added through the escape
+ * hatches: capabilities dropped (cdk8s-plus cannot say it), and a failure naming the container whose own
+ * context breaks the standard (privileged, privilege escalation, root, writable root filesystem).
+ */
+function restrictEveryContainer(check: PropChecker, deployment: kplus.Deployment): void {
+  const object = ApiObject.of(deployment);
+  const lists: Array<[string, kplus.Container[]]> = [
+    ['containers', deployment.containers],
+    ['initContainers', deployment.initContainers],
+  ];
+  for (const [field, containers] of lists) {
+    containers.forEach((c, i) => {
+      const sc = c.securityContext;
+      const broken = [
+        sc.privileged ? 'privileged: true' : undefined,
+        sc.allowPrivilegeEscalation ? 'allowPrivilegeEscalation: true' : undefined,
+        !sc.ensureNonRoot ? 'ensureNonRoot: false' : undefined,
+        sc.user === 0 ? 'user: 0' : undefined,
+        !sc.readOnlyRootFilesystem ? 'readOnlyRootFilesystem: false' : undefined,
+      ].filter((x): x is string => x !== undefined);
+      if (broken.length > 0) {
+        check.fail(
+          `deployment.${field}[${i}] (${c.name})`,
+          'must keep the Pod Security Standards restricted context of the pod',
+          broken.join(', '),
+          'Remove those settings from the container you added (mount an emptyDir where it needs to write), or run it outside this app.',
+        );
+      }
+      object.addJsonPatch(JsonPatch.add(`/spec/template/spec/${field}/${i}/securityContext/capabilities`, { drop: ['ALL'] }));
+    });
+  }
 }
 
 function bindSessionEnv(

@@ -6,43 +6,25 @@ import { PropChecker } from '../prop-checks';
 import { defaultResourceName } from '../resource-names';
 import { SessionEnvPreset } from '../session/env-presets';
 import { ISessionStore } from '../session/session-store';
-import { claimRoute } from '../traffic/route-registry';
-import { CookieStickiness, ITrafficProvider, RouteSpec, TrafficProvider } from '../traffic/traffic-provider';
+import { TrafficProvider } from '../traffic/factory';
+import { ITrafficProvider, PathType, RouteRole } from '../traffic/provider-contract';
+import { AppRoute, registerBackend } from '../traffic/route';
 import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
-import { buildWorkload, LABEL_COMPONENT, LABEL_NAME, labelRoute, replicaRange, validateWorkloadProps, WorkloadSpec } from './app-workload';
+import {
+  AutoscalingOptions,
+  buildWorkload,
+  LABEL_COMPONENT,
+  LABEL_NAME,
+  registerWorkloadSpec,
+  replicaRange,
+  resolveAutoscaling,
+  validateWorkloadProps,
+  WorkloadSpec,
+} from './app-workload';
 
-/**
- * Horizontal Pod Autoscaler settings.
- */
-export interface AutoscalingOptions {
-  /**
-   * Fewest replicas the HPA keeps.
-   * @default 2
-   */
-  readonly minReplicas?: number;
-  /** Most replicas the HPA may run. */
-  readonly maxReplicas: number;
-  /**
-   * Average CPU utilisation (percent of the CPU request) the HPA aims for. Without session affinity the
-   * average is honest: every pod carries about the same load.
-   * @default 70
-   */
-  readonly targetCpuUtilizationPercent?: number;
-}
 
 /** The longest suffix of a name derived from an app's name (its canary). */
 const CANARY_SUFFIX = '-canary';
-
-/**
- * The route of a stable app, as a canary needs it.
- * @internal
- */
-export interface StableRoute {
-  readonly spec: RouteSpec;
-  readonly route: ApiObject;
-  readonly owner: string;
-  readonly stickiness?: CookieStickiness;
-}
 
 /**
  * Props of `StatelessWebApp`.
@@ -93,18 +75,19 @@ export interface StatelessWebAppProps {
    */
   readonly host?: string;
   /**
-   * Path prefix to route.
+   * Path to route.
    * @default "/" when `host` is set
    */
   readonly path?: string;
   /**
-   * Ingress class (ingress-nginx provider).
-   * @default "nginx"
+   * How `path` matches. A regular expression is never guessed from the characters of `path`.
+   * @default PathType.PREFIX
    */
-  readonly ingressClassName?: string;
+  readonly pathType?: PathType;
   /**
-   * Secret with the TLS certificate for `host` (ingress-nginx provider).
-   * @default - no TLS section in the Ingress
+   * Secret with the TLS certificate for `host`, for traffic providers that terminate TLS per route (the
+   * Ingress `tls` section). Gateway API terminates TLS on the Gateway's listener and refuses it.
+   * @default - no TLS on the route
    */
   readonly tlsSecretName?: string;
   /**
@@ -128,7 +111,8 @@ export interface StatelessWebAppProps {
    */
   readonly serviceAffinity?: ServiceAffinity;
   /**
-   * Traffic provider rendering the route.
+   * Traffic provider rendering the route; controller options such as the ingress class are the provider's
+   * (`TrafficProvider.ingressNginx({ ingressClassName: 'internal' })`).
    * @default - TrafficProvider.defaultFor(this): the chart's or app's default, else ingress-nginx
    */
   readonly traffic?: ITrafficProvider;
@@ -138,10 +122,11 @@ export interface StatelessWebAppProps {
    */
   readonly runAsUser?: number;
   /**
-   * Risks you accept; they stay annotated but are not printed and do not fail strict mode.
+   * Risks you accept (`RiskCode` values, or a traffic provider's codes); they stay annotated but are not
+   * printed and do not fail strict mode.
    * @default - none
    */
-  readonly acknowledgedRisks?: RiskCode[];
+  readonly acknowledgedRisks?: string[];
 }
 
 
@@ -156,8 +141,7 @@ export class StatelessWebApp extends Construct {
   public readonly container: kplus.Container;
   /** The ClusterIP Service (cdk8s-plus), for escape hatches. */
   public readonly service: kplus.Service;
-  /** The route (an Ingress or HTTPRoute), or undefined when neither `host` nor `path` is set. */
-  public readonly route?: ApiObject;
+
   /** The HPA, when `autoscaling` is set. */
   public readonly autoscaler?: kplus.HorizontalPodAutoscaler;
   /** The PodDisruptionBudget, when more than one replica can run. */
@@ -175,114 +159,128 @@ export class StatelessWebApp extends Construct {
   /** Labels that every pod of this app carries, stable and canary alike. */
   public readonly appLabels: { [key: string]: string };
 
-  /**
-   * The route that sends users to the stable track: the app's own, or a StickyIngress's.
-   * @internal
-   */
-  public _stableRoute?: StableRoute;
-  /**
-   * The CanaryRelease of this app, if any (one per stable route).
-   * @internal
-   */
-  public _canary?: string;
-  /**
-   * The stable track's pod spec, which a canary runs with its own image and env.
-   * @internal
-   */
-  public readonly _workloadSpec: WorkloadSpec;
+  private readonly ownRoute?: AppRoute;
 
   constructor(scope: Construct, id: string, props: StatelessWebAppProps) {
     super(scope, id);
-    const check = PropChecker.of(this, 'StatelessWebApp');
-    this.name = props.name ?? defaultResourceName(this, CANARY_SUFFIX);
-    validateProps(check, props, this.name);
-    const acknowledged = checkAcknowledged(check, props.acknowledgedRisks);
+    // bad input leaves nothing half-built in the tree: the construct and what it made so far go away
+    try {
+      const check = PropChecker.of(this, 'StatelessWebApp');
+      this.name = props.name ?? defaultResourceName(this, CANARY_SUFFIX);
+      validateProps(check, props, this.name);
+      const acknowledged = checkAcknowledged(check, props.acknowledgedRisks);
 
-    this.port = props.port ?? 8080;
-    this.servicePort = props.servicePort ?? 80;
-    this.traffic = props.traffic ?? TrafficProvider.defaultFor(this);
-    this.sessionStore = props.sessionStore;
+      this.port = props.port ?? 8080;
+      this.servicePort = props.servicePort ?? 80;
+      this.traffic = props.traffic ?? TrafficProvider.defaultFor(this);
+      this.sessionStore = props.sessionStore;
 
-    this.appLabels = { [LABEL_NAME]: this.name, [LABEL_COMPONENT]: 'web' };
+      this.appLabels = { [LABEL_NAME]: this.name, [LABEL_COMPONENT]: 'web' };
 
-    const replicas = props.replicas ?? 2;
-    this._workloadSpec = {
-      name: this.name,
-      appLabels: this.appLabels,
-      track: 'stable',
-      image: props.image,
-      env: props.env ?? {},
-      port: this.port,
-      servicePort: this.servicePort,
-      resources: props.resources,
-      healthCheckPath: props.healthCheckPath,
-      replicas,
-      autoscaling: props.autoscaling,
-      sessionStore: props.sessionStore,
-      sessionEnvPreset: props.sessionEnvPreset,
-      runAsUser: props.runAsUser,
-    };
-    const workload = buildWorkload(this, check, this._workloadSpec);
-    this.deployment = workload.deployment;
-    this.container = workload.container;
-    this.service = workload.service;
-    this.autoscaler = workload.autoscaler;
-    const deploymentObject = ApiObject.of(this.deployment);
-
-    const routeRisks: RiskDescription[] = [];
-    if (props.host !== undefined || props.path !== undefined) {
-      const route = {
+      const replicas = props.replicas ?? 2;
+      const spec: WorkloadSpec = {
         name: this.name,
-        host: props.host,
-        path: props.path ?? '/',
-        serviceName: this.name,
+        appLabels: this.appLabels,
+        track: 'stable',
+        image: props.image,
+        env: props.env ?? {},
+        port: this.port,
         servicePort: this.servicePort,
-        ingressClassName: props.ingressClassName,
-        tlsSecretName: props.tlsSecretName,
+        resources: props.resources,
+        healthCheckPath: props.healthCheckPath,
+        replicas,
+        autoscaling: resolveAutoscaling(props.autoscaling),
+        sessionStore: props.sessionStore,
+        sessionEnvPreset: props.sessionEnvPreset,
+        runAsUser: props.runAsUser,
       };
-      claimRoute(this, check.where, this.traffic, route, 'Give each app its own host or path, or route this one without host and path.');
-      const rendered = this.traffic.renderRoute(this, 'Route', route, check.where);
-      this.route = rendered.route;
-      routeRisks.push(...rendered.risks);
-      this._stableRoute = { spec: route, route: this.route, owner: check.where };
-      labelRoute(this.route, this.name);
-    }
+      registerWorkloadSpec(this, spec);
+      const workload = buildWorkload(this, check, spec);
+      this.deployment = workload.deployment;
+      this.container = workload.container;
+      this.service = workload.service;
+      this.autoscaler = workload.autoscaler;
+      const deploymentObject = ApiObject.of(this.deployment);
 
-    const { min: minReplicas, max: maxReplicas } = replicaRange(this._workloadSpec);
-    if (maxReplicas > 1) {
-      this.disruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-        metadata: { name: this.name, labels: this.appLabels },
-        spec: {
-          maxUnavailable: kplus.k8s.IntOrString.fromNumber(1),
-          unhealthyPodEvictionPolicy: 'AlwaysAllow',
-          selector: { matchLabels: this.appLabels },
-        },
+      const { min: minReplicas, max: maxReplicas } = replicaRange(spec);
+      registerBackend(this, this.name, {
+        owner: check.where,
+        appName: this.name,
+        labels: this.appLabels,
+        minReplicas,
+        maxReplicas,
+        targetCpu: spec.autoscaling?.targetCpuUtilizationPercent,
+        hasSessionStore: props.sessionStore !== undefined,
+        servicePort: this.servicePort,
+        provider: this.traffic,
       });
-    }
+      if (props.host !== undefined || props.path !== undefined) {
+        this.ownRoute = AppRoute.create({
+          // the route's objects are rendered into this scope when the App is synthesized (after the
+          // StickyIngress or CanaryRelease that may still attach to it), in this place of the YAML
+          contributor: this,
+          scope: new Construct(this, 'Route'),
+          kind: 'StatelessWebApp',
+          where: check.where,
+          acknowledged,
+          provider: this.traffic,
+          name: this.name,
+          host: props.host,
+          path: props.path ?? '/',
+          pathType: props.pathType ?? PathType.PREFIX,
+          serviceName: this.name,
+          servicePort: this.servicePort,
+          tlsSecretName: props.tlsSecretName,
+          labels: this.appLabels,
+          collisionFix: 'Give each app its own host or path, or route this one without host and path.',
+        });
+      }
 
-    const risks: RiskDescription[] = [];
-    if (minReplicas === 1) {
-      risks.push({
-        code: RiskCode.APP_SINGLE_REPLICA,
-        message:
-          `${this.name} runs ${props.autoscaling ? 'down to ' : ''}1 replica: a node drain, an eviction or a crash takes the app down ` +
-          'until a new pod is ready, and no PodDisruptionBudget can protect a single pod.',
-        remedy: props.autoscaling ? 'Set autoscaling.minReplicas to 2 or more.' : 'Set replicas to 2 or more (or autoscaling with minReplicas >= 2).',
-      });
+      if (maxReplicas > 1) {
+        this.disruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+          metadata: { name: this.name, labels: this.appLabels },
+          spec: {
+            maxUnavailable: kplus.k8s.IntOrString.fromNumber(1),
+            unhealthyPodEvictionPolicy: 'AlwaysAllow',
+            selector: { matchLabels: this.appLabels },
+          },
+        });
+      }
+
+      const risks: RiskDescription[] = [];
+      if (minReplicas === 1) {
+        risks.push({
+          code: RiskCode.APP_SINGLE_REPLICA,
+          message:
+            `${this.name} runs ${props.autoscaling ? 'down to ' : ''}1 replica: a node drain, an eviction or a crash takes the app down ` +
+            'until a new pod is ready, and no PodDisruptionBudget can protect a single pod.',
+          remedy: props.autoscaling ? 'Set autoscaling.minReplicas to 2 or more.' : 'Set replicas to 2 or more (or autoscaling with minReplicas >= 2).',
+        });
+      }
+      const connection = props.sessionStore?.connection;
+      if (connection && connection.external && !connection.tls) {
+        risks.push({
+          code: RiskCode.STORE_WITHOUT_TLS,
+          message: `${this.name} reaches the external session store ${connection.host}:${connection.port} without TLS: session ids and the password cross the network in clear text.`,
+          remedy: 'Enable in-transit encryption on the managed Redis and set tls: true in SessionStore.external().',
+        });
+      }
+      reportRisks(this, 'StatelessWebApp', risks, acknowledged, [deploymentObject]);
+      props.serviceAffinity?.applyTo(this.service);
+    } catch (e) {
+      AppRoute.forget(this);
+      scope.node.tryRemoveChild(id);
+      throw e;
     }
-    const connection = props.sessionStore?.connection;
-    if (connection && connection.external && !connection.tls) {
-      risks.push({
-        code: RiskCode.STORE_WITHOUT_TLS,
-        message: `${this.name} reaches the external session store ${connection.host}:${connection.port} without TLS: session ids and the password cross the network in clear text.`,
-        remedy: 'Enable in-transit encryption on the managed Redis and set tls: true in SessionStore.external().',
-      });
-    }
-    reportRisks(this, 'StatelessWebApp', risks, acknowledged, [deploymentObject]);
-    if (this.route && routeRisks.length > 0) {
-      reportRisks(this, 'StatelessWebApp', routeRisks, acknowledged, [this.route]);
-    }
-    props.serviceAffinity?.applyTo(this.service);
+  }
+
+  /**
+   * The app's own route object (an Ingress, an HTTPRoute, ...), or undefined when the app was created without
+   * host and path. Reading it renders the route from its intent as it stands: create the app's StickyIngress
+   * and CanaryRelease before reading it.
+   */
+  public get route(): ApiObject | undefined {
+    return this.ownRoute?.objectFor(RouteRole.ROUTE);
   }
 }
 
@@ -295,7 +293,7 @@ function validateProps(check: PropChecker, props: StatelessWebAppProps, name: st
   check.hostName('host', props.host);
   check.httpPath('path', props.path);
   check.httpPath('healthCheckPath', props.healthCheckPath);
-  check.objectName('ingressClassName', props.ingressClassName, 'nginx');
+  check.oneOf('pathType', props.pathType, PathType, 'PathType');
   check.objectName('tlsSecretName', props.tlsSecretName, 'shop-example-com-tls');
   check.oneOf('sessionEnvPreset', props.sessionEnvPreset, SessionEnvPreset, 'SessionEnvPreset');
   check.requestsWithinLimits('resources', props.resources);
