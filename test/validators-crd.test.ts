@@ -281,10 +281,38 @@ describe('Traefik, Argo Rollouts and Flagger CRDs', () => {
     expect(r.transitionRulesSkipped).toBe(1);
   });
 
-  test('Argo Rollouts: a wrong type deep in the embedded pod template is rejected', () => {
+  test('x-kubernetes-int-or-string: maxSurge takes 1 or "25%", not a boolean', () => {
+    const withSurge = (v: unknown) => {
+      const r = structuredClone(valid[3][1]);
+      r.spec.strategy.canary.maxSurge = v;
+      return r;
+    };
+    expect(crdErrors([withSurge(1), withSurge('25%')])).toEqual([]);
+    expect(crdErrors([withSurge(true)])).toEqual(['Rollout/shop: spec.strategy.canary.maxSurge: Invalid value: "boolean": spec.strategy.canary.maxSurge in body must be of type integer or string: "boolean"']);
+  });
+
+  test('x-kubernetes-preserve-unknown-fields: trafficRouting.plugins keeps any plugin configuration (the API server checks none of it)', () => {
+    const r = structuredClone(valid[3][1]);
+    r.spec.strategy.canary.trafficRouting = { plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'shop', namespace: 'shop', anyTypo: 1 } } };
+    expect(crdErrors([r])).toEqual([]);
+    r.spec.strategy.canary.trafficRouting.pluginz = {};
+    expect(crdErrors([r])).toEqual(['Rollout/shop: unknown field "spec.strategy.canary.trafficRouting.pluginz"']);
+  });
+
+  test('x-kubernetes-list-type: map: two containers with one name are rejected', () => {
+    const r = structuredClone(valid[3][1]);
+    r.spec.template.spec.containers.push({ name: 'shop', image: 'ghcr.io/acme/sidecar:1.0.0' });
+    expect(crdErrors([r])).toEqual(['Rollout/shop: spec.template.spec.containers[1]: Duplicate value: map[name:shop]']);
+  });
+
+  test('Argo Rollouts: wrong types at the top and deep in the pod template are rejected', () => {
     const rollout = structuredClone(valid[3][1]);
     rollout.spec.replicas = 'three';
-    expect(crdErrors([rollout])).toEqual([expect.stringContaining('spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"')]);
+    rollout.spec.template.spec.containers[0].ports = [{ containerPort: '8080' }];
+    expect(crdErrors([rollout])).toEqual([
+      'Rollout/shop: spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"; ' +
+        'spec.template.spec.containers[0].ports[0].containerPort: Invalid value: "string": spec.template.spec.containers[0].ports[0].containerPort in body must be of type integer: "string"',
+    ]);
   });
 });
 

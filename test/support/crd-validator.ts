@@ -419,7 +419,9 @@ export function crdValidate(object: any, options: CrdOptions = {}): CrdResult {
 
 /**
  * One message per invalid custom resource (objects of built-in kinds are not checked here), as an API server
- * with these CRDs installed would reject them on create.
+ * with these CRDs installed would reject them on create. `metadata` is checked for unknown fields only: the
+ * name rules (a custom resource's name is a DNS-1123 subdomain) are in k8s-names.ts, and `invariantErrors`
+ * runs both.
  */
 export function crdErrors(objects: any[], options: CrdOptions = {}): string[] {
   const out: string[] = [];

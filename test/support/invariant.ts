@@ -28,6 +28,15 @@ export interface InvariantOptions {
 
 let worker: { worker: Worker; port: MessagePort | any; flag: Int32Array } | undefined;
 
+// Jest gives each test file its own module registry: stop this file's worker when the file is done.
+if (typeof afterAll === 'function') {
+  afterAll(async () => {
+    const w = worker;
+    worker = undefined;
+    await w?.worker.terminate();
+  });
+}
+
 function schemaWorker() {
   if (!worker) {
     const { port1, port2 } = new MessageChannel();
