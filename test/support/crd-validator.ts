@@ -34,12 +34,17 @@ import { parseAllDocuments } from 'yaml';
  *
  * CEL library: the rules of these CRDs use only the CEL standard library (`size`, `has`, `all`, `exists`,
  * `exists_one`, `filter`, `in`, `matches` on RE2, `startsWith`, `endsWith`, `contains`, `duration`), which
- * `@bufbuild/cel` implements; the Kubernetes base environment also enables the cel-go strings extension
- * (k8s.io/apiserver `pkg/cel/environment/base.go`: `ext.Strings`), registered here from `@bufbuild/cel/ext`.
- * The Kubernetes-specific libraries (`isURL`, `url()`, `quantity()`, `ip()`, `cidr()`, lists, regex `find`)
- * are not used by any rule in these CRDs: `test/validators-crd.test.ts` asserts that, so a new CRD that
- * needs one fails loudly instead of passing by accident (an unbound function is an evaluation error here).
- * Runtime cost limits are not modelled: the objects this library writes are far below them.
+ * `@bufbuild/cel` implements. The Kubernetes base environment (k8s.io/apiserver
+ * `pkg/cel/environment/base.go`) adds: library.URLs (`isURL`, `url`), library.Regex (`find`, `findAll`),
+ * library.Lists (`isSorted`, `sum`, `min`, `max`, `indexOf`, `lastIndexOf`) since 1.0; library.Quantity,
+ * cross-type numeric comparisons and optional types since 1.28; cel-go `ext.Strings(ext.StringsVersion(2))`
+ * and `ext.Sets()` since 1.29; IP and CIDR since 1.30; Format since 1.31; two-variable comprehensions since
+ * 1.32; Semver and Image since 1.33. Of these only the strings extension is registered here (from
+ * `@bufbuild/cel/ext`); none of the others is called by any rule in these CRDs, and
+ * `test/validators-crd.test.ts` asserts exactly which functions the rules call, so a CRD update that needs
+ * one fails loudly instead of passing by accident (an unbound function is also an evaluation error here).
+ * The runtime cost limit (`cel.CostLimit(celconfig.PerCallLimit)` in base.go) is not modelled: the objects
+ * this library writes are far below it.
  */
 
 /** Which Gateway API CRDs the simulated cluster has installed. */
