@@ -30,6 +30,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // the CRDs' CEL rules (x-kubernetes-validations) run on @bufbuild/cel, and the kubernetes-models
     // typings of the Traefik, Argo Rollouts and Prometheus Operator resources (no @kubernetes-models/flagger exists on npm).
     '@bufbuild/cel@^0.6.1',
+    // RE2 (linear time, Go's regexp syntax) for the CRDs' `pattern`s and CEL `matches`, as the API server runs them
+    '@bufbuild/re2@^0.6.1',
     '@kubernetes-models/traefik@^2',
     '@kubernetes-models/argo-rollouts@^2',
     '@kubernetes-models/prometheus-operator@^6',

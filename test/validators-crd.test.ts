@@ -337,3 +337,21 @@ describe('CEL environment', () => {
     expect([...called].sort()).toEqual(['all', 'contains', 'duration', 'endsWith', 'exists', 'exists_one', 'filter', 'has', 'matches', 'size', 'startsWith']);
   });
 });
+
+describe('regular expressions run in linear time (RE2), as on the API server', () => {
+  test('a 4096-character header value that fails the experimental pattern at its last character is rejected at once', () => {
+    // A backtracking engine needs exponential time for ^[!-~]+([\t ]?[!-~]+)*$ on such a string.
+    const value = `${'a'.repeat(4095)}é`;
+    const start = Date.now();
+    expect(crdErrors([route((r) => (r.spec.rules[0].matches[0].headers[0].value = value))], { gatewayApi: 'v1.6.1', channel: 'experimental' })).toEqual([
+      expect.stringContaining("spec.rules[0].matches[0].headers[0].value in body should match '^[!-~]+([\\t ]?[!-~]+)*$'"),
+    ]);
+    expect(Date.now() - start).toBeLessThan(1_000);
+  });
+
+  test('CEL matches() on a long path value', () => {
+    const start = Date.now();
+    expect(crdErrors([route((r) => (r.spec.rules[1].matches[0].path.value = `/${'a'.repeat(1000)}"`))])).toEqual([expect.stringContaining('must only contain valid characters')]);
+    expect(Date.now() - start).toBeLessThan(1_000);
+  });
+});
