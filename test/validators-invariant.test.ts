@@ -53,7 +53,7 @@ describe('YAML 1.1 re-read as kubectl does (go-yaml v2 resolve, ported in yaml-r
     expect(text).toContain('value: 0o644\n');
     expect(text).toContain('value: "yes"\n');
     expect(yamlRoundTripErrors(objects)).toEqual([
-      'Deployment/web: spec.template.spec.containers[0].env[0].value: "0o644" is written unquoted by cdk8s and read back by kubectl\'s YAML 1.1 decoder as 420 (number)',
+      'Deployment/web: spec.template.spec.containers[0].env[0].value: "0o644", as cdk8s writes it, is read back by kubectl\'s YAML 1.1 decoder as 420 (number)',
     ]);
   });
 
@@ -65,6 +65,26 @@ describe('YAML 1.1 re-read as kubectl does (go-yaml v2 resolve, ported in yaml-r
     const candidates = ['0o644', '0O644', '0o_644', '0X1F', '0B1', '0_x1', '-0o7', '+0X1F', '0x1F', '0b101', '0644', '1_000', '1e3', 'yes', 'Off', 'y', '~', '2001-12-14', '.inf', '08', '0o8'];
     const misread = candidates.filter((v) => (goYamlRead(Yaml.stringify({ v }))[0] as any).v !== v);
     expect(misread).toEqual(['0o644', '0O644', '0o_644', '0X1F', '0B1', '0_x1', '-0o7', '+0X1F']);
+  });
+
+  test('characters: cdk8s writes raw DEL/C1 controls, U+FFFE, NEL, LS and PS, which kubectl refuses or reads differently', () => {
+    const cm = (v: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { v } });
+    // DEL and C1 controls go raw into a double-quoted scalar; U+FFFE raw into a plain one: the reader refuses the file.
+    expect(Yaml.stringify(cm('a\u007fb'))).toContain('v: "a\u007fb"');
+    expect(yamlRoundTripErrors([cm('a\u007fb')])).toEqual(['ConfigMap/c: kubectl\'s YAML reader fails the whole file: "control characters are not allowed" (U+007F, readerc.go)']);
+    expect(yamlRoundTripErrors([cm('a\u0080b')])).toEqual([expect.stringContaining('"control characters are not allowed" (U+0080')]);
+    expect(yamlRoundTripErrors([cm('\ufffe')])).toEqual([expect.stringContaining('"control characters are not allowed" (U+FFFE')]);
+    // NEL goes raw into a double-quoted scalar: read_line turns it into a line feed and the fold makes it a space.
+    expect(yamlRoundTripErrors([cm('a\u0085b')])).toEqual(['ConfigMap/c: data.v: "a\u0085b", as cdk8s writes it, is read back by kubectl\'s YAML 1.1 decoder as "a b"']);
+    // LS goes raw into a plain scalar: the line breaks there and the document no longer parses.
+    expect(Yaml.stringify(cm('a\u2028b'))).toContain('v: a\u2028b\n');
+    expect(yamlRoundTripErrors([cm('a\u2028b')])).toEqual([expect.stringMatching(/^ConfigMap\/c: the YAML does not parse: /)]);
+    // Inside double quotes go-yaml keeps LS as it is.
+    expect(yamlRoundTripErrors([cm('a\u2028b ')])).toEqual([]);
+    // A lone surrogate is escaped as \ud800, which go-yaml's scanner refuses.
+    expect(yamlRoundTripErrors([cm('\ud800')])).toEqual(['ConfigMap/c: the YAML does not parse: "found invalid Unicode character escape code" (\\ud800, scannerc.go)']);
+    // What stays the same: emoji, NUL (escaped as \0), BOM inside a value, tabs, non-ASCII letters.
+    expect(yamlRoundTripErrors([cm('😀\u0000'), cm('a\ufeffb'), cm('a\tb'), cm('é')])).toEqual([]);
   });
 
   test('a map key that YAML 1.1 rewrites is reported', () => {
@@ -160,7 +180,7 @@ describe('invariantErrors: all checks together', () => {
       expect.stringContaining("[crd] HTTPRoute/web [Gateway API v1.5.1 standard]: spec.rules[0].matches[0].path: Invalid value: \"object\": must not contain '//'"),
       expect.stringContaining("[crd] HTTPRoute/web [Gateway API v1.6.1 standard]: spec.rules[0].matches[0].path: Invalid value: \"object\": must not contain '//'"),
       expect.stringMatching(/^\[names\] Deployment\/Web: metadata\.name: Invalid value: "Web"/),
-      '[yaml] Deployment/env: spec.template.spec.containers[0].env[0].value: "0o644" is written unquoted by cdk8s and read back by kubectl\'s YAML 1.1 decoder as 420 (number)',
+      '[yaml] Deployment/env: spec.template.spec.containers[0].env[0].value: "0o644", as cdk8s writes it, is read back by kubectl\'s YAML 1.1 decoder as 420 (number)',
     ]);
   });
 

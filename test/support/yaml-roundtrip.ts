@@ -1,5 +1,5 @@
 import { Yaml } from 'cdk8s';
-import { isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
 
 /**
  * Reads YAML the way kubectl does, to prove that what cdk8s writes to dist/ is what the API server receives.
@@ -25,6 +25,17 @@ import { isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
  *
  * Mapping keys go through the same resolution and are then turned back into strings by sigs.k8s.io/yaml
  * (`convertToJSONableObject`: `true` -> "true", 0644 -> "420"), so an unquoted key `yes` becomes "true".
+ *
+ * Characters, before any parsing (go-yaml/yaml `readerc.go`, `scannerc.go`, `yamlprivateh.go`):
+ * - the reader accepts only #x9, #xA, #xD, #x20-#x7E, #x85, #xA0-#xD7FF, #xE000-#xFFFD, #x10000-#x10FFFF and
+ *   fails the whole stream with "control characters are not allowed" otherwise (DEL, C1 controls, U+FFFE);
+ * - NEL (U+0085), LS (U+2028) and PS (U+2029) are line breaks (`is_break`): `read_line` turns NEL into a line
+ *   feed and keeps LS/PS, and the next line starts at column 0, so a raw one in a plain or block scalar ends
+ *   the scalar (the document then fails to parse or reads differently): modelled as a line feed there; inside
+ *   a double-quoted scalar the break is folded as go-yaml folds it (`foldQuotedBreaks`): a lone NEL becomes a
+ *   space, LS/PS are kept;
+ * - a lone surrogate cannot be encoded in the UTF-8 file kubectl reads (the reader rejects U+D800-U+DFFF),
+ *   and the scanner refuses a `\uD800`-style escape of one.
  */
 
 /** A timestamp as go-yaml returns it: not a string. */
@@ -90,28 +101,81 @@ function jsonKey(k: unknown): string {
   return `<unsupported key ${String(k)}>`;
 }
 
-function goNode(node: unknown): unknown {
+function goNode(node: unknown, text: string): unknown {
   if (isScalar(node)) {
     if (node.type === 'PLAIN' && !node.tag) return goResolve(String(node.source ?? node.value));
+    if (node.type === 'QUOTE_DOUBLE' && node.range) checkEscapes(text.slice(node.range[0], node.range[1]));
     return node.value;
   }
   if (isMap(node)) {
     const out: Record<string, unknown> = {};
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
-      out[jsonKey(goNode(pair.key))] = goNode(pair.value);
+      out[jsonKey(goNode(pair.key, text))] = goNode(pair.value, text);
     }
     return out;
   }
-  if (isSeq(node)) return node.items.map(goNode);
+  if (isSeq(node)) return node.items.map((n) => goNode(n, text));
   return node === undefined ? null : node;
 }
 
-/** Every document of a YAML stream as kubectl's decoder reads it. */
+/** kubectl could not read the YAML at all. */
+export class GoYamlError extends Error {}
+
+function readerAllows(c: number): boolean {
+  return c === 0x09 || c === 0x0a || c === 0x0d || (c >= 0x20 && c <= 0x7e) || c === 0x85
+    || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+}
+
+const BREAK_ESCAPE: Record<string, string> = { '\u0085': '\\n', '\u2028': '\\L', '\u2029': '\\P' };
+
+/**
+ * A run of raw NEL/LS/PS breaks inside a double-quoted scalar, as go-yaml folds it (scannerc.go,
+ * `yaml_parser_scan_flow_scalar`): blanks around the breaks are dropped; a first break that `read_line` turned
+ * into a line feed (NEL) becomes one space when it is alone, otherwise the following breaks are kept; a first
+ * LS/PS is kept with the following breaks. Written back as double-quoted escapes for the JavaScript parser.
+ */
+function foldQuotedBreaks(run: string): string {
+  const breaks = [...run.replace(/[ \t]/g, '')];
+  if (breaks[0] === '\u0085') return breaks.length === 1 ? ' ' : breaks.slice(1).map((b) => BREAK_ESCAPE[b]).join('');
+  return breaks.map((b) => BREAK_ESCAPE[b]).join('');
+}
+
+/** The text as go-yaml's reader and line-break handling see it (see the header). */
+function goCharacters(text: string): string {
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (c >= 0xd800 && c <= 0xdfff) throw new GoYamlError(`a lone surrogate U+${c.toString(16).toUpperCase()} cannot be written as UTF-8 (readerc.go: "invalid Unicode character")`);
+    if (!readerAllows(c)) throw new GoYamlError(`kubectl's YAML reader fails the whole file: "control characters are not allowed" (U+${c.toString(16).toUpperCase().padStart(4, '0')}, readerc.go)`);
+  }
+  if (!/[\u0085\u2028\u2029]/.test(text)) return text;
+  const quoted: Array<[number, number]> = [];
+  for (const d of parseAllDocuments(text, { version: '1.1' })) {
+    visit(d, { Scalar: (_k, node) => void (node.type === 'QUOTE_DOUBLE' && node.range && quoted.push([node.range[0], node.range[1]])) });
+  }
+  const inQuotes = (i: number) => quoted.some(([a, b]) => i > a && i < b);
+  return text.replace(/[ \t]*[\u0085\u2028\u2029](?:[ \t]*[\u0085\u2028\u2029])*[ \t]*/g, (run, i: number) => {
+    const at = i + run.search(/[\u0085\u2028\u2029]/);
+    return inQuotes(at) ? foldQuotedBreaks(run) : run.replace(/[\u0085\u2028\u2029]/g, '\n');
+  });
+}
+
+/** Go's scanner refuses a \u or \U escape of a surrogate (scannerc.go "found invalid Unicode character escape code"). */
+function checkEscapes(source: string): void {
+  for (const m of source.matchAll(/\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|[^])/g)) {
+    const code = parseInt(m[1] ?? m[2] ?? '0', 16);
+    if ((m[1] || m[2]) && ((code >= 0xd800 && code <= 0xdfff) || code > 0x10ffff)) {
+      throw new GoYamlError(`the YAML does not parse: "found invalid Unicode character escape code" (${m[0]}, scannerc.go)`);
+    }
+  }
+}
+
+/** Every document of a YAML stream as kubectl's decoder reads it; throws GoYamlError if it cannot. */
 export function goYamlRead(text: string): unknown[] {
-  return parseAllDocuments(text, { version: '1.1' }).map((d) => {
-    if (d.errors.length > 0) throw new Error(`YAML error: ${d.errors[0].message}`);
-    return goNode(d.contents);
+  const goText = goCharacters(text);
+  return parseAllDocuments(goText, { version: '1.1' }).map((d) => {
+    if (d.errors.length > 0) throw new GoYamlError(`the YAML does not parse: ${d.errors[0].message.split('\n')[0]}`);
+    return goNode(d.contents, goText);
   });
 }
 
@@ -149,8 +213,7 @@ function diff(original: unknown, read: unknown, p: string, out: string[]): void 
   }
   const same = typeof original === 'number' && typeof read === 'number' ? original === read || (Number.isNaN(original) && Number.isNaN(read)) : original === read;
   if (!same) {
-    const how = typeof original === 'string' ? 'is written unquoted by cdk8s and ' : '';
-    out.push(`${p}: ${describe(original)} ${how}read back by kubectl's YAML 1.1 decoder as ${describe(read)}`);
+    out.push(`${p}: ${describe(original)}, as cdk8s writes it, is read back by kubectl's YAML 1.1 decoder as ${describe(read)}`);
   }
 }
 
@@ -159,13 +222,20 @@ function diff(original: unknown, read: unknown, p: string, out: string[]): void 
  * back as kubectl does, and report every value that changed: one message per changed object.
  */
 export function yamlRoundTripErrors(objects: any[]): string[] {
-  const text = Yaml.stringify(...objects);
-  const read = goYamlRead(text);
   const out: string[] = [];
-  objects.forEach((o, i) => {
+  for (const o of objects) {
+    const id = `${o?.kind}/${o?.metadata?.name}`;
+    let read: unknown[];
+    try {
+      read = goYamlRead(Yaml.stringify(o));
+    } catch (e) {
+      if (!(e instanceof GoYamlError)) throw e;
+      out.push(`${id}: ${e.message}`);
+      continue;
+    }
     const changes: string[] = [];
-    diff(JSON.parse(JSON.stringify(o)), read[i], '', changes);
-    if (changes.length > 0) out.push(`${o?.kind}/${o?.metadata?.name}: ${changes.join('; ')}`);
-  });
+    diff(JSON.parse(JSON.stringify(o)), read[0], '', changes);
+    if (changes.length > 0) out.push(`${id}: ${changes.join('; ')}`);
+  }
   return out;
 }
