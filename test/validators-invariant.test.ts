@@ -144,6 +144,37 @@ describe("the API server's name rules (k8s-names.ts)", () => {
     expect(objectNameErrors(cm('c', { annotations: { a: 'x'.repeat(256 * 1024) } }))).toEqual(['metadata.annotations: Too long: may not be more than 262144 bytes, got 262145']);
   });
 
+  test('Ingress: host not an IP, paths the API server refuses, backend Service name, TLS and class names', () => {
+    const ingress = (rule: object, extra: object = {}): K8sObject => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'web' },
+      spec: { rules: [{ host: 'web.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] }, ...rule }], ...extra },
+    });
+    const path = (p: string, pathType = 'Prefix') => ({ http: { paths: [{ path: p, pathType, backend: { service: { name: 'web', port: { number: 80 } } } }] } });
+    expect(objectNameErrors(ingress({}))).toEqual([]);
+    expect(objectNameErrors(ingress({ host: '*.example.com' }))).toEqual([]);
+    expect(objectNameErrors(ingress({ host: '10.0.0.1' }))).toEqual(['spec.rules[0].host: Invalid value: "10.0.0.1": must be a DNS name, not an IP address']);
+    expect(objectNameErrors(ingress({ host: 'a.*.com' }))).toEqual([expect.stringContaining("a wildcard DNS-1123 subdomain must start with '*.'")]);
+    expect(objectNameErrors(ingress(path('/api//v1')))).toEqual(['spec.rules[0].http.paths[0].path: Invalid value: "/api//v1": must not contain \'//\'']);
+    expect(objectNameErrors(ingress(path('/a%2Fb', 'Exact')))).toEqual(['spec.rules[0].http.paths[0].path: Invalid value: "/a%2Fb": must not contain \'%2F\'']);
+    expect(objectNameErrors(ingress(path('/v1/.')))).toEqual(['spec.rules[0].http.paths[0].path: Invalid value: "/v1/.": cannot end with \'/.\'']);
+    expect(objectNameErrors(ingress(path('/a/../b', 'ImplementationSpecific')))).toEqual([]);
+    expect(objectNameErrors(ingress(path('api', 'ImplementationSpecific')))).toEqual(['spec.rules[0].http.paths[0].path: Invalid value: "api": must be an absolute path']);
+    expect(objectNameErrors(ingress({}, { ingressClassName: 'Public Nginx', tls: [{ hosts: ['web.example.com'], secretName: 'a..b' }] }))).toEqual([
+      expect.stringContaining('spec.tls[0].secretName: Invalid value: "a..b"'),
+      expect.stringContaining('spec.ingressClassName: Invalid value: "Public Nginx"'),
+    ]);
+    const toBadService = ingress({});
+    toBadService.spec.rules[0].http.paths[0].backend.service.name = '1web';
+    expect(objectNameErrors(toBadService)).toEqual([expect.stringContaining('spec.rules[0].http.paths[0].backend.service.name: Invalid value: "1web": a DNS-1035 label')]);
+  });
+
+  test('two objects of one kind, namespace and name', () => {
+    expect(nameErrors([svc('web'), { ...svc('web'), metadata: { name: 'web', namespace: 'other' } }, deployment('web')])).toEqual([]);
+    expect(nameErrors([svc('sessions'), cm('x'), svc('sessions')])).toEqual(['Service/sessions: object #3 has the group, kind, namespace and name of object #1: one overwrites the other']);
+  });
+
   test('container, port and volume names', () => {
     const d = deployment('web');
     d.spec.template.spec.containers[0].name = 'Web_1';

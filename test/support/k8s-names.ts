@@ -1,3 +1,5 @@
+import { isIPv6 } from 'net';
+
 /**
  * The API server's name rules, which the OpenAPI schemas (kubernetes-models) do not carry. Each rule cites
  * the Kubernetes source it reproduces (kubernetes/kubernetes, read at master in 2026):
@@ -24,7 +26,15 @@
  * - Containers: container names are DNS-1123 labels, port names IANA service names
  *   (`IsValidPortName`: at most 15 characters, [-a-z0-9], a letter, no leading/trailing or double hyphen),
  *   volume names DNS-1123 labels (core validation.go `validateContainers`, `validateContainerPorts`,
- *   `ValidateVolumes`).
+ *   `ValidateVolumes`); Service port names DNS-1123 labels (`validateServicePort`).
+ * - Ingress: `pkg/apis/networking/validation/validation.go` (`validateIngressRules`: a host must not be an IP
+ *   ("must be a DNS name, not an IP address", `netutils.ParseIPSloppy`), and is a DNS-1123 subdomain or a
+ *   wildcard one; `validateHTTPIngressPath`: Exact and Prefix paths are absolute and contain none of
+ *   `//`, `/./`, `/../`, `%2f`, `%2F` nor end with `/..` or `/.`, ImplementationSpecific paths are absolute if
+ *   set; `validateIngressBackend`: the Service name with `ValidateServiceName` (DNS-1035), a port name with
+ *   `IsValidPortName`; TLS hosts as rule hosts, TLS Secret names and `ingressClassName` DNS-1123 subdomains).
+ * - Two objects of one kind with one name in one namespace: the second `kubectl apply` overwrites the first
+ *   (the API server keys objects by group, kind, namespace and name).
  */
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -170,13 +180,86 @@ export function objectNameErrors(o: any): string[] {
     });
   }
   if (o?.kind === 'Pod') podSpecNames(spec, 'spec', out);
+  if (o?.kind === 'Ingress') ingressErrors(spec, out);
   return out;
 }
 
-/** One message per object that breaks a name rule. */
-export function nameErrors(objects: any[]): string[] {
-  return objects.flatMap((o) => {
-    const e = objectNameErrors(o);
-    return e.length ? [`${o?.kind}/${o?.metadata?.name}: ${e.join('; ')}`] : [];
+/** netutils.ParseIPSloppy: IPv4 (leading zeros allowed) or IPv6. */
+function isIP(v: string): boolean {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(v);
+  if (v4) return v4.slice(1).every((p) => Number(p) <= 255);
+  return isIPv6(v);
+}
+
+function dnsOrWildcard(host: string): string[] {
+  if (!host.includes('*')) return dns1123Subdomain(host);
+  const e: string[] = [];
+  if (host.length > 253) e.push('must be no more than 253 characters');
+  if (!/^\*\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(host)) e.push("a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character");
+  return e;
+}
+
+/** The Ingress rules of networking/validation.go that the OpenAPI schema does not carry. */
+function ingressErrors(spec: any, out: string[]): void {
+  if (!spec || typeof spec !== 'object') return;
+  const invalid = (p: string, v: unknown, m: string) => out.push(`${p}: Invalid value: ${JSON.stringify(v)}: ${m}`);
+  const backend = (b: any, p: string) => {
+    const svc = b?.service;
+    if (!svc) return;
+    for (const m of dns1035Label(String(svc.name ?? ''))) invalid(`${p}.service.name`, svc.name, m);
+    if (svc.port?.name !== undefined && svc.port?.number !== undefined) invalid(p, '', 'cannot set both port name & port number');
+    else if (svc.port?.name !== undefined) for (const m of portName(String(svc.port.name))) invalid(`${p}.service.port.name`, svc.port.name, m);
+  };
+  if (spec.defaultBackend) backend(spec.defaultBackend, 'spec.defaultBackend');
+  (spec.rules ?? []).forEach((rule: any, i: number) => {
+    const rp = `spec.rules[${i}]`;
+    if (typeof rule?.host === 'string' && rule.host.length > 0) {
+      if (isIP(rule.host)) invalid(`${rp}.host`, rule.host, 'must be a DNS name, not an IP address');
+      for (const m of dnsOrWildcard(rule.host)) invalid(`${rp}.host`, rule.host, m);
+    }
+    (rule?.http?.paths ?? []).forEach((path: any, j: number) => {
+      const pp = `${rp}.http.paths[${j}]`;
+      const value = String(path?.path ?? '');
+      if (path?.pathType === 'Exact' || path?.pathType === 'Prefix') {
+        if (!value.startsWith('/')) invalid(`${pp}.path`, value, 'must be an absolute path');
+        for (const seq of ['//', '/./', '/../', '%2f', '%2F']) if (value.includes(seq)) invalid(`${pp}.path`, value, `must not contain '${seq}'`);
+        for (const suffix of ['/..', '/.']) if (value.endsWith(suffix)) invalid(`${pp}.path`, value, `cannot end with '${suffix}'`);
+      } else if (path?.pathType === 'ImplementationSpecific' && value.length > 0 && !value.startsWith('/')) {
+        invalid(`${pp}.path`, value, 'must be an absolute path');
+      }
+      backend(path?.backend, `${pp}.backend`);
+    });
   });
+  (spec.tls ?? []).forEach((tls: any, i: number) => {
+    (tls?.hosts ?? []).forEach((h: string, j: number) => {
+      for (const m of dnsOrWildcard(String(h))) invalid(`spec.tls[${i}].hosts[${j}]`, h, m);
+    });
+    if (tls?.secretName) for (const m of dns1123Subdomain(String(tls.secretName))) invalid(`spec.tls[${i}].secretName`, tls.secretName, m);
+  });
+  if (spec.ingressClassName !== undefined) for (const m of dns1123Subdomain(String(spec.ingressClassName))) invalid('spec.ingressClassName', spec.ingressClassName, m);
+}
+
+/** Objects that share group, kind, namespace and name: the later one overwrites the earlier one. */
+export function duplicateObjectErrors(objects: any[]): string[] {
+  const seen = new Map<string, number>();
+  const out: string[] = [];
+  objects.forEach((o, i) => {
+    const group = String(o?.apiVersion ?? '').includes('/') ? String(o.apiVersion).split('/')[0] : '';
+    const key = JSON.stringify([group, o?.kind, o?.metadata?.namespace ?? '', o?.metadata?.name]);
+    const first = seen.get(key);
+    if (first !== undefined) out.push(`${o?.kind}/${o?.metadata?.name}: object #${i + 1} has the group, kind, namespace and name of object #${first + 1}: one overwrites the other`);
+    else seen.set(key, i);
+  });
+  return out;
+}
+
+/** One message per object that breaks a name rule, then one per duplicate object. */
+export function nameErrors(objects: any[]): string[] {
+  return [
+    ...objects.flatMap((o) => {
+      const e = objectNameErrors(o);
+      return e.length ? [`${o?.kind}/${o?.metadata?.name}: ${e.join('; ')}`] : [];
+    }),
+    ...duplicateObjectErrors(objects),
+  ];
 }
