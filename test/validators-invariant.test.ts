@@ -224,6 +224,25 @@ describe('invariantErrors: all checks together', () => {
     ]);
   });
 
+  test('custom resources of Traefik, Argo Rollouts and Flagger: kubernetes-models where it exists, the CRD always', () => {
+    const canary = {
+      apiVersion: 'flagger.app/v1beta1',
+      kind: 'Canary',
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, service: { port: 80 }, analysis: { interval: '1m', threshold: 5, stepWeight: 10, maxWeight: 50 } },
+    };
+    const middleware = { apiVersion: 'traefik.io/v1alpha1', kind: 'Middleware', metadata: { name: 'prefix', namespace: 'shop' }, spec: { addPrefix: { prefix: '/api' } } };
+    expect(invariantErrors([canary, middleware])).toEqual([]);
+    const badCanary = structuredClone(canary) as any;
+    badCanary.spec.analysis.stepWieght = 10;
+    const badMiddleware = structuredClone(middleware);
+    badMiddleware.spec.addPrefix.prefix = 'api';
+    expect(invariantErrors([badCanary, badMiddleware])).toEqual([
+      '[crd] Canary/web: unknown field "spec.analysis.stepWieght"',
+      "[crd] Middleware/prefix: spec.addPrefix.prefix: Invalid value: \"string\": must start with a '/'",
+    ]);
+  });
+
   test('the schema worker is fast after the first call (the property-based suite calls it per input)', () => {
     schemaErrorsInProcess([deployment('warm')]);
     const start = Date.now();
