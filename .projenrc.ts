@@ -26,6 +26,15 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'kubernetes-models@^5',
     '@kubernetes-models/gateway-api@^2',
     'yaml@^2',
+    // Custom resources validated like the API server does (test/support/crd-validator.ts, issues 11/13/15/16):
+    // the CRDs' CEL rules (x-kubernetes-validations) run on @bufbuild/cel, and the kubernetes-models
+    // typings of the Traefik, Argo Rollouts and Prometheus Operator resources (no @kubernetes-models/flagger exists on npm).
+    '@bufbuild/cel@^0.6.1',
+    // RE2 (linear time, Go's regexp syntax) for the CRDs' `pattern`s and CEL `matches`, as the API server runs them
+    '@bufbuild/re2@^0.6.1',
+    '@kubernetes-models/traefik@^2',
+    '@kubernetes-models/argo-rollouts@^2',
+    '@kubernetes-models/prometheus-operator@^6',
     // the examples are real cdk8s apps
     'cdk8s-cli@^2',
     'tsconfig-paths@^4',
