@@ -28,7 +28,8 @@ const releaseOptions = {
   releaseTrigger: release.ReleaseTrigger.continuous(),
   // The first release (no v* tag yet) is 0.1.0 instead of projen's 0.0.0; later versions come from
   // conventional commits (in 0.x: fix/feat -> patch, breaking -> minor).
-  nextVersionCommand: 'test -n "$LATEST_TAG" || echo 0.1.0',
+  // (projen runs task steps in its own portable shell, whose `test` has no -n: hence node.)
+  nextVersionCommand: 'node -e "if (!process.env.LATEST_TAG) console.log(\'0.1.0\')"',
   // npm publishes with provenance statements (the release job gets id-token: write; the token is the NPM_TOKEN secret).
   npmProvenance: true,
   // The hosted build fails on drifted generated files (as .ci/run does) instead of pushing a fix-up commit.
