@@ -54,6 +54,10 @@ const releaseOptions = {
   publishToGo: { moduleName: 'github.com/cdk8s-stateless/cdk8s-stateless-go', packageName: 'cdk8sstateless' },
   publishToNuget: { dotNetNamespace: 'Cdk8sStateless', packageId: 'Cdk8sStateless' },
 } satisfies Partial<cdk8s.ConstructLibraryCdk8sOptions>;
+// Construct Hub lists a jsii package as a construct library when it depends on (or peers) `constructs` or `cdk8s`,
+// or has one of the keywords cdk, aws-cdk, awscdk, cdk8s, cdktf (cdklabs/construct-hub,
+// src/package-sources/npmjs/packument-processing.lambda-shared.ts: isConstructLibrary, CONSTRUCT_KEYWORDS);
+// this package has both (peers below, keyword `cdk8s` in `keywords`), and .ci/package-check.sh checks them.
 // ---- end of issue 18 options ----
 
 const project = new cdk8s.ConstructLibraryCdk8s({

@@ -88,6 +88,8 @@ for (const f of ['repository', 'homepage', 'bugs', 'author', 'license']) if (!pk
 if (pkg.author && pkg.author.email && /example$|noreply/.test(pkg.author.email)) problems.push(`placeholder author email ${pkg.author.email}`);
 if (pkg.types !== 'lib/index.d.ts' || pkg.main !== 'lib/index.js') problems.push(`main/types are ${pkg.main}/${pkg.types}`);
 if (!pkg.jsii || !pkg.jsii.targets || !pkg.jsii.targets.python) problems.push('no jsii targets');
+// what Construct Hub needs to list the package as a cdk8s construct library (see .projenrc.ts)
+if (!(pkg.keywords || []).includes('cdk8s')) problems.push('no keyword cdk8s');
 
 if (problems.length > 0) {
   console.error(problems.map((p) => `  - ${p}`).join('\n'));
