@@ -180,5 +180,7 @@ project.addTask('bench', {
 
 // Issue 18: the hosted build also checks the npm package as it would be published (as .ci/run does).
 project.buildWorkflow?.addPostBuildSteps({ name: 'Check the npm package as published', run: 'bash .ci/package-check.sh' });
+// Contributor documentation is for the repository, not for the package's users.
+project.npmignore?.exclude('/CONTRIBUTING.md');
 
 project.synth();

@@ -69,7 +69,7 @@ const forbidden = [
   [/^src\//, 'TypeScript sources'], [/^examples\//, 'examples'], [/(^|\/)dist\//, "examples' synthesized output (dist/)"],
   [/cdk8s\.out\//, 'synthesized output (cdk8s.out/)'], [/^bench\//, 'the benchmark'], [/^\.ci\//, 'CI scripts'],
   [/^\.github\//, 'workflows'], [/^\.projen|^projenrc\/|^\.projenrc/, 'projen files'], [/^coverage\/|^test-reports\//, 'test reports'],
-  [/^tsconfig/, 'tsconfig'], [/\.tgz$/, 'nested tarballs'], [/(^|\/)node_modules\//, 'node_modules'],
+  [/^tsconfig/, 'tsconfig'], [/^CONTRIBUTING\.md$/, 'contributor documentation'], [/\.tgz$/, 'nested tarballs'], [/(^|\/)node_modules\//, 'node_modules'],
 ];
 for (const f of files) {
   for (const [re, what] of forbidden) if (re.test(f)) problems.push(`must not ship ${what}: ${f}`);
