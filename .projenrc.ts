@@ -21,7 +21,7 @@ const releaseOptions = {
   workflowNodeVersion: '22.x',
 
   // Hosted CI (GitHub Actions, generated): build.yml on pull requests, release.yml on every push to main.
-  // `.ci/run` stays the local gate and runs the same `npx projen build` steps plus the package check.
+  // `.ci/run` stays the local gate (the same compile, docgen, tests and package check, plus the examples).
   github: true,
   buildWorkflow: true,
   release: true,
@@ -32,9 +32,9 @@ const releaseOptions = {
   nextVersionCommand: 'node -e "if (!process.env.LATEST_TAG) console.log(\'0.1.0\')"',
   // npm publishes with provenance statements (the release job gets id-token: write; the token is the NPM_TOKEN secret).
   npmProvenance: true,
-  // The hosted build fails on drifted generated files (as .ci/run does) instead of pushing a fix-up commit.
   // `npx projen build` runs `npm test`, whose end-to-end tests need redis-server and redis-sentinel (they fail
-  // under CI=true without them); the build also runs the packaged-tarball check of .ci/run.
+  // under CI=true without them). The hosted build fails on drifted generated files (as .ci/run does) instead of
+  // pushing a fix-up commit; it also runs .ci/package-check.sh (added below the project).
   buildWorkflowOptions: { preBuildSteps: [redisInstallStep], mutableBuild: false },
   releaseWorkflowSetupSteps: [redisInstallStep],
   // Semantic pull-request titles keep the squashed commits conventional (the bump reads them).
