@@ -25,6 +25,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // schema validation of every synthesized object (ESM-only packages, loaded in a child process)
     'kubernetes-models@^5',
     '@kubernetes-models/gateway-api@^2',
+    // issue 15: Traefik CRDs (traefik.io/v1alpha1) for the Traefik provider's tests
+    '@kubernetes-models/traefik@^2',
     'yaml@^2',
     // the examples are real cdk8s apps
     'cdk8s-cli@^2',
