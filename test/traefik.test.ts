@@ -662,3 +662,35 @@ describe('TrafficProvider.traefik bad input and the seam', () => {
     expect(ofKind(synth(chart), 'IngressRoute').map((o) => o.metadata.name)).toEqual(['a']);
   });
 });
+
+describe('every example also synthesizes a Traefik variant (examples/*/dist/traefik, committed)', () => {
+  const EXAMPLES = path.join(__dirname, '..', 'examples');
+  const traefikObjects = (name: string): K8sObject[] => {
+    const dir = path.join(EXAMPLES, name, 'dist', 'traefik');
+    return fs
+      .readdirSync(dir, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.k8s.yaml'))
+      .sort()
+      .flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8')).map((d) => d.toJSON() as K8sObject));
+  };
+
+  test.each(['canary', 'legacy-servlet', 'rider-api', 'session-app'])('%s: IngressRoutes only, valid against the Traefik CRDs', (name) => {
+    const objects = traefikObjects(name);
+    expect(ofKind(objects, 'IngressRoute').length).toBeGreaterThan(0);
+    expect(objects.filter((o) => o.kind === 'Ingress' || o.kind === 'HTTPRoute')).toEqual([]);
+    expect(allSchemaErrors(objects)).toEqual([]);
+  });
+
+  test('canary: east-us to the canary, everyone else through the sticky split, 80/20', () => {
+    const objects = traefikObjects('canary');
+    expect(routeOf(objects, { host: 'shop.example.com', path: '/', headers: { region: 'east-us' } })).toBe('Service/shop-canary');
+    expect(routeOf(objects, { host: 'shop.example.com', path: '/' })).toBe('TraefikService/shop-split');
+    const split = only(objects, 'TraefikService', 'shop-split').spec.weighted;
+    expect(split.services.map((s: any) => [s.name, s.weight])).toEqual([
+      ['shop', 80],
+      ['shop-canary', 20],
+    ]);
+    expect(split.sticky.cookie.name).toBe('shop-track');
+  });
+});
