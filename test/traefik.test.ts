@@ -176,12 +176,19 @@ function parseRule(rule: string): Matcher {
   return m;
 }
 
-/** `Service/<name>`, `TraefikService/<name>` or `404` for a request, over every IngressRoute rendered. */
+/**
+ * `Service/<name>`, `TraefikService/<name>` or `404` for a request, over every IngressRoute rendered. Two matching
+ * routes of the same (highest) priority that send to different services are an error: Traefik's sort.Sort is not
+ * stable, so which one serves is undefined.
+ */
 function routeOf(objects: K8sObject[], req: Req): string {
   const routes = ofKind(objects, 'IngressRoute').flatMap((o) => o.spec.routes.map((r: any) => ({ ...r, priority: r.priority || r.match.length })));
-  routes.sort((a: any, b: any) => b.priority - a.priority);
-  const hit = routes.find((r: any) => parseRule(r.match)(req));
-  return hit ? `${hit.services[0].kind}/${hit.services[0].name}` : '404';
+  const hits = routes.filter((r: any) => parseRule(r.match)(req));
+  if (hits.length === 0) return '404';
+  const top = Math.max(...hits.map((r: any) => r.priority));
+  const targets = [...new Set(hits.filter((r: any) => r.priority === top).map((r: any) => `${r.services[0].kind}/${r.services[0].name}`))];
+  if (targets.length > 1) throw new Error(`ambiguous: ${targets.join(' and ')} at priority ${top}`);
+  return targets[0];
 }
 
 describe('the checks used below reject what they must', () => {
@@ -211,6 +218,10 @@ describe('the checks used below reject what they must', () => {
       { apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRoute', metadata: { name: 'b' }, spec: { routes: [{ match: 'Host(`a.b`) && Header(`x`, `1`)', priority: 1, services: [{ kind: 'Service', name: 'explicit-low' }] }] } },
     ];
     expect(routeOf(objects, { host: 'a.b', path: '/', headers: { X: '1' } })).toBe('Service/low');
+    const tie = [objects[0], { ...objects[0], metadata: { name: 'c' }, spec: { routes: [{ match: 'PathPrefix(`/`)', services: [{ kind: 'Service', name: 'other' }] }] } }];
+    expect(() => routeOf(tie, { path: '/' })).toThrow('ambiguous: Service/low and Service/other at priority 15');
+    expect(routeOf(objects, { path: '/x', headers: {} })).toBe('Service/low');
+    expect(parseRule('PathPrefix(`/`) && !Header(`x`, `1`)')({ path: '/', headers: { x: '1' } })).toBe(false);
   });
 });
 
@@ -406,8 +417,8 @@ describe('CanaryRelease on Traefik', () => {
     expect(canaryRoute.spec).toEqual({
       entryPoints: ['websecure'],
       routes: [
-        { kind: 'Rule', match: `${HOST_PATH} && Header(\`region\`, \`east-us\`)`, priority: STABLE_PRIORITY + 2, services: [{ kind: 'Service', name: 'shop-canary', port: 80 }] },
-        { kind: 'Rule', match: HOST_PATH, priority: STABLE_PRIORITY + 1, services: [{ kind: 'TraefikService', name: 'shop-split' }] },
+        { kind: 'Rule', match: `${HOST_PATH} && Header(\`region\`, \`east-us\`)`, priority: STABLE_PRIORITY + 1, services: [{ kind: 'Service', name: 'shop-canary', port: 80 }] },
+        { kind: 'Rule', match: `${HOST_PATH} && !Header(\`region\`, \`east-us\`)`, priority: STABLE_PRIORITY + 1, services: [{ kind: 'TraefikService', name: 'shop-split' }] },
       ],
       tls: { secretName: 'shop-tls' },
     });
@@ -428,18 +439,30 @@ describe('CanaryRelease on Traefik', () => {
     expect(podSecurityViolations(objects)).toEqual([]);
   });
 
-  test('priorities are explicit: a long header rule loses to nothing else of the route, and the given order decides between matches', () => {
+  test('priorities: every canary route at stable + 1, made exclusive with NOT so that the given order decides between matches', () => {
     const { objects } = canary([CanaryMatch.header('x-canary'), CanaryMatch.headerPattern('region', '^(east|west)-us$'), CanaryMatch.cookie('canary'), CanaryMatch.weight(5)]);
     const routes = only(objects, 'IngressRoute', 'shop-canary').spec.routes;
     expect(routes.map((r: any) => [r.priority - STABLE_PRIORITY, r.services[0].name])).toEqual([
-      [6, 'shop-canary'],
-      [5, 'shop'],
-      [4, 'shop-canary'],
-      [3, 'shop-canary'],
-      [2, 'shop'],
+      [1, 'shop-canary'],
+      [1, 'shop'],
+      [1, 'shop-canary'],
+      [1, 'shop-canary'],
+      [1, 'shop'],
       [1, 'shop-split'],
     ]);
-    expect(routes[3].match).toBe(`${HOST_PATH} && HeaderRegexp(\`Cookie\`, \`(^|;\\s*)canary=always(;|$)\`)`);
+    const always = 'Header(`x-canary`, `always`)';
+    const never = 'Header(`x-canary`, `never`)';
+    const pattern = 'HeaderRegexp(`region`, `^(east|west)-us$`)';
+    const cookieAlways = 'HeaderRegexp(`Cookie`, `(^|;\\s*)canary=always(;|$)`)';
+    const cookieNever = 'HeaderRegexp(`Cookie`, `(^|;\\s*)canary=never(;|$)`)';
+    expect(routes.map((r: any) => r.match)).toEqual([
+      `${HOST_PATH} && ${always}`,
+      `${HOST_PATH} && ${never} && !${always}`,
+      `${HOST_PATH} && ${pattern} && !${always} && !${never}`,
+      `${HOST_PATH} && ${cookieAlways} && !${always} && !${never} && !${pattern}`,
+      `${HOST_PATH} && ${cookieNever} && !${always} && !${never} && !${pattern} && !${cookieAlways}`,
+      `${HOST_PATH} && !${always} && !${never} && !${pattern} && !${cookieAlways} && !${cookieNever}`,
+    ]);
     expect(routeOf(objects, at('/', { 'X-Canary': 'always' }))).toBe('Service/shop-canary');
     expect(routeOf(objects, at('/', { 'x-canary': 'never', 'region': 'east-us' }))).toBe('Service/shop');
     expect(routeOf(objects, at('/', { region: 'east-us' }))).toBe('Service/shop-canary');
@@ -447,7 +470,24 @@ describe('CanaryRelease on Traefik', () => {
     expect(routeOf(objects, at('/', { cookie: 'a=1; canary=always; b=2' }))).toBe('Service/shop-canary');
     expect(routeOf(objects, at('/', { cookie: 'canary=never' }))).toBe('Service/shop');
     expect(routeOf(objects, at('/', { cookie: 'xcanary=always; canary=alwaysx' }))).toBe('TraefikService/shop-split');
+    expect(routeOf(objects, at('/', { 'x-canary': 'never', 'cookie': 'canary=always' }))).toBe('Service/shop');
     expect(allSchemaErrors(objects)).toEqual([]);
+  });
+
+  test('a sub-path routed by another app outranks every canary route, as it outranks the stable route', () => {
+    const chart = chartOnTraefik();
+    const shop = new StatelessWebApp(chart, 'shop', { name: 'shop', image: IMAGE, host: 'shop.example.com', path: '/store' });
+    new StatelessWebApp(chart, 'admin', { name: 'admin', image: IMAGE, host: 'shop.example.com', path: '/store/a' });
+    new CanaryRelease(chart, 'canary', {
+      stable: shop,
+      image: NEXT,
+      match: [CanaryMatch.header('x-canary'), CanaryMatch.cookie('canary'), CanaryMatch.header('region', 'east-us'), CanaryMatch.weight(50)],
+    });
+    const objects = synth(chart);
+    const host = 'shop.example.com';
+    expect(routeOf(objects, { host, path: '/store/a/x', headers: { 'x-canary': 'always', 'region': 'east-us', 'cookie': 'canary=always' } })).toBe('Service/admin');
+    expect(routeOf(objects, { host, path: '/store/b', headers: { region: 'east-us' } })).toBe('Service/shop-canary');
+    expect(routeOf(objects, { host, path: '/store/b' })).toBe('TraefikService/shop-split');
   });
 
   test('a header-only canary has no TraefikService', () => {
@@ -466,7 +506,7 @@ describe('CanaryRelease on Traefik', () => {
     const { objects } = canary([CanaryMatch.header('x-tag', 'a`b'), CanaryMatch.cookie('a.b')]);
     const routes = only(objects, 'IngressRoute', 'shop-canary').spec.routes;
     expect(routes[0].match).toBe(`${HOST_PATH} && Header(\`x-tag\`, "a\`b")`);
-    expect(routes[1].match).toBe(`${HOST_PATH} && HeaderRegexp(\`Cookie\`, \`(^|;\\s*)a\\.b=always(;|$)\`)`);
+    expect(routes[1].match).toBe(`${HOST_PATH} && HeaderRegexp(\`Cookie\`, \`(^|;\\s*)a\\.b=always(;|$)\`) && !Header(\`x-tag\`, "a\`b")`);
     expect(routeOf(objects, at('/', { 'X-Tag': 'a`b' }))).toBe('Service/shop-canary');
     expect(routeOf(objects, at('/', { cookie: 'aXb=always' }))).toBe('Service/shop');
   });

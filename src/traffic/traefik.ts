@@ -230,7 +230,7 @@ export class TraefikProvider implements ITrafficProvider {
 
     const hostPath = this.hostPathRule(intent);
     // explicit priorities: the stable route keeps what Traefik would give it (the length of its rule), so it ranks
-    // among other IngressRoutes of the entry point exactly as without this library; the canary's routes outrank it
+    // among other IngressRoutes of the entry point exactly as without this library; the canary's routes outrank it by 1
     const stablePriority = hostPath.length;
     const stable = new ApiObject(intent.contributor.scope, 'Route', {
       apiVersion: 'traefik.io/v1alpha1',
@@ -253,39 +253,46 @@ export class TraefikProvider implements ITrafficProvider {
       return { objects, risks };
     }
     const canaryRoles = s ? [RouteRole.CANARY, RouteRole.STICKINESS] : [RouteRole.CANARY];
-    const routes: Array<{ match: string; to: unknown }> = [];
+    // each canary route: one matcher (Header, HeaderRegexp, or a HeaderRegexp on Cookie) and the service it sends to
+    const matchers: Array<{ matcher: string; to: unknown }> = [];
     for (const m of c.matches) {
       if (m instanceof HeaderPatternMatch) {
-        routes.push({ match: `${hostPath} && HeaderRegexp(${goString(m.name)}, ${goString(m.pattern)})`, to: service(c.backend) });
+        matchers.push({ matcher: `HeaderRegexp(${goString(m.name)}, ${goString(m.pattern)})`, to: service(c.backend) });
         risks.push({ role: RouteRole.CANARY, risk: regexRisk(c.contributor.where, `the header pattern ${m.pattern}`, m.pattern) });
       } else if (m instanceof HeaderMatch && m.value !== undefined) {
-        routes.push({ match: `${hostPath} && Header(${goString(m.name)}, ${goString(m.value)})`, to: service(c.backend) });
+        matchers.push({ matcher: `Header(${goString(m.name)}, ${goString(m.value)})`, to: service(c.backend) });
       } else if (m instanceof HeaderMatch) {
         // ingress-nginx semantics of a header without a value: "always" to the canary, "never" to stable
-        routes.push({ match: `${hostPath} && Header(${goString(m.name)}, \`always\`)`, to: service(c.backend) });
-        routes.push({ match: `${hostPath} && Header(${goString(m.name)}, \`never\`)`, to: service(intent.backend) });
+        matchers.push({ matcher: `Header(${goString(m.name)}, \`always\`)`, to: service(c.backend) });
+        matchers.push({ matcher: `Header(${goString(m.name)}, \`never\`)`, to: service(intent.backend) });
       } else if (m instanceof CookieMatch) {
         // no cookie matcher in v3: the cookie pair, bounded by the start of the header or "; " and by ";" or the end
         // (RFC 6265 section 4.2.1: cookie-string = cookie-pair *( ";" SP cookie-pair ))
         const pair = (value: string) => `(^|;\\s*)${regexLiteral(m.name)}=${value}(;|$)`;
-        routes.push({ match: `${hostPath} && HeaderRegexp(\`Cookie\`, ${goString(pair('always'))})`, to: service(c.backend) });
-        routes.push({ match: `${hostPath} && HeaderRegexp(\`Cookie\`, ${goString(pair('never'))})`, to: service(intent.backend) });
+        matchers.push({ matcher: `HeaderRegexp(\`Cookie\`, ${goString(pair('always'))})`, to: service(c.backend) });
+        matchers.push({ matcher: `HeaderRegexp(\`Cookie\`, ${goString(pair('never'))})`, to: service(intent.backend) });
         risks.push({ role: RouteRole.CANARY, risk: cookieMatchRisk(c.contributor.where, m.name) });
       }
     }
     const weight = c.matches.find((m): m is WeightMatch => m instanceof WeightMatch);
     const splitName = `${intent.name}-split`;
+    // The first match given wins, and the canary's routes outrank only the stable route: every canary route has the
+    // priority stable + 1 and excludes the matchers before it with Traefik's NOT operator ("The NOT (!) operator
+    // allows you to invert the matcher", rules-and-priority), so no two of them match one request and their order
+    // among themselves does not matter. Another IngressRoute of the entry point whose rule is 2 or more characters
+    // longer than the stable route's (a sub-path of it) still outranks all of them, as it outranks the stable route.
+    const excluding = (i: number) => matchers.slice(0, i).map((x) => `!${x.matcher}`);
+    const routes = matchers.map((x, i) => ({ match: [hostPath, x.matcher, ...excluding(i)].join(' && '), to: x.to }));
     if (weight) {
-      routes.push({ match: hostPath, to: { kind: 'TraefikService', name: splitName } });
+      routes.push({ match: [hostPath, ...excluding(matchers.length)].join(' && '), to: { kind: 'TraefikService', name: splitName } });
     }
-    // the first match given wins: priorities fall from the first header route to the weighted route, all above stable
     const canaryRoute = new ApiObject(c.contributor.scope, 'Route', {
       apiVersion: 'traefik.io/v1alpha1',
       kind: 'IngressRoute',
       metadata: { name: c.name },
       spec: {
         entryPoints: this.entryPoints,
-        routes: routes.map((r, i) => ({ kind: 'Rule', match: r.match, priority: stablePriority + routes.length - i, services: [r.to] })),
+        routes: routes.map((r) => ({ kind: 'Rule', match: r.match, priority: stablePriority + 1, services: [r.to] })),
         // same TLS as the stable route: a router without tls would only ever see plain-HTTP requests
         tls: this.tls(intent),
       },
