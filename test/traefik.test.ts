@@ -586,6 +586,15 @@ describe('CanaryRelease on Traefik', () => {
     expect(() => canary(matches, options)).toThrow(message);
   });
 
+  test("the constructs' route escape hatches: the StickyIngress's stable IngressRoute, the CanaryRelease's own IngressRoute", () => {
+    const chart = chartOnTraefik();
+    const shop = new StatelessWebApp(chart, 'shop', { name: 'shop', image: IMAGE });
+    const sticky = new StickyIngress(chart, 'route', { service: shop.service, mode: AffinityMode.PERSISTENT, justification: 'x' });
+    const release = new CanaryRelease(chart, 'canary', { stable: shop, image: NEXT, match: [CanaryMatch.weight(1)], versionStickiness: true });
+    expect([sticky.route.kind, sticky.route.name]).toEqual(['IngressRoute', 'shop']);
+    expect([release.route.kind, release.route.name]).toEqual(['IngressRoute', 'shop-canary']);
+  });
+
   test('an affinity cookie named like the version cookie is refused', () => {
     const chart = chartOnTraefik();
     const shop = new StatelessWebApp(chart, 'shop', { name: 'shop', image: IMAGE });
