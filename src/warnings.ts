@@ -102,7 +102,7 @@ export class Warnings {
    */
   public static registerRiskCode(code: string): void {
     if (!/^[A-Z][A-Z0-9_]{0,59}$/.test(code)) {
-      throw new ValidationError('Warnings.registerRiskCode', 'code', 'must be upper-case letters, digits and "_" (at most 60 characters)', show(code), 'Use e.g. "TRAEFIK_SOMETHING".');
+      throw new ValidationError('Warnings.registerRiskCode', 'code', 'must be upper-case letters, digits and "_" (at most 60 characters)', show(code), 'Use e.g. "MYCONTROLLER_SOMETHING".');
     }
     KNOWN_CODES.add(code);
   }

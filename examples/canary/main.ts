@@ -81,7 +81,7 @@ export class ShopChart extends Chart {
 export const STABLE_IMAGE = 'ghcr.io/acme/shop:1.8.0';
 export const RELEASE: ShopRelease | undefined = { image: 'ghcr.io/acme/shop:1.9.0', weight: 20 };
 
-/** dist/ with ingress-nginx; dist/gateway-api/ with Gateway API (experimental channel, for sessionPersistence). */
+/** dist/ with ingress-nginx; dist/gateway-api/ with Gateway API (experimental channel, for sessionPersistence); dist/traefik/ with Traefik. */
 export function buildApps(outdir: string): App[] {
   const nginx = new App({ outdir });
   new ShopChart(nginx, 'shop', { namespace: 'shop', stableImage: STABLE_IMAGE, release: RELEASE });
@@ -89,7 +89,12 @@ export function buildApps(outdir: string): App[] {
   const gateway = new App({ outdir: path.join(outdir, 'gateway-api') });
   TrafficProvider.useByDefault(gateway, TrafficProvider.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'gateways', experimentalFields: true }));
   new ShopChart(gateway, 'shop', { namespace: 'shop', stableImage: STABLE_IMAGE, release: RELEASE, stickyMode: AffinityMode.PERSISTENT });
-  return [nginx, gateway];
+
+  // issue 15: the same chart on Traefik (PERSISTENT: Traefik's sticky cookie never rebalances either)
+  const traefik = new App({ outdir: path.join(outdir, 'traefik') });
+  TrafficProvider.useByDefault(traefik, TrafficProvider.traefik({ entryPoints: ['websecure'] }));
+  new ShopChart(traefik, 'shop', { namespace: 'shop', stableImage: STABLE_IMAGE, release: RELEASE, stickyMode: AffinityMode.PERSISTENT });
+  return [nginx, gateway, traefik];
 }
 
 if (require.main === module) {

@@ -39,7 +39,7 @@ export class RiderApiChart extends Chart {
 
 /**
  * The apps of this example (the tests synthesize them into a temporary directory):
- * dist/ with ingress-nginx, dist/gateway-api/ with Gateway API. The migration is the one
+ * dist/ with ingress-nginx, dist/gateway-api/ with Gateway API, dist/traefik/ with Traefik. The migration is the one
  * `TrafficProvider.useByDefault` line.
  */
 export function buildApps(outdir: string): App[] {
@@ -49,7 +49,11 @@ export function buildApps(outdir: string): App[] {
   const gateway = new App({ outdir: path.join(outdir, 'gateway-api') });
   TrafficProvider.useByDefault(gateway, TrafficProvider.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'gateways' }));
   new RiderApiChart(gateway, 'rider-api', { namespace: 'ride-hailing' });
-  return [nginx, gateway];
+  // issue 15: and on Traefik
+  const traefik = new App({ outdir: path.join(outdir, 'traefik') });
+  TrafficProvider.useByDefault(traefik, TrafficProvider.traefik({ entryPoints: ['websecure'] }));
+  new RiderApiChart(traefik, 'rider-api', { namespace: 'ride-hailing' });
+  return [nginx, gateway, traefik];
 }
 
 if (require.main === module) {

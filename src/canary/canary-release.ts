@@ -45,8 +45,9 @@ export interface CanaryReleaseProps {
    */
   readonly weightTotal?: number;
   /**
-   * Keep each user on the version they first got (ingress-nginx and Gateway API: needs a StickyIngress on the
-   * stable route).
+   * Keep each user on the version they first got. How depends on the traffic provider: some pin the version
+   * through the stable route's cookie affinity and need a StickyIngress (ingress-nginx, Gateway API), others set
+   * a version cookie of their own (see the provider's documentation).
    * @default false
    */
   readonly versionStickiness?: boolean;

@@ -4,6 +4,7 @@ import { describeConstruct, show } from '../prop-checks';
 import { GatewayApiOptions, GatewayApiProvider } from './gateway-api';
 import { IngressNginxOptions, IngressNginxProvider } from './ingress-nginx';
 import { ITrafficProvider } from './provider-contract';
+import { TraefikOptions, TraefikProvider } from './traefik';
 
 const defaults = new WeakMap<IConstruct, ITrafficProvider>();
 /** Constructs that took the default provider: a later useByDefault above them would not reach them. */
@@ -27,6 +28,13 @@ export class TrafficProvider {
    */
   public static gatewayApi(options: GatewayApiOptions): ITrafficProvider {
     return new GatewayApiProvider(options);
+  }
+
+  /**
+   * Traefik v3: `traefik.io/v1alpha1` IngressRoutes, and a weighted TraefikService for a canary's weight.
+   */
+  public static traefik(options: TraefikOptions = {}): ITrafficProvider {
+    return new TraefikProvider(options);
   }
 
   /**
