@@ -33,6 +33,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'ioredis@^5.9.3',
     // TypeScript 7 (the native compiler) has no JS API for ts-node/ts-jest; jsii 6.0 builds with TypeScript 6.0.
     'typescript@~6.0.0',
+    // issue 12: StickyIngress takes a Service of the cdk8s-plus major a user has (cdk8s init scaffolds cdk8s-plus-33);
+    // test/cdk8s-plus-33-interop.test.ts is a real app on it
+    'cdk8s-plus-33@^2.5.57',
   ],
 
   jestOptions: {
