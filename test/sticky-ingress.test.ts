@@ -351,7 +351,7 @@ describe('StickyIngress bad input', () => {
     ['path without /', { path: 'cart' }, "StickyIngress 'test/sticky': 'path' must start with \"/\", got \"cart\". Use \"/cart\"."],
     ['bad host', { host: 'shop.example.com:443' }, "StickyIngress 'test/sticky': 'host' must be a DNS name"],
     ['cookie path without /', { cookie: { path: 'cart' } }, "StickyIngress 'test/sticky': 'cookie.path' must start with \"/\", got \"cart\". Use \"/cart\"."],
-    ['no service', { service: undefined }, "StickyIngress 'test/sticky': 'service' is required, got (nothing). Pass the cdk8s-plus Service to route to, e.g. app.service of a StatelessWebApp created without host and path."],
+    ['no service', { service: undefined }, "StickyIngress 'test/sticky': 'service' is required, got (nothing). Pass service (a cdk8s-plus-27 Service, e.g. app.service of a StatelessWebApp created without host and path) or serviceRef (ServiceReferences.of(yourService), or { name, port })."],
     ['bad cookie domain', { cookie: { domain: 'https://example.com' } }, "StickyIngress 'test/sticky': 'cookie.domain' must be a DNS domain, optionally with a leading \".\", got \"https://example.com\"."],
     ['port not on the Service', { port: 443 }, "StickyIngress 'test/sticky': 'port' must be a port of Service web (80), got 443. Pass one of the Service ports, or leave it out for the first."],
     ['lower-case SameSite string', { cookie: { sameSite: 'lax' as SameSite } }, "StickyIngress 'test/sticky': 'cookie.sameSite' must be one of SameSite.LAX, SameSite.STRICT, SameSite.NONE, got \"lax\". Use a SameSite value, e.g. SameSite.LAX."],
