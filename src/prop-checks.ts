@@ -12,11 +12,15 @@ import { ValidationError } from './errors';
 export class PropChecker {
   /** Checks of a construct's props; messages name it by its path in the construct tree. */
   public static of(construct: IConstruct, kind: string): PropChecker {
-    return new PropChecker(describeConstruct(construct, kind));
+    return new PropChecker(describeConstruct(construct, kind), construct);
   }
 
-  /** Checks of a factory's options, e.g. `TrafficProvider.gatewayApi`. */
-  constructor(public readonly where: string) {}
+  /**
+   * Checks of a factory's options, e.g. `TrafficProvider.gatewayApi`.
+   * @param where how messages name what is checked
+   * @param construct the construct checked, when there is one (its acknowledgements are noted for the report)
+   */
+  constructor(public readonly where: string, public readonly construct?: IConstruct) {}
 
   /** Throws a ValidationError: `<where>: 'prop' <problem>, got <value>. <fix>` */
   public fail(prop: string, problem: string, got: unknown, fix: string): never {

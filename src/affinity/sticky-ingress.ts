@@ -3,12 +3,13 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { isHostName, PropChecker } from '../prop-checks';
 import { defaultResourceName } from '../resource-names';
+import { beforeSynth } from '../synth-hooks';
 import { TrafficProvider } from '../traffic/factory';
 import { ITrafficProvider, PathType, RouteRole } from '../traffic/provider-contract';
 import { AppRoute, backendFacts } from '../traffic/route';
-import { checkAcknowledged } from '../warnings';
+import { annotationName, checkAcknowledged, RISK_ANNOTATION_PREFIX } from '../warnings';
 import { AffinityMode, SameSite } from './affinity-mode';
-import { affinityTarget, cookieAffinityRisks } from './risk-catalogue';
+import { affinityTarget, cookieAffinityRisks, secureCookieWithoutTlsRisk } from './risk-catalogue';
 
 /**
  * The affinity cookie.
@@ -294,6 +295,19 @@ export class StickyIngress extends Construct {
         },
       });
       this.appRoute.addRisks(RouteRole.STICKINESS, cookieAffinityRisks(affinityTarget(this, serviceName), props.mode));
+      // issue 12 item 9: once rendered (after the route's own render, registered before this), a Secure cookie on
+      // an Ingress without spec.tls (a plain-HTTP route in the Kubernetes Ingress API) is reported
+      if (secure) {
+        const appRoute = this.appRoute;
+        beforeSynth(this, () => {
+          const object = appRoute.objectFor(RouteRole.STICKINESS);
+          const spec = object?.toJson().spec as { tls?: unknown[] } | undefined;
+          if (!object || object.kind !== 'Ingress' || (spec?.tls ?? []).length > 0) return;
+          const risk = secureCookieWithoutTlsRisk(affinityTarget(this, serviceName), object.name, props.host);
+          appRoute.addRisks(RouteRole.STICKINESS, [risk]);
+          object.metadata.addAnnotation(RISK_ANNOTATION_PREFIX + annotationName(risk.code), `${risk.message} Instead: ${risk.remedy}`);
+        });
+      }
     } catch (e) {
       AppRoute.forget(this);
       scope.node.tryRemoveChild(id);
