@@ -64,6 +64,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
 });
 
+// issue 12: a skipped end-to-end suite says why in the output of `npm test` (Jest's default reporter hides
+// everything a fully skipped test file printed); test/e2e-skip-visible.test.ts runs Jest to show it.
+project.jest?.addReporter(new javascript.JestReporter('<rootDir>/test/support/skipped-suite-reporter.js'));
+
 // Examples import the library by its package name (mapped to src/ by examples/tsconfig.json and jest).
 project.eslint?.addOverride({
   files: ['examples/**/*.ts'],
