@@ -68,6 +68,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 // everything a fully skipped test file printed); test/e2e-skip-visible.test.ts runs Jest to show it.
 project.jest?.addReporter(new javascript.JestReporter('<rootDir>/test/support/skipped-suite-reporter.js'));
 
+// issue 12: the README's code blocks, written and removed by test/readme-snippets.test.ts
+project.gitignore.exclude('test/.readme-snippets/');
+
 // Examples import the library by its package name (mapped to src/ by examples/tsconfig.json and jest).
 project.eslint?.addOverride({
   files: ['examples/**/*.ts'],
