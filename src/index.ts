@@ -1,6 +1,6 @@
 // core
 export { StatelessErrors, ValidationErrorDetails } from './errors';
-export { RiskCode, RiskDescription, RiskWarning, Warnings } from './warnings';
+export { Prerequisite, RiskCode, RiskDescription, RiskWarning, Warnings } from './warnings';
 // the traffic seam: what an out-of-tree provider implements and reads
 export {
   BackendRef,
