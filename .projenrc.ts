@@ -99,6 +99,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'ioredis@^5.9.3',
     // TypeScript 7 (the native compiler) has no JS API for ts-node/ts-jest; jsii 6.0 builds with TypeScript 6.0.
     'typescript@~6.0.0',
+    // issue 12: StickyIngress takes a Service of the cdk8s-plus major a user has (cdk8s init scaffolds cdk8s-plus-33);
+    // test/cdk8s-plus-33-interop.test.ts is a real app on it
+    'cdk8s-plus-33@^2.5.57',
   ],
 
   jestOptions: {
@@ -126,6 +129,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   gitignore: ['/examples/**/cdk8s.out/', '/bench-results/'],
 
 });
+
+// issue 12: a skipped end-to-end suite says why in the output of `npm test` (Jest's default reporter hides
+// everything a fully skipped test file printed); test/e2e-skip-visible.test.ts runs Jest to show it.
+project.jest?.addReporter(new javascript.JestReporter('<rootDir>/test/support/skipped-suite-reporter.js'));
+
+// issue 12: the README's code blocks, written and removed by test/readme-snippets.test.ts
+project.gitignore.exclude('test/.readme-snippets/');
 
 // Examples import the library by its package name (mapped to src/ by examples/tsconfig.json and jest).
 project.eslint?.addOverride({

@@ -1,6 +1,6 @@
 // core
 export { StatelessErrors, ValidationErrorDetails } from './errors';
-export { RiskCode, RiskDescription, RiskWarning, Warnings } from './warnings';
+export { Prerequisite, RiskCode, RiskDescription, RiskWarning, Warnings } from './warnings';
 // the traffic seam: what an out-of-tree provider implements and reads
 export {
   BackendRef,
@@ -38,6 +38,8 @@ export { StatelessWebApp, StatelessWebAppProps } from './web-app/stateless-web-a
 export { AutoscalingOptions } from './web-app/app-workload';
 export { AffinityMode, SameSite } from './affinity/affinity-mode';
 export { StickyIngress, StickyIngressProps, StickyCookieOptions } from './affinity/sticky-ingress';
+// issue 12: a Service of any cdk8s app (any cdk8s-plus major, or a core ApiObject)
+export { ServiceReference, ServiceReferences } from './affinity/sticky-ingress';
 export { ServiceAffinity, ClientIpAffinityOptions } from './affinity/service-affinity';
 export { CanaryMatch, CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from './canary/canary-match';
 export { CanaryRelease, CanaryReleaseProps } from './canary/canary-release';

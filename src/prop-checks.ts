@@ -12,11 +12,15 @@ import { ValidationError } from './errors';
 export class PropChecker {
   /** Checks of a construct's props; messages name it by its path in the construct tree. */
   public static of(construct: IConstruct, kind: string): PropChecker {
-    return new PropChecker(describeConstruct(construct, kind));
+    return new PropChecker(describeConstruct(construct, kind), construct);
   }
 
-  /** Checks of a factory's options, e.g. `TrafficProvider.gatewayApi`. */
-  constructor(public readonly where: string) {}
+  /**
+   * Checks of a factory's options, e.g. `TrafficProvider.gatewayApi`.
+   * @param where how messages name what is checked
+   * @param construct the construct checked, when there is one (its acknowledgements are noted for the report)
+   */
+  constructor(public readonly where: string, public readonly construct?: IConstruct) {}
 
   /** Throws a ValidationError: `<where>: 'prop' <problem>, got <value>. <fix>` */
   public fail(prop: string, problem: string, got: unknown, fix: string): never {
@@ -61,7 +65,9 @@ export class PropChecker {
       return;
     }
     if (!value.startsWith('/')) {
-      this.fail(prop, 'must start with "/"', value, `Use "/${value.replace(/^\/*/, '')}".`);
+      // a URL was passed where a path belongs: suggest its path, not "/http://..."
+      const url = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*(\/.*)?$/.exec(value);
+      this.fail(prop, 'must start with "/"', value, url ? `Pass the path only, without scheme and host: "${url[1] ?? '/'}".` : `Use "/${value}".`);
     }
     if (/\s/.test(value)) {
       this.fail(prop, 'must not contain white space', value, 'Remove the white space from the path.');
@@ -106,6 +112,84 @@ export class PropChecker {
     }
   }
 
+  /**
+   * A container image reference, pinned: the grammar of distribution/reference (what the kubelet's container
+   * runtimes parse), with a tag other than `latest` or a digest. An unpinned image with `imagePullPolicy:
+   * IfNotPresent` lets every node run whatever version it pulled first.
+   */
+  public imageReference(prop: string, value: string | undefined, example: string): void {
+    if (typeof value !== 'string' || value.trim() === '') {
+      this.fail(prop, typeof value === 'string' || value === undefined ? 'must not be empty' : 'must be a string', value, `Pass a container image pinned to a tag or digest, e.g. "${example}".`);
+    }
+    if (/\s/.test(value)) {
+      this.fail(prop, 'must not contain white space or line breaks', value, `Pass a single image reference, e.g. "${example}".`);
+    }
+    const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(value);
+    if (scheme) {
+      this.fail(prop, `must be an image reference, not a URL (no "${scheme[0]}")`, value, `Use "${value.slice(scheme[0].length)}".`);
+    }
+    const parts = splitImageReference(value);
+    if (parts.tag === '') {
+      this.fail(prop, 'has an empty tag (nothing after ":")', value, `Write the version after ":", e.g. "${parts.name}:1.4.2", or pin a digest.`);
+    }
+    const slash = parts.name.indexOf('/');
+    const first = slash < 0 ? '' : parts.name.slice(0, slash);
+    // "localhost" or a component with "." or ":" is the registry (domain), which may be upper case; the rest is the repository
+    const hasDomain = first === 'localhost' || /[.:]/.test(first) || /^\[/.test(first);
+    const repository = hasDomain ? parts.name.slice(slash + 1) : parts.name;
+    if (repository !== repository.toLowerCase()) {
+      const fixed = (hasDomain ? `${first}/` : '') + repository.toLowerCase() + value.slice(parts.name.length);
+      this.fail(prop, 'must have a lower-case repository name (registries refuse upper case)', value, `Use "${fixed}".`);
+    }
+    if (!IMAGE_REFERENCE.test(value)) {
+      this.fail(
+        prop,
+        'must be an image reference: [registry/]repository[:tag][@digest], repository components of lower-case letters and digits separated by ".", "_", "__" or "-", a tag of at most 128 letters, digits, "_", "." or "-"',
+        value,
+        `Use e.g. "${example}".`,
+      );
+    }
+    if (parts.digest === undefined && parts.tag === undefined) {
+      this.fail(prop, 'must be pinned to a version tag or a digest (an image without a tag means "latest")', value, `Add the version, e.g. "${parts.name}:1.4.2", or a digest "@sha256:...".`);
+    }
+    if (parts.digest === undefined && parts.tag === 'latest') {
+      this.fail(prop, 'must be pinned to a version tag or a digest, not "latest" (it changes under running pods)', value, `Use the version, e.g. "${parts.name}:1.4.2", or a digest "@sha256:...".`);
+    }
+  }
+
+  /**
+   * Container resources as a JavaScript caller may pass them: `cpu.request`/`cpu.limit` must be `Cpu`
+   * objects and `memory.request`/`memory.limit` `Size` objects (strings such as "500m" are not).
+   */
+  public resources(prop: string, resources: kplus.ContainerResources | undefined): void {
+    if (resources === undefined) {
+      return;
+    }
+    if (typeof resources !== 'object' || resources === null) {
+      this.fail(prop, 'must be an object with cpu and memory', resources, 'Pass e.g. { cpu: { request: Cpu.millis(500), limit: Cpu.millis(1000) }, memory: { request: Size.mebibytes(512), limit: Size.gibibytes(1) } }.');
+    }
+    for (const part of ['cpu', 'memory']) {
+      const v = (resources as unknown as { [key: string]: unknown })[part];
+      if (v !== undefined && (typeof v !== 'object' || v === null)) {
+        this.fail(`${prop}.${part}`, 'must be an object with request and/or limit', v, part === 'cpu' ? 'Use { request: Cpu.millis(500), limit: Cpu.millis(1000) }.' : 'Use { request: Size.mebibytes(512), limit: Size.gibibytes(1) }.');
+      }
+    }
+    const cpu = resources.cpu as unknown as { [key: string]: unknown } | undefined;
+    for (const key of ['request', 'limit']) {
+      const v = cpu?.[key] as { amount?: unknown } | undefined;
+      if (v !== undefined && (typeof v !== 'object' || v === null || typeof v.amount !== 'string')) {
+        this.fail(`${prop}.cpu.${key}`, 'must be a Cpu (from cdk8s-plus)', v, 'Use Cpu.millis(500) or Cpu.units(1) (a string such as "500m" is not a Cpu).');
+      }
+    }
+    const memory = resources.memory as unknown as { [key: string]: unknown } | undefined;
+    for (const key of ['request', 'limit']) {
+      const v = memory?.[key] as { toMebibytes?: unknown } | undefined;
+      if (v !== undefined && (typeof v !== 'object' || v === null || typeof v.toMebibytes !== 'function')) {
+        this.fail(`${prop}.memory.${key}`, 'must be a Size (from cdk8s)', v, 'Use Size.mebibytes(512) or Size.gibibytes(1) (a string such as "512Mi" is not a Size).');
+      }
+    }
+  }
+
   /** A Kubernetes object name usable for a Service (DNS-1035 label) that leaves room for `suffixLength` more characters. */
   public resourceName(prop: string, value: string, suffixLength: number): void {
     const max = 63 - suffixLength;
@@ -115,10 +199,44 @@ export class PropChecker {
         `must be a DNS-1035 label of at most ${max} characters (lower-case letters, digits and "-", starting with a letter; ` +
           `derived objects add up to ${suffixLength} characters to it)`,
         value,
-        'Choose a shorter lower-case name such as "rider-api".',
+        value.length > max
+          ? `Choose a shorter name (${value.length} characters now), such as "rider-api".`
+          : /[A-Z]/.test(value) && /^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(value.toLowerCase())
+            ? `Use lower case: "${value.toLowerCase()}".`
+            : 'Use lower-case letters, digits and "-", starting with a letter, such as "rider-api".',
       );
     }
   }
+}
+
+/**
+ * An image reference as distribution/reference's grammar defines it (distribution/reference, regexp.go and the
+ * grammar in reference.go, stored commits 00a09fa and 0965666):
+ *   reference := name [ ":" tag ] [ "@" digest ];  name := [domain "/"] remote-name
+ *   domain-component := /([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])/;  port := /[0-9]+/
+ *   path-component := /[a-z0-9]+/ (separator /[a-z0-9]+/)*;  separator := /[_.]|__|[-]+/
+ *   tag := /[\w][\w.-]{0,127}/;  digest := /[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}/
+ * (a repository longer than 255 characters is refused there too).
+ */
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
+const REMOTE_NAME = `${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
+const IMAGE_REFERENCE = new RegExp(
+  `^(?:${DOMAIN}/)?${REMOTE_NAME}(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`,
+);
+
+/** `registry/repo:tag@digest` -> its name, tag ('' when empty, undefined when absent) and digest. */
+function splitImageReference(value: string): { name: string; tag?: string; digest?: string } {
+  const at = value.indexOf('@');
+  const digest = at < 0 ? undefined : value.slice(at + 1);
+  const rest = at < 0 ? value : value.slice(0, at);
+  const colon = rest.lastIndexOf(':');
+  // a ":" before the last "/" is a registry port, not a tag
+  if (colon < 0 || colon < rest.lastIndexOf('/')) {
+    return { name: rest, digest };
+  }
+  return { name: rest.slice(0, colon), tag: rest.slice(colon + 1), digest };
 }
 
 /** "500m" -> 500, "2" -> 2000. */

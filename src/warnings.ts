@@ -1,7 +1,9 @@
-import { ApiObject } from 'cdk8s';
+import * as fs from 'fs';
+import * as nodePath from 'path';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ValidationError } from './errors';
-import { PropChecker, show } from './prop-checks';
+import { describeConstruct, PropChecker, show } from './prop-checks';
 import { runBeforeSynth } from './synth-hooks';
 
 /**
@@ -21,6 +23,10 @@ export enum RiskCode {
   AFFINITY_UNEVEN_LOAD = 'AFFINITY_UNEVEN_LOAD',
   /** Affinity is not durability: sessions in pod memory die with the pod (restart, node restart, eviction, rollout, scale-in). */
   AFFINITY_SESSION_LOSS = 'AFFINITY_SESSION_LOSS',
+  /** A stateful store's name is derived from its construct path: moving or renaming the construct renames its StatefulSet and volume claims, and a GitOps prune deletes the data. */
+  STORE_NAME_FROM_CONSTRUCT_PATH = 'STORE_NAME_FROM_CONSTRUCT_PATH',
+  /** A Secure affinity cookie on a route without TLS: browsers do not send it back over plain HTTP, so stickiness does nothing. */
+  AFFINITY_SECURE_COOKIE_WITHOUT_TLS = 'AFFINITY_SECURE_COOKIE_WITHOUT_TLS',
   /** The HPA scales on average CPU, which hides the hot pod that affinity creates. */
   AFFINITY_HPA_BLINDNESS = 'AFFINITY_HPA_BLINDNESS',
   /** `balanced` affinity re-pins about (n-c)/n of users when scaling from c to n pods. */
@@ -58,8 +64,38 @@ export interface RiskWarning {
   readonly message: string;
   /** What to do instead. */
   readonly remedy: string;
-  /** Whether the construct's `acknowledgedRisks` lists this code. */
+  /** Whether the construct's `acknowledgedRisks`, or a `Warnings.of(scope).acknowledge` above it, lists this code. */
   readonly acknowledged: boolean;
+  /**
+   * Who acknowledged it: `acknowledgedRisks of <path>`, or `Warnings.of('<path>')` with the reason given there.
+   * @default - not acknowledged
+   */
+  readonly acknowledgedBy?: string;
+  /**
+   * The reason given with `Warnings.of(scope).acknowledge(code, reason)`.
+   * @default - none (not acknowledged, or acknowledged with `acknowledgedRisks`)
+   */
+  readonly reason?: string;
+}
+
+/**
+ * Something that must exist in the cluster before the synthesized YAML is applied, and that the library does
+ * not (and must not) write: a Secret the objects refer to.
+ */
+export interface Prerequisite {
+  /** The kind of object, e.g. `Secret`. */
+  readonly kind: string;
+  /**
+   * Its namespace.
+   * @default - the namespace the YAML is applied to (the chart sets none)
+   */
+  readonly namespace?: string;
+  /** Its name. */
+  readonly name: string;
+  /** The keys that must be in it (empty: the objects read every key, e.g. `envFrom`). */
+  readonly keys: string[];
+  /** The objects that need it, as `Kind name`. */
+  readonly usedBy: string[];
 }
 
 /** Annotation prefix under which every risk is written into the synthesized YAML. */
@@ -68,32 +104,70 @@ export const RISK_ANNOTATION_PREFIX = 'risks.stateless.cdk8s.io/';
 /** The annotation that lists the risks a construct acknowledged. */
 export const ACKNOWLEDGED_ANNOTATION = `${RISK_ANNOTATION_PREFIX}acknowledged`;
 
+/** The annotation with the reasons of `Warnings.of(scope).acknowledge(code, reason)`, one `CODE: reason (scope)` per line. */
+export const ACKNOWLEDGED_REASONS_ANNOTATION = `${RISK_ANNOTATION_PREFIX}acknowledged-reasons`;
+
 /** Environment variable that turns strict mode on for a whole synth (`CDK8S_STATELESS_STRICT=true cdk8s synth`). */
 export const STRICT_ENV = 'CDK8S_STATELESS_STRICT';
 
-const registries = new WeakMap<IConstruct, Warnings>();
+/** Environment variable naming the JSON report file every synth writes (`CDK8S_STATELESS_REPORT=risks.json cdk8s synth`). */
+export const REPORT_ENV = 'CDK8S_STATELESS_REPORT';
+
+/** A risk as it was reported; whether it is acknowledged is decided when it is read (scope acknowledgements may come later). */
+interface Reported {
+  readonly construct: IConstruct;
+  readonly code: string;
+  readonly kind: string;
+  readonly message: string;
+  readonly remedy: string;
+}
+
+/** `Warnings.of(scope).acknowledge(code, reason)`. */
+interface ScopeAcknowledgement {
+  readonly scope: IConstruct;
+  readonly code: string;
+  readonly reason: string;
+}
+
+/** The report of one App, shared by the `Warnings` of every scope in it. */
+interface AppReport {
+  readonly root: IConstruct;
+  strict: boolean;
+  readonly reported: Reported[];
+  /** The codes each construct acknowledged (its `acknowledgedRisks`), and how messages name it. */
+  readonly acknowledgements: Map<IConstruct, { where: string; codes: Set<string> }>;
+  readonly scopeAcknowledgements: ScopeAcknowledgement[];
+  /** cdk8s validates the App again for every chart it writes; print once per synchronous synth. */
+  printedThisSynth: boolean;
+}
+
+const reports = new WeakMap<IConstruct, AppReport>();
+const views = new WeakMap<IConstruct, Warnings>();
+/** The JSON reports written to `CDK8S_STATELESS_REPORT` in this process, by App: a file holds every App of the synth. */
+const envReports = new Map<string, unknown>();
 
 /**
  * The risk report of one cdk8s App.
  *
  * Every construct of this library reports its risks here. At synth time the
- * unacknowledged risks are printed once to stderr; every risk, acknowledged or
- * not, is also written as an annotation on the objects it concerns, so the
- * reviewer of a GitOps pull request sees it. In strict mode an unacknowledged
- * risk fails the synth.
+ * unacknowledged risks and the prerequisites (Secrets to create) are printed once
+ * to stderr; every risk, acknowledged or not, is also written as an annotation on the
+ * objects it concerns, so the reviewer of a GitOps pull request sees it. In strict
+ * mode an unacknowledged risk fails the synth. An acknowledgement that matches no
+ * risk fails the synth too: it would silently hide a risk that appears later.
  */
 export class Warnings {
   /**
-   * The report of the App that `scope` belongs to.
+   * The report of the App that `scope` belongs to, seen from `scope`: `acknowledge` applies to `scope` and
+   * every construct below it; the lists and the report are the App's.
    */
   public static of(scope: IConstruct): Warnings {
-    const root = scope.node.root;
-    let report = registries.get(root);
-    if (!report) {
-      report = new Warnings(root);
-      registries.set(root, report);
+    let view = views.get(scope);
+    if (!view) {
+      view = new Warnings(scope);
+      views.set(scope, view);
     }
-    return report;
+    return view;
   }
 
   /**
@@ -107,109 +181,404 @@ export class Warnings {
     KNOWN_CODES.add(code);
   }
 
+  private readonly state: AppReport;
+
+  private constructor(private readonly scope: IConstruct) {
+    const root = scope.node.root;
+    let state = reports.get(root);
+    if (!state) {
+      state = { root, strict: false, reported: [], acknowledgements: new Map(), scopeAcknowledgements: [], printedThisSynth: false };
+      reports.set(root, state);
+      root.node.addValidation({ validate: () => onSynth(state!) });
+    }
+    this.state = state;
+  }
+
   /**
-   * Turn unacknowledged risks into synth errors.
+   * Turn unacknowledged risks into synth errors (for the whole App).
    *
    * Also on when the environment variable `CDK8S_STATELESS_STRICT` is `true` or `1`.
    * @default false
    */
-  public strict: boolean = false;
+  public get strict(): boolean {
+    return this.state.strict;
+  }
 
-  private readonly reported: RiskWarning[] = [];
-  /** cdk8s validates the App again for every chart it writes; print once per synchronous synth. */
-  private printedThisSynth = false;
+  public set strict(value: boolean) {
+    this.state.strict = value;
+  }
 
-  private constructor(private readonly root: IConstruct) {
-    root.node.addValidation({ validate: () => this.onSynth() });
+  /**
+   * How the report names its App: the directory it writes to and its charts, e.g. `dist (charts: shop)`.
+   * (A cdk8s App has no name of its own.)
+   */
+  public get appName(): string {
+    return appNameOf(this.state.root);
   }
 
   /**
    * Every risk reported in this App, in construct-path order.
    */
   public get risks(): RiskWarning[] {
-    return [...this.reported].sort((a, b) => a.path.localeCompare(b.path) || a.code.localeCompare(b.code));
+    return risksOf(this.state);
   }
 
   /**
-   * The risks that no construct acknowledged.
+   * The risks that nobody acknowledged.
    */
   public get unacknowledged(): RiskWarning[] {
     return this.risks.filter((r) => !r.acknowledged);
   }
 
   /**
+   * What must exist before the YAML is applied: every Secret the synthesized objects refer to (environment
+   * variables, `envFrom`, volumes, Ingress TLS) that the App does not itself define, per namespace, with the
+   * keys read. Read it once every construct exists (it renders the routes).
+   */
+  public get prerequisites(): Prerequisite[] {
+    runBeforeSynth(this.state.root);
+    return prerequisitesOf(this.state.root);
+  }
+
+  /**
    * Whether strict mode is on, by this object or by `CDK8S_STATELESS_STRICT`.
    */
   public get strictMode(): boolean {
-    const env = (process.env[STRICT_ENV] ?? '').toLowerCase();
-    return this.strict || env === 'true' || env === '1';
+    return strictModeOf(this.state);
   }
 
   /**
-   * The text printed to stderr at synth time (empty when every risk is acknowledged).
+   * Accept a risk for `scope` and every construct below it (a chart, or the whole App), with the reason.
+   * The reason is written into the YAML (annotation `risks.stateless.cdk8s.io/acknowledged-reasons`) on every
+   * object that carries the risk, and into the JSON report. An acknowledgement that matches no risk below
+   * `scope` fails the synth.
+   *
+   * @param code a `RiskCode`, or a code of a traffic provider
+   * @param reason why the risk is accepted, in words a reviewer can check
+   */
+  public acknowledge(code: string, reason: string): void {
+    const check = new PropChecker(`Warnings.of('${this.scope.node.path}').acknowledge`);
+    if (!KNOWN_CODES.has(code)) {
+      check.fail('code', 'must be a risk code of cdk8s-stateless', code, `Use a RiskCode value (${[...KNOWN_CODES].sort().join(', ')}).`);
+    }
+    check.nonBlank('reason', reason, 'Write why the risk is accepted (e.g. "TLS ends at the cloud load balancer; users only reach https://"); it is written into the YAML.');
+    if (/[\r\n]/.test(reason)) {
+      check.fail('reason', 'must be one line', reason, 'Write the reason on one line.');
+    }
+    this.state.scopeAcknowledgements.push({ scope: this.scope, code, reason: reason.trim() });
+  }
+
+  /**
+   * The text printed to stderr at synth time: the App, its unacknowledged risks and its prerequisites
+   * (empty when there is nothing to say).
    */
   public formatReport(): string {
-    const open = this.unacknowledged;
-    if (open.length === 0) {
-      return '';
-    }
-    const acknowledged = this.reported.length - open.length;
-    const lines = [
-      `cdk8s-stateless: ${open.length} unacknowledged risk${open.length === 1 ? '' : 's'}` +
-        (acknowledged > 0 ? ` (${acknowledged} acknowledged, not shown)` : '') +
-        (this.strictMode ? ' [strict mode: synth fails]' : ''),
-    ];
-    for (const r of open) {
-      lines.push(`  [${r.code}] ${r.constructKind} '${r.path}': ${r.message}`);
-      lines.push(`      Instead: ${r.remedy}`);
-    }
-    lines.push("  Acknowledge a risk you accept with the construct's 'acknowledgedRisks' prop; it stays annotated in the YAML.");
-    return lines.join('\n') + '\n';
+    return formatReportOf(this.state, prerequisitesOf(this.state.root));
   }
 
   /**
-   * Record a risk for a construct and annotate the objects it concerns.
+   * The report as JSON-ready data: the App, every risk (acknowledged or not, with who acknowledged it and
+   * why) and the prerequisites. Read it once every construct exists (it renders the routes).
+   */
+  public toJson(): any {
+    runBeforeSynth(this.state.root);
+    return jsonOf(this.state);
+  }
+
+  /**
+   * Write the JSON report (`{ "apps": [ <toJson()> ] }`) to `path`, for CI. Call it once every construct
+   * exists, e.g. after `app.synth()`. Every synth also writes it when `CDK8S_STATELESS_REPORT` names a file.
+   */
+  public writeJsonReport(path: string): void {
+    const check = new PropChecker('Warnings.writeJsonReport');
+    check.nonBlank('path', path, 'Pass a file path, e.g. "risks.json".');
+    writeJsonFile(check, path, { apps: [this.toJson()] });
+  }
+
+  /**
+   * Record a risk for a construct (the annotations are written by the caller).
    * @internal
    */
-  public _report(construct: IConstruct, kind: string, risk: RiskDescription, acknowledged: readonly string[], targets: ApiObject[]): void {
-    const warning: RiskWarning = {
-      code: risk.code,
-      path: construct.node.path,
-      constructKind: kind,
-      message: risk.message,
-      remedy: risk.remedy,
-      acknowledged: acknowledged.includes(risk.code),
-    };
-    this.reported.push(warning);
-    if (!warning.acknowledged) {
-      // cdk8s prefixes the message with the construct path: "[chart/web] strict mode: ..."
-      construct.node.addValidation({
-        validate: () =>
-          this.strictMode
-            ? [`strict mode: unacknowledged risk ${risk.code} (${kind}). Fix the cause, or add ${risk.code} to its 'acknowledgedRisks'.`]
-            : [],
-      });
-    }
+  public _report(construct: IConstruct, kind: string, risk: RiskDescription, acknowledged: readonly string[], targets: ApiObject[] = []): void {
     for (const target of targets) {
       target.metadata.addAnnotation(RISK_ANNOTATION_PREFIX + annotationName(risk.code), `${risk.message} Instead: ${risk.remedy}`);
     }
+    this.state.reported.push({ construct, code: risk.code, kind, message: risk.message, remedy: risk.remedy });
+    this._noteAcknowledged(construct, describeConstruct(construct, kind), acknowledged);
+    const key = `${kind}\u0000${risk.code}`;
+    const once = strictChecked.get(construct) ?? new Set<string>();
+    if (once.has(key)) return;
+    once.add(key);
+    strictChecked.set(construct, once);
+    // cdk8s prefixes the message with the construct path: "[chart/web] strict mode: ..."
+    construct.node.addValidation({
+      validate: () => {
+        if (!strictModeOf(this.state)) return [];
+        const open = risksOf(this.state).some((r) => r.path === construct.node.path && r.code === risk.code && !r.acknowledged);
+        return open
+          ? [`strict mode: unacknowledged risk ${risk.code} (${kind}). Fix the cause, or add ${risk.code} to its 'acknowledgedRisks' (or Warnings.of(scope).acknowledge(code, reason) for a chart or the App).`]
+          : [];
+      },
+    });
   }
 
-  /** Prints the report; strict-mode errors come from each construct's own validation. */
-  private onSynth(): string[] {
-    // risks that depend on the whole tree (routes rendered from their complete intent) are reported first
-    runBeforeSynth(this.root);
-    const text = this.formatReport();
-    if (text === '') {
-      return [];
+  /**
+   * Record the codes a construct acknowledged; at synth, a code that matches none of its risks is an error.
+   * @internal
+   */
+  public _noteAcknowledged(construct: IConstruct, where: string, codes: readonly string[]): void {
+    let entry = this.state.acknowledgements.get(construct);
+    if (!entry) {
+      entry = { where, codes: new Set() };
+      this.state.acknowledgements.set(construct, entry);
+      const noted = entry;
+      construct.node.addValidation({ validate: () => unmatchedAcknowledgements(this.state, construct, noted) });
     }
-    if (!this.printedThisSynth) {
-      this.printedThisSynth = true;
-      queueMicrotask(() => (this.printedThisSynth = false));
-      process.stderr.write(text);
-    }
-    return [];
+    for (const code of codes) entry.codes.add(code);
   }
+}
+
+const strictChecked = new WeakMap<IConstruct, Set<string>>();
+
+function strictModeOf(state: AppReport): boolean {
+  const env = (process.env[STRICT_ENV] ?? '').toLowerCase();
+  return state.strict || env === 'true' || env === '1';
+}
+
+/** A construct still in its App (a construct whose constructor failed removed itself). */
+function attached(construct: IConstruct): boolean {
+  let current: IConstruct = construct;
+  while (current.node.scope) {
+    if (current.node.scope.node.tryFindChild(current.node.id) !== current) return false;
+    current = current.node.scope;
+  }
+  return true;
+}
+
+function within(path: string, scope: IConstruct): boolean {
+  const base = scope.node.path;
+  return base === '' || path === base || path.startsWith(`${base}/`);
+}
+
+function risksOf(state: AppReport): RiskWarning[] {
+  return state.reported
+    .filter((r) => attached(r.construct))
+    .map((r): RiskWarning => {
+      const path = r.construct.node.path;
+      const own = state.acknowledgements.get(r.construct);
+      if (own?.codes.has(r.code)) {
+        return { code: r.code, path, constructKind: r.kind, message: r.message, remedy: r.remedy, acknowledged: true, acknowledgedBy: `acknowledgedRisks of ${path}` };
+      }
+      const byScope = state.scopeAcknowledgements.find((a) => a.code === r.code && within(path, a.scope));
+      if (byScope) {
+        return {
+          code: r.code,
+          path,
+          constructKind: r.kind,
+          message: r.message,
+          remedy: r.remedy,
+          acknowledged: true,
+          acknowledgedBy: `Warnings.of('${byScope.scope.node.path}')`,
+          reason: byScope.reason,
+        };
+      }
+      return { code: r.code, path, constructKind: r.kind, message: r.message, remedy: r.remedy, acknowledged: false };
+    })
+    .sort((a, b) => a.path.localeCompare(b.path) || a.code.localeCompare(b.code));
+}
+
+/** `dist (charts: shop, billing)`: the directory an App writes to, relative to the working directory, and its charts. */
+function appNameOf(root: IConstruct): string {
+  const outdir = root instanceof App ? root.outdir : undefined;
+  let dir = '(no outdir)';
+  if (outdir !== undefined) {
+    const relative = nodePath.relative(process.cwd(), nodePath.resolve(outdir));
+    dir = relative === '' ? '.' : relative.startsWith('..') ? nodePath.resolve(outdir) : relative;
+  }
+  const charts = root.node.children.filter((c) => c instanceof Chart).map((c) => c.node.id);
+  return `${dir} (chart${charts.length === 1 ? '' : 's'}: ${charts.join(', ') || 'none'})`;
+}
+
+function formatReportOf(state: AppReport, prerequisites: Prerequisite[]): string {
+  const risks = risksOf(state);
+  const open = risks.filter((r) => !r.acknowledged);
+  if (open.length === 0 && prerequisites.length === 0) {
+    return '';
+  }
+  const acknowledged = risks.length - open.length;
+  const lines = [
+    `cdk8s-stateless, App ${appNameOf(state.root)}: ` +
+      (open.length === 0 ? 'no unacknowledged risks' : `${open.length} unacknowledged risk${open.length === 1 ? '' : 's'}`) +
+      (acknowledged > 0 ? ` (${acknowledged} acknowledged, not shown)` : '') +
+      (strictModeOf(state) && open.length > 0 ? ' [strict mode: synth fails]' : ''),
+  ];
+  for (const r of open) {
+    lines.push(`  [${r.code}] ${r.constructKind} '${r.path}': ${r.message}`);
+    lines.push(`      Instead: ${r.remedy}`);
+  }
+  if (open.length > 0) {
+    lines.push(
+      "  Acknowledge a risk you accept with the construct's 'acknowledgedRisks' prop, or for a chart or the App with " +
+        'Warnings.of(scope).acknowledge(code, reason); it stays annotated in the YAML.',
+    );
+  }
+  if (prerequisites.length > 0) {
+    lines.push('  Prerequisites: create these before applying the YAML (the library never writes a secret into it):');
+    for (const p of prerequisites) {
+      const keys = p.keys.length === 0 ? 'every key the objects read' : `key${p.keys.length === 1 ? '' : 's'} ${p.keys.map((k) => `"${k}"`).join(', ')}`;
+      lines.push(`    ${p.kind} ${p.namespace ?? '(the namespace you apply to)'}/${p.name}: ${keys} (used by ${p.usedBy.join(', ')})`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+function jsonOf(state: AppReport): unknown {
+  const root = state.root;
+  return {
+    app: appNameOf(root),
+    outdir: root instanceof App ? root.outdir : undefined,
+    charts: root.node.children.filter((c) => c instanceof Chart).map((c) => c.node.id),
+    strictMode: strictModeOf(state),
+    risks: risksOf(state),
+    prerequisites: prerequisitesOf(root),
+  };
+}
+
+function writeJsonFile(check: PropChecker, file: string, data: unknown): void {
+  try {
+    fs.mkdirSync(nodePath.dirname(nodePath.resolve(file)), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(data, undefined, 2) + '\n');
+  } catch (e) {
+    check.fail('path', `could not be written (${(e as Error).message})`, file, 'Pass a writable file path.');
+  }
+}
+
+/** A construct's acknowledged codes that match none of its risks. */
+function unmatchedAcknowledgements(state: AppReport, construct: IConstruct, noted: { where: string; codes: Set<string> }): string[] {
+  runBeforeSynth(state.root);
+  const reported = new Set(state.reported.filter((r) => r.construct === construct).map((r) => r.code));
+  const unmatched = [...noted.codes].filter((c) => !reported.has(c)).sort();
+  if (unmatched.length === 0) return [];
+  const has = reported.size === 0 ? 'it reports no risk' : `it reports ${[...reported].sort().join(', ')}`;
+  return [
+    `${noted.where}: 'acknowledgedRisks' lists ${unmatched.join(', ')}, which this construct does not report (${has}). ` +
+      'Remove the code: an acknowledgement that matches nothing would silently hide that risk if it appeared later.',
+  ];
+}
+
+/** Scope acknowledgements that match no risk below their scope. */
+function unmatchedScopeAcknowledgements(state: AppReport, risks: RiskWarning[]): string[] {
+  return state.scopeAcknowledgements
+    .filter((a) => !risks.some((r) => r.code === a.code && within(r.path, a.scope)))
+    .map(
+      (a) =>
+        `Warnings.of('${a.scope.node.path}').acknowledge: ${a.code} matches no risk reported below '${a.scope.node.path}'. ` +
+        'Remove the acknowledgement: one that matches nothing would silently hide that risk if it appeared later.',
+    );
+}
+
+/** Write the reasons of scope acknowledgements onto the objects that carry the risk. */
+function annotateScopeReasons(state: AppReport): void {
+  const byObject = new Map<ApiObject, string[]>();
+  for (const a of state.scopeAcknowledgements) {
+    const key = RISK_ANNOTATION_PREFIX + annotationName(a.code);
+    for (const object of a.scope.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
+      const annotations = (object.metadata.toJson().annotations ?? {}) as { [key: string]: string };
+      if (annotations[key] === undefined) continue;
+      const lines = byObject.get(object) ?? [];
+      lines.push(`${a.code}: ${a.reason} (Warnings.of('${a.scope.node.path}'))`);
+      byObject.set(object, lines);
+    }
+  }
+  for (const [object, lines] of byObject) {
+    object.metadata.addAnnotation(ACKNOWLEDGED_REASONS_ANNOTATION, [...new Set(lines)].sort().join('\n'));
+  }
+}
+
+/** At synth: render, annotate reasons, check scope acknowledgements, print the report once, write the env report. */
+function onSynth(state: AppReport): string[] {
+  // risks that depend on the whole tree (routes rendered from their complete intent) are reported first
+  runBeforeSynth(state.root);
+  annotateScopeReasons(state);
+  const errors = unmatchedScopeAcknowledgements(state, risksOf(state));
+  if (!state.printedThisSynth) {
+    state.printedThisSynth = true;
+    queueMicrotask(() => (state.printedThisSynth = false));
+    const text = formatReportOf(state, prerequisitesOf(state.root));
+    if (text !== '') process.stderr.write(text);
+    const file = process.env[REPORT_ENV];
+    if (file !== undefined && file.trim() !== '') {
+      const json = jsonOf(state) as { app: string };
+      envReports.set(json.app, json);
+      writeJsonFile(new PropChecker(REPORT_ENV), file, { apps: [...envReports.values()] });
+    }
+  }
+  return errors;
+}
+
+/**
+ * Every Secret the synthesized objects of `root` refer to and that no object of `root` defines: from
+ * `secretKeyRef` (env), `secretRef` (envFrom), `secret` volumes and projected sources, and Ingress `tls`.
+ */
+function prerequisitesOf(root: IConstruct): Prerequisite[] {
+  const objects = root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
+  const defined = new Set<string>();
+  const needed = new Map<string, { namespace?: string; name: string; keys: Set<string>; all: boolean; usedBy: Set<string> }>();
+  for (const object of objects) {
+    const json = object.toJson() as { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: any };
+    const namespace = json.metadata?.namespace;
+    if (json.kind === 'Secret') {
+      defined.add(`${namespace ?? ''}/${json.metadata?.name}`);
+      continue;
+    }
+    const user = `${json.kind} ${json.metadata?.name}`;
+    const need = (name: unknown, keys: string[] | undefined, optional: unknown) => {
+      if (typeof name !== 'string' || optional === true) return;
+      const id = `${namespace ?? ''}/${name}`;
+      const entry = needed.get(id) ?? { namespace, name, keys: new Set<string>(), all: false, usedBy: new Set<string>() };
+      if (keys === undefined) entry.all = true;
+      for (const k of keys ?? []) entry.keys.add(k);
+      entry.usedBy.add(user);
+      needed.set(id, entry);
+    };
+    walk(json.spec, (node, parentKey) => {
+      const secretKeyRef = node.secretKeyRef as { name?: unknown; key?: unknown; optional?: unknown } | undefined;
+      if (secretKeyRef && typeof secretKeyRef === 'object') need(secretKeyRef.name, [String(secretKeyRef.key)], secretKeyRef.optional);
+      const secretRef = node.secretRef as { name?: unknown; optional?: unknown } | undefined;
+      if (parentKey === 'envFrom' && secretRef && typeof secretRef === 'object') need(secretRef.name, undefined, secretRef.optional);
+      const secret = node.secret as { secretName?: unknown; name?: unknown; items?: Array<{ key: string }>; optional?: unknown } | undefined;
+      if (secret && typeof secret === 'object' && (parentKey === 'volumes' || parentKey === 'sources')) {
+        need(secret.secretName ?? secret.name, secret.items?.map((i) => i.key), secret.optional);
+      }
+    });
+    if (json.kind === 'Ingress') {
+      for (const tls of (json.spec?.tls ?? []) as Array<{ secretName?: string }>) {
+        need(tls.secretName, ['tls.crt', 'tls.key'], false);
+      }
+    }
+  }
+  return [...needed.entries()]
+    .filter(([id]) => !defined.has(id))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([, e]) => ({
+      kind: 'Secret',
+      namespace: e.namespace,
+      name: e.name,
+      keys: e.all ? [] : [...e.keys].sort(),
+      usedBy: [...e.usedBy].sort(),
+    }));
+}
+
+/** Visit every object in a JSON tree, with the key of the array or object that holds it. */
+function walk(value: unknown, visit: (node: { [key: string]: unknown }, parentKey: string | undefined) => void, parentKey?: string): void {
+  if (Array.isArray(value)) {
+    for (const item of value) walk(item, visit, parentKey);
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  const node = value as { [key: string]: unknown };
+  visit(node, parentKey);
+  for (const [key, child] of Object.entries(node)) walk(child, visit, key);
 }
 
 /**
@@ -249,6 +618,9 @@ export function checkAcknowledged(check: PropChecker, codes: readonly string[] |
       );
     }
   }
+  if (check.construct) {
+    Warnings.of(check.construct)._noteAcknowledged(check.construct, check.where, list);
+  }
   return [...list];
 }
 
@@ -264,8 +636,9 @@ export function reportRisks(
   targets: ApiObject[],
 ): void {
   const report = Warnings.of(construct);
+  report._noteAcknowledged(construct, describeConstruct(construct, kind), acknowledged);
   for (const risk of risks) {
-    report._report(construct, kind, risk, acknowledged, []);
+    report._report(construct, kind, risk, acknowledged);
   }
   for (const target of targets) {
     writeRiskAnnotations(target, [{ where: construct.node.path, risks, acknowledged }]);

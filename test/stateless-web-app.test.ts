@@ -261,14 +261,14 @@ describe('StatelessWebApp bad input', () => {
       { host: 'Shop.Example.com' },
       "StatelessWebApp 'test/web': 'host' must be a DNS name (lower-case letters, digits and hyphens in dot-separated labels of at most 63 characters, optionally starting with \"*.\"), got \"Shop.Example.com\". Pass the host name only, without scheme, port or path, e.g. \"api.example.com\".",
     ],
-    ['image with white space', { image: 'ghcr.io/acme/web 1.4.2' }, "StatelessWebApp 'test/web': 'image' must not contain white space, got \"ghcr.io/acme/web 1.4.2\". Pass a single image reference, e.g. \"ghcr.io/acme/web:1.4.2\"."],
+    ['image with white space', { image: 'ghcr.io/acme/web 1.4.2' }, "StatelessWebApp 'test/web': 'image' must not contain white space or line breaks, got \"ghcr.io/acme/web 1.4.2\". Pass a single image reference, e.g. \"ghcr.io/acme/web:1.4.2\"."],
     ['path with white space', { path: '/my shop' }, "StatelessWebApp 'test/web': 'path' must not contain white space, got \"/my shop\". Remove the white space from the path."],
     ['path without /', { path: 'api' }, "StatelessWebApp 'test/web': 'path' must start with \"/\", got \"api\". Use \"/api\"."],
     ['healthCheckPath without /', { healthCheckPath: 'healthz' }, "StatelessWebApp 'test/web': 'healthCheckPath' must start with \"/\", got \"healthz\". Use \"/healthz\"."],
     [
       'name not a DNS label',
       { name: 'Web_App' },
-      "StatelessWebApp 'test/web': 'name' must be a DNS-1035 label of at most 47 characters (lower-case letters, digits and \"-\", starting with a letter; derived objects add up to 16 characters to it), got \"Web_App\". Choose a shorter lower-case name such as \"rider-api\".",
+      "StatelessWebApp 'test/web': 'name' must be a DNS-1035 label of at most 47 characters (lower-case letters, digits and \"-\", starting with a letter; derived objects add up to 16 characters to it), got \"Web_App\". Use lower-case letters, digits and \"-\", starting with a letter, such as \"rider-api\".",
     ],
     ['runAsUser 0', { runAsUser: 0 }, "StatelessWebApp 'test/web': 'runAsUser' must be an integer from 1 to 2147483647, got 0. Use a non-root UID (not 0), e.g. 10001."],
     [
@@ -290,12 +290,12 @@ describe('StatelessWebApp bad input', () => {
     [
       'CPU request above the limit',
       { resources: { cpu: { request: kplus.Cpu.units(2), limit: kplus.Cpu.millis(1000) } } },
-      "StatelessWebApp 'test/web': 'resources.cpu' must not request more than its limit (the API server rejects the pod), got \"request 2 > limit 1000m\". Raise the limit or lower the request.",
+      "StatelessWebApp 'test/web': 'resources.cpu' must not request more than its limit (the API server rejects the pod), got \"request 2 > limit 1000m\". Set a limit at least the request, or lower the request.",
     ],
     [
       'memory request above the limit',
       { resources: { memory: { request: Size.gibibytes(2), limit: Size.gibibytes(1) } } },
-      "StatelessWebApp 'test/web': 'resources.memory' must not request more than its limit (the API server rejects the pod), got \"request 2048Mi > limit 1024Mi\". Raise the limit or lower the request.",
+      "StatelessWebApp 'test/web': 'resources.memory' must not request more than its limit (the API server rejects the pod), got \"request 2048Mi > limit 1024Mi\". Set a limit at least the request, or lower the request.",
     ],
     [
       'unknown risk code',

@@ -162,6 +162,7 @@ describe('StickyIngress risks, with the app numbers', () => {
     expect(list.map((r) => r.code)).toEqual([
       RiskCode.AFFINITY_BALANCED_REPIN,
       RiskCode.AFFINITY_NO_SESSION_STORE,
+      RiskCode.AFFINITY_SECURE_COOKIE_WITHOUT_TLS,
       RiskCode.AFFINITY_SESSION_LOSS,
       RiskCode.AFFINITY_UNEVEN_LOAD,
       IngressNginxRiskCode.INGRESS_NGINX_RETIRED,
@@ -351,7 +352,7 @@ describe('StickyIngress bad input', () => {
     ['path without /', { path: 'cart' }, "StickyIngress 'test/sticky': 'path' must start with \"/\", got \"cart\". Use \"/cart\"."],
     ['bad host', { host: 'shop.example.com:443' }, "StickyIngress 'test/sticky': 'host' must be a DNS name"],
     ['cookie path without /', { cookie: { path: 'cart' } }, "StickyIngress 'test/sticky': 'cookie.path' must start with \"/\", got \"cart\". Use \"/cart\"."],
-    ['no service', { service: undefined }, "StickyIngress 'test/sticky': 'service' is required, got (nothing). Pass the cdk8s-plus Service to route to, e.g. app.service of a StatelessWebApp created without host and path."],
+    ['no service', { service: undefined }, "StickyIngress 'test/sticky': 'service' is required, got (nothing). Pass service (a cdk8s-plus-27 Service, e.g. app.service of a StatelessWebApp created without host and path) or serviceRef (ServiceReferences.of(yourService), or { name, port })."],
     ['bad cookie domain', { cookie: { domain: 'https://example.com' } }, "StickyIngress 'test/sticky': 'cookie.domain' must be a DNS domain, optionally with a leading \".\", got \"https://example.com\"."],
     ['port not on the Service', { port: 443 }, "StickyIngress 'test/sticky': 'port' must be a port of Service web (80), got 443. Pass one of the Service ports, or leave it out for the first."],
     ['lower-case SameSite string', { cookie: { sameSite: 'lax' as SameSite } }, "StickyIngress 'test/sticky': 'cookie.sameSite' must be one of SameSite.LAX, SameSite.STRICT, SameSite.NONE, got \"lax\". Use a SameSite value, e.g. SameSite.LAX."],
@@ -367,5 +368,50 @@ describe('StickyIngress bad input', () => {
     ).toThrow(message);
     expect(chart.node.findAll().filter((c) => c instanceof ApiObject).length).toBe(before);
     expect(ofKind(synth(chart), 'Ingress')).toEqual([]);
+  });
+});
+
+// issue 12, item 9: a Secure cookie on a route without TLS is not sent back over plain HTTP
+describe('Secure affinity cookie without TLS', () => {
+  const codes = (chart: Chart) => Warnings.of(chart).risks.map((r) => r.code);
+
+  test('reported, with the mechanism, on the Ingress and in the report', () => {
+    const { chart, objects } = build();
+    const risk = Warnings.of(chart).risks.find((r) => r.code === RiskCode.AFFINITY_SECURE_COOKIE_WITHOUT_TLS)!;
+    expect(risk.path).toBe('test/cart-sticky');
+    expect(risk.message).toBe(
+      'The affinity cookie of cart is Secure (cookie.secure, true by default) and the Ingress cart has no TLS (no tlsSecretName): ' +
+        'a browser sends a Secure cookie back only over HTTPS, so a user who reaches shop.example.com over plain HTTP gets no pin, ' +
+        'every request is balanced afresh, and stickiness silently does nothing.',
+    );
+    expect(risk.remedy).toBe(
+      'Set tlsSecretName so the route serves HTTPS. If TLS ends in front of the controller (a cloud load balancer) and users only reach https://, ' +
+        'acknowledge this risk. To keep the pin over plain HTTP as well, set cookie.secure to false: ingress-nginx then marks the cookie Secure ' +
+        'exactly when the request reached it over HTTPS.',
+    );
+    expect(annotations(objects)['risks.stateless.cdk8s.io/affinity-secure-cookie-without-tls']).toBe(`${risk.message} Instead: ${risk.remedy}`);
+  });
+
+  test('not reported with TLS on the route', () => {
+    const { chart, objects } = build({ tlsSecretName: 'shop-example-com-tls' });
+    expect(codes(chart)).not.toContain(RiskCode.AFFINITY_SECURE_COOKIE_WITHOUT_TLS);
+    expect(only(objects, 'Ingress').spec.tls).toEqual([{ hosts: ['shop.example.com'], secretName: 'shop-example-com-tls' }]);
+  });
+
+  test('not reported with cookie.secure false (ingress-nginx then follows the scheme)', () => {
+    const { chart, objects } = build({ cookie: { secure: false } });
+    expect(codes(chart)).not.toContain(RiskCode.AFFINITY_SECURE_COOKIE_WITHOUT_TLS);
+    expect(nginxAnnotations(objects)[`${NGINX}session-cookie-secure`]).toBe('false');
+  });
+
+  test('not reported with Gateway API (TLS ends on the Gateway listener, not on the route)', () => {
+    const { chart } = build({ mode: AffinityMode.PERSISTENT, traffic: TrafficProvider.gatewayApi({ gatewayName: 'public', experimentalFields: true }) });
+    expect(codes(chart)).not.toContain(RiskCode.AFFINITY_SECURE_COOKIE_WITHOUT_TLS);
+  });
+
+  test('acknowledged: annotated as such, not printed', () => {
+    const { chart, objects } = build({ acknowledgedRisks: [RiskCode.AFFINITY_SECURE_COOKIE_WITHOUT_TLS] });
+    expect(Warnings.of(chart).risks.find((r) => r.code === RiskCode.AFFINITY_SECURE_COOKIE_WITHOUT_TLS)!.acknowledged).toBe(true);
+    expect(annotations(objects)['risks.stateless.cdk8s.io/acknowledged']).toBe('AFFINITY_SECURE_COOKIE_WITHOUT_TLS');
   });
 });

@@ -4,11 +4,11 @@ import { captureStderr, only, synth } from './support/synth';
 
 const IMAGE = 'ghcr.io/acme/web:1.4.2';
 
-function chartWithRisks(acknowledged: RiskCode[] = []) {
+function chartWithRisks(acknowledge = false) {
   const app = Testing.app();
   const chart = new Chart(app, 'test');
-  new RedisSessionStore(chart, 'sessions', { name: 'sessions', acknowledgedRisks: acknowledged });
-  new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, replicas: 1, acknowledgedRisks: acknowledged });
+  new RedisSessionStore(chart, 'sessions', { name: 'sessions', acknowledgedRisks: acknowledge ? [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] : [] });
+  new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, replicas: 1, acknowledgedRisks: acknowledge ? [RiskCode.APP_SINGLE_REPLICA] : [] });
   return { app, chart };
 }
 
@@ -30,7 +30,7 @@ describe('Warnings', () => {
     const { app } = chartWithRisks();
     new Chart(app, 'second');
     const err = captureStderr(() => app.synthYaml());
-    expect(err.match(/cdk8s-stateless: 2 unacknowledged risks/g)).toHaveLength(1);
+    expect(err.match(/cdk8s-stateless, App .* \(charts: test, second\): 2 unacknowledged risks/g)).toHaveLength(1);
     expect(err).toContain("[APP_SINGLE_REPLICA] StatelessWebApp 'test/web': web runs 1 replica");
     expect(err).toContain('Instead: Set replicas to 2 or more');
     expect(err).toContain("[STORE_SINGLE_POINT_OF_FAILURE] RedisSessionStore 'test/sessions': sessions is a standalone Redis");
@@ -55,11 +55,13 @@ describe('Warnings', () => {
   });
 
   test('acknowledged risks are not printed but stay annotated, with the acknowledgement', () => {
-    const { app, chart } = chartWithRisks([RiskCode.APP_SINGLE_REPLICA, RiskCode.STORE_SINGLE_POINT_OF_FAILURE]);
-    expect(captureStderr(() => app.synthYaml())).toBe('');
+    const { app, chart } = chartWithRisks(true);
+    const err = captureStderr(() => app.synthYaml());
+    expect(err).toContain('no unacknowledged risks (2 acknowledged, not shown)');
+    expect(err).not.toContain('[APP_SINGLE_REPLICA]');
     const annotations = only(synth(chart), 'Deployment').metadata.annotations!;
     expect(annotations['risks.stateless.cdk8s.io/app-single-replica']).toMatch(/^web runs 1 replica/);
-    expect(annotations['risks.stateless.cdk8s.io/acknowledged']).toBe('APP_SINGLE_REPLICA,STORE_SINGLE_POINT_OF_FAILURE');
+    expect(annotations['risks.stateless.cdk8s.io/acknowledged']).toBe('APP_SINGLE_REPLICA');
     expect(Warnings.of(chart).unacknowledged).toEqual([]);
   });
 
@@ -68,7 +70,7 @@ describe('Warnings', () => {
     const chart = new Chart(app, 'test');
     new RedisSessionStore(chart, 'sessions', { name: 'sessions', acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
     new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, replicas: 1 });
-    expect(Warnings.of(app).formatReport().split('\n')[0]).toBe('cdk8s-stateless: 1 unacknowledged risk (1 acknowledged, not shown)');
+    expect(Warnings.of(app).formatReport().split('\n')[0]).toBe(`cdk8s-stateless, App ${Warnings.of(app).appName}: 1 unacknowledged risk (1 acknowledged, not shown)`);
   });
 
   test('strict mode turns unacknowledged risks into synth errors', () => {
@@ -83,7 +85,8 @@ describe('Warnings', () => {
       }
     });
     expect(error?.message).toContain(
-      "[test/web] strict mode: unacknowledged risk APP_SINGLE_REPLICA (StatelessWebApp). Fix the cause, or add APP_SINGLE_REPLICA to its 'acknowledgedRisks'.",
+      "[test/web] strict mode: unacknowledged risk APP_SINGLE_REPLICA (StatelessWebApp). Fix the cause, or add APP_SINGLE_REPLICA to its 'acknowledgedRisks' " +
+        '(or Warnings.of(scope).acknowledge(code, reason) for a chart or the App).',
     );
     expect(error?.message).toContain('[test/sessions] strict mode: unacknowledged risk STORE_SINGLE_POINT_OF_FAILURE (RedisSessionStore)');
   });
@@ -93,17 +96,20 @@ describe('Warnings', () => {
     try {
       const failing = chartWithRisks();
       expect(() => captureStderr(() => failing.app.synthYaml())).toThrow(/strict mode: unacknowledged risk/);
-      const ok = chartWithRisks([RiskCode.APP_SINGLE_REPLICA, RiskCode.STORE_SINGLE_POINT_OF_FAILURE]);
-      expect(() => ok.app.synthYaml()).not.toThrow();
+      const ok = chartWithRisks(true);
+      expect(() => captureStderr(() => ok.app.synthYaml())).not.toThrow();
     } finally {
       delete process.env.CDK8S_STATELESS_STRICT;
     }
   });
 
-  test('one report per App', () => {
+  test('one report per App, seen from any scope in it', () => {
     const a = chartWithRisks();
     const b = chartWithRisks();
-    expect(Warnings.of(a.chart)).toBe(Warnings.of(a.app));
-    expect(Warnings.of(a.chart)).not.toBe(Warnings.of(b.chart));
+    expect(Warnings.of(a.chart).risks).toEqual(Warnings.of(a.app).risks);
+    Warnings.of(a.chart).strict = true;
+    expect(Warnings.of(a.app).strict).toBe(true);
+    expect(Warnings.of(b.app).strict).toBe(false);
+    expect(Warnings.of(a.chart)).toBe(Warnings.of(a.chart));
   });
 });

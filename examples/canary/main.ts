@@ -56,15 +56,17 @@ export class ShopChart extends Chart {
       sessionStore: sessions,
     });
     // The stable route is sticky only to keep users on one version during releases.
+    const stickyMode = props.stickyMode ?? AffinityMode.BALANCED;
     new StickyIngress(this, 'shop-route', {
       service: shop.service,
       host: 'shop.example.com',
-      mode: props.stickyMode ?? AffinityMode.BALANCED,
+      mode: stickyMode,
       justification:
         'Version stickiness for canary releases: a user stays on the version they first got. ' +
         'Sessions live in Redis (shop-sessions), so a lost pin costs no session.',
       cookie: { name: 'shop-version', maxAge: Duration.hours(12) },
-      acknowledgedRisks: [RiskCode.AFFINITY_BALANCED_REPIN, RiskCode.AFFINITY_PERSISTENT_NO_REBALANCE],
+      // acknowledge only the risk of the mode in use: an acknowledgement that matches no risk fails the synth
+      acknowledgedRisks: [stickyMode === AffinityMode.BALANCED ? RiskCode.AFFINITY_BALANCED_REPIN : RiskCode.AFFINITY_PERSISTENT_NO_REBALANCE],
     });
     if (props.release) {
       new CanaryRelease(this, 'shop-canary', {

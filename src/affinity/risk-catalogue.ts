@@ -153,3 +153,26 @@ export function clientIpAffinityRisks(
     },
   ];
 }
+
+/**
+ * A Secure affinity cookie on an Ingress without TLS (issue 12, item 9). Browsers send a Secure cookie only over
+ * HTTPS (RFC 6265 section 5.4: "If the cookie's secure-only-flag is true, then the request-uri's scheme must
+ * denote a 'secure' protocol"), so over plain HTTP every request arrives without the pin. With ingress-nginx,
+ * `session-cookie-secure: "true"` sets Secure whatever the scheme, and "false" is dropped as a Go zero value
+ * (pkg/apis/ingress/types.go `Secure bool json:"secure,omitempty"`), after which sticky.lua sets Secure exactly
+ * when the request reached nginx over HTTPS (rootfs/etc/nginx/lua/balancer/sticky.lua, kubernetes/ingress-nginx
+ * stored commit 223a0d2c: `if cookie_secure == nil then cookie_secure = ngx.var.https == "on" end`).
+ */
+export function secureCookieWithoutTlsRisk(t: AffinityTarget, routeName: string, host: string | undefined): RiskDescription {
+  return {
+    code: RiskCode.AFFINITY_SECURE_COOKIE_WITHOUT_TLS,
+    message:
+      `The affinity cookie of ${t.name} is Secure (cookie.secure, true by default) and the Ingress ${routeName} has no TLS (no tlsSecretName): ` +
+      `a browser sends a Secure cookie back only over HTTPS, so a user who reaches ${host ?? 'the route'} over plain HTTP gets no pin, ` +
+      'every request is balanced afresh, and stickiness silently does nothing.',
+    remedy:
+      'Set tlsSecretName so the route serves HTTPS. If TLS ends in front of the controller (a cloud load balancer) and users only reach https://, ' +
+      'acknowledge this risk. To keep the pin over plain HTTP as well, set cookie.secure to false: ingress-nginx then marks the cookie Secure ' +
+      'exactly when the request reached it over HTTPS.',
+  };
+}

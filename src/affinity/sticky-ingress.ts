@@ -1,14 +1,15 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { ApiObject, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { isHostName, PropChecker } from '../prop-checks';
 import { defaultResourceName } from '../resource-names';
+import { beforeSynth } from '../synth-hooks';
 import { TrafficProvider } from '../traffic/factory';
 import { ITrafficProvider, PathType, RouteRole } from '../traffic/provider-contract';
 import { AppRoute, backendFacts } from '../traffic/route';
-import { checkAcknowledged } from '../warnings';
+import { annotationName, checkAcknowledged, RISK_ANNOTATION_PREFIX } from '../warnings';
 import { AffinityMode, SameSite } from './affinity-mode';
-import { affinityTarget, cookieAffinityRisks } from './risk-catalogue';
+import { affinityTarget, cookieAffinityRisks, secureCookieWithoutTlsRisk } from './risk-catalogue';
 
 /**
  * The affinity cookie.
@@ -62,16 +63,78 @@ export interface StickyCookieOptions {
 }
 
 /**
+ * A Service to route to, as any cdk8s app can name it, whatever cdk8s-plus major it uses (or none):
+ * build one with `ServiceReferences.of(service)` from a Service object, or write it out.
+ */
+export interface ServiceReference {
+  /** Name of the Service. */
+  readonly name: string;
+  /** Port of the Service to route to. */
+  readonly port: number;
+  /**
+   * Namespace of the Service. A route reaches only Services in its own namespace (an Ingress backend "must
+   * exist in the same namespace as the Ingress object", networking.k8s.io/v1 IngressServiceBackend), so this
+   * is checked against the StickyIngress's chart.
+   * @default - the namespace of the StickyIngress's chart
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Builds a `ServiceReference` from a Service object of any origin.
+ */
+export class ServiceReferences {
+  /**
+   * The reference of a Service object: a cdk8s-plus Service of any major (cdk8s-plus-33's as well as 27's), a
+   * core `ApiObject` of kind Service, or an imported `KubeService`. Reads its name, namespace and `spec.ports`
+   * as they are when called: add the ports first.
+   *
+   * @param service the Service construct or ApiObject
+   * @param port the port to route to (one of its ports); default: its first port
+   */
+  public static of(service: IConstruct, port?: number): ServiceReference {
+    const check = new PropChecker('ServiceReferences.of');
+    let object: ApiObject;
+    try {
+      object = ApiObject.of(service);
+    } catch {
+      return check.fail('service', 'must be a Service: an ApiObject of kind Service, or a construct whose default child is one', service?.node?.path ?? service, 'Pass the Service object, e.g. a cdk8s-plus Service or a KubeService.');
+    }
+    if (object.kind !== 'Service') {
+      check.fail('service', 'must be an object of kind Service', `${object.kind} ${object.name}`, 'Pass the Service in front of the pods, not the workload.');
+    }
+    const json = object.toJson() as { spec?: { ports?: Array<{ port?: number }> } };
+    const ports = (json.spec?.ports ?? []).map((p) => p.port).filter((p): p is number => typeof p === 'number');
+    const chosen = port ?? ports[0];
+    if (chosen === undefined || !ports.includes(chosen)) {
+      check.fail('port', `must be a port of Service ${object.name} (${ports.join(', ') || 'none'})`, port, 'Pass one of its ports, or add a port to the Service first.');
+    }
+    return { name: object.name, port: chosen!, namespace: object.metadata.namespace };
+  }
+
+  private constructor() {}
+}
+
+/**
  * Props of `StickyIngress`.
  */
 export interface StickyIngressProps {
   /**
-   * The Service to route to (for a `StatelessWebApp` created without host and path: `app.service`).
+   * The Service to route to, as a cdk8s-plus-27 Service (for a `StatelessWebApp` created without host and
+   * path: `app.service`). For a Service of another cdk8s-plus major, a core ApiObject or a Service created
+   * elsewhere, pass `serviceRef` instead. Exactly one of `service` and `serviceRef`.
+   * @default - serviceRef
    */
-  readonly service: kplus.Service;
+  readonly service?: kplus.Service;
+  /**
+   * The Service to route to, by name and port: `ServiceReferences.of(anyServiceObject)` or
+   * `{ name: 'web', port: 80 }`. Exactly one of `service` and `serviceRef`.
+   * @default - service
+   */
+  readonly serviceRef?: ServiceReference;
   /**
    * Port of the Service.
-   * @default - the Service's first port
+   * @default - the Service's first port (with `serviceRef`: its port)
    */
   readonly port?: number;
   /**
@@ -145,9 +208,7 @@ export class StickyIngress extends Construct {
     try {
       const check = PropChecker.of(this, 'StickyIngress');
       const acknowledged = checkAcknowledged(check, props.acknowledgedRisks);
-      if (!props.service) {
-        check.fail('service', 'is required', props.service, 'Pass the cdk8s-plus Service to route to, e.g. app.service of a StatelessWebApp created without host and path.');
-      }
+      const backend = resolveBackend(check, this, props);
       const modes = Object.values(AffinityMode) as string[];
       if (!modes.includes(props.mode as string)) {
         check.fail(
@@ -197,11 +258,8 @@ export class StickyIngress extends Construct {
         check.fail('cookie.conditionalSameSiteNone', 'only applies with sameSite: SameSite.NONE', true, 'Remove it, or set cookie.sameSite to SameSite.NONE.');
       }
 
-      const serviceName = props.service.name;
-      const servicePort = props.port ?? props.service.ports[0]?.port;
-      if (servicePort === undefined || !props.service.ports.some((p) => p.port === servicePort)) {
-        check.fail('port', `must be a port of Service ${serviceName} (${props.service.ports.map((p) => p.port).join(', ') || 'none'})`, props.port, 'Pass one of the Service ports, or leave it out for the first.');
-      }
+      const serviceName = backend.name;
+      const servicePort = backend.port;
       const facts = backendFacts(this, serviceName);
       this.traffic = props.traffic ?? facts?.provider ?? TrafficProvider.defaultFor(this);
       const name = props.name ?? facts?.appName ?? defaultResourceName(this, '');
@@ -217,7 +275,7 @@ export class StickyIngress extends Construct {
         path,
         pathType: props.pathType ?? PathType.PREFIX,
         serviceName,
-        servicePort: servicePort!,
+        servicePort,
         tlsSecretName: props.tlsSecretName,
         labels: facts?.labels ?? {},
         collisionFix: 'Keep one route per host and path: create the StatelessWebApp without host and path and let the StickyIngress own the route.',
@@ -237,6 +295,19 @@ export class StickyIngress extends Construct {
         },
       });
       this.appRoute.addRisks(RouteRole.STICKINESS, cookieAffinityRisks(affinityTarget(this, serviceName), props.mode));
+      // issue 12 item 9: once rendered (after the route's own render, registered before this), a Secure cookie on
+      // an Ingress without spec.tls (a plain-HTTP route in the Kubernetes Ingress API) is reported
+      if (secure) {
+        const appRoute = this.appRoute;
+        beforeSynth(this, () => {
+          const object = appRoute.objectFor(RouteRole.STICKINESS);
+          const spec = object?.toJson().spec as { tls?: unknown[] } | undefined;
+          if (!object || object.kind !== 'Ingress' || (spec?.tls ?? []).length > 0) return;
+          const risk = secureCookieWithoutTlsRisk(affinityTarget(this, serviceName), object.name, props.host);
+          appRoute.addRisks(RouteRole.STICKINESS, [risk]);
+          object.metadata.addAnnotation(RISK_ANNOTATION_PREFIX + annotationName(risk.code), `${risk.message} Instead: ${risk.remedy}`);
+        });
+      }
     } catch (e) {
       AppRoute.forget(this);
       scope.node.tryRemoveChild(id);
@@ -251,4 +322,42 @@ export class StickyIngress extends Construct {
   public get route(): ApiObject {
     return this.appRoute.objectFor(RouteRole.STICKINESS)!;
   }
+}
+
+/** The Service and port to route to, from `service` (cdk8s-plus-27) or `serviceRef` (any cdk8s app). */
+function resolveBackend(check: PropChecker, scope: IConstruct, props: StickyIngressProps): { name: string; port: number } {
+  const fix = 'Pass service (a cdk8s-plus-27 Service, e.g. app.service of a StatelessWebApp created without host and path) or serviceRef (ServiceReferences.of(yourService), or { name, port }).';
+  if (props.service && props.serviceRef) {
+    check.fail('serviceRef', 'cannot be combined with service (they name the Service to route to twice)', props.serviceRef, 'Keep one of them.');
+  }
+  if (props.service) {
+    const ports = props.service.ports.map((p) => p.port);
+    const port = props.port ?? ports[0];
+    if (port === undefined || !ports.includes(port)) {
+      check.fail('port', `must be a port of Service ${props.service.name} (${ports.join(', ') || 'none'})`, props.port, 'Pass one of the Service ports, or leave it out for the first.');
+    }
+    return { name: props.service.name, port: port! };
+  }
+  const ref = props.serviceRef;
+  if (!ref) {
+    return check.fail('service', 'is required', props.service, fix);
+  }
+  check.resourceName('serviceRef.name', ref.name, 0);
+  check.integer('serviceRef.port', ref.port, 1, 65535, 'Use the port of the Service, e.g. 80.');
+  if (typeof ref.port !== 'number') {
+    check.fail('serviceRef.port', 'is required', ref.port, 'Use the port of the Service, e.g. 80.');
+  }
+  if (props.port !== undefined && props.port !== ref.port) {
+    check.fail('port', `must be serviceRef.port (${ref.port}) when serviceRef is given`, props.port, 'Leave port out, or set serviceRef.port.');
+  }
+  const namespace = Chart.of(scope).namespace;
+  if (ref.namespace !== undefined && ref.namespace !== namespace) {
+    check.fail(
+      'serviceRef.namespace',
+      `must be the namespace of the StickyIngress's chart (${namespace ?? 'none set'}): a route reaches only Services in its own namespace`,
+      ref.namespace,
+      `Create the StickyIngress in a chart with namespace "${ref.namespace}".`,
+    );
+  }
+  return { name: ref.name, port: ref.port };
 }

@@ -320,6 +320,17 @@ export class RedisSessionStore extends Construct implements ISessionStore {
         remedy: 'Use topology: RedisTopology.SENTINEL (3 Redis, 3 Sentinels, automatic failover), or a managed Redis with SessionStore.external().',
       });
     }
+    // issue 12 item 4: a name derived from the construct path changes when the tree is refactored
+    if (props.name === undefined) {
+      risks.push({
+        code: RiskCode.STORE_NAME_FROM_CONSTRUCT_PATH,
+        message:
+          `The name ${this.name} is derived from the construct path ${this.node.path}: moving or renaming the construct renames the StatefulSet ` +
+          `and its volume claims (data-${this.name}-0, ...), so a GitOps prune deletes the old ones and the store comes back empty; ` +
+          `the Secret to create is ${passwordSecretName}.`,
+        remedy: `Set name explicitly (name: '${this.name}' keeps the objects you have now).`,
+      });
+    }
     reportRisks(this, 'RedisSessionStore', risks, acknowledged, [this.statefulSet]);
   }
 

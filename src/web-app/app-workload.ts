@@ -24,6 +24,23 @@ export const DEFAULT_RESOURCES: kplus.ContainerResources = {
 };
 
 /**
+ * The resources a container gets: each of the four values (CPU and memory, request and limit) that is left
+ * out takes its default, so a CPU request alone keeps the default CPU limit (issue 12: it used to drop it).
+ */
+export function resolveResources(r: kplus.ContainerResources | undefined): kplus.ContainerResources {
+  return {
+    cpu: { request: r?.cpu?.request ?? DEFAULT_RESOURCES.cpu!.request, limit: r?.cpu?.limit ?? DEFAULT_RESOURCES.cpu!.limit },
+    memory: { request: r?.memory?.request ?? DEFAULT_RESOURCES.memory!.request, limit: r?.memory?.limit ?? DEFAULT_RESOURCES.memory!.limit },
+    ephemeralStorage: r?.ephemeralStorage,
+  };
+}
+
+/** "500m" -> 500, "2" -> 2000. */
+function millicores(amount: string): number {
+  return amount.endsWith('m') ? Number(amount.slice(0, -1)) : Number(amount) * 1000;
+}
+
+/**
  * Horizontal Pod Autoscaler settings.
  */
 export interface AutoscalingOptions {
@@ -108,11 +125,35 @@ export function workloadSpecOf(app: Construct): WorkloadSpec {
 /** The props checks a stable app and a canary share. */
 export function validateWorkloadProps(
   check: PropChecker,
-  props: { image: string; replicas?: number; autoscaling?: AutoscalingOptions; env?: { [name: string]: string } },
+  props: {
+    image: string;
+    replicas?: number;
+    autoscaling?: AutoscalingOptions;
+    env?: { [name: string]: string };
+    resources?: kplus.ContainerResources;
+  },
 ): void {
-  check.nonBlank('image', props.image, 'Pass a container image pinned to a tag or digest, e.g. "ghcr.io/acme/web:1.4.2".');
-  if (/\s/.test(props.image)) {
-    check.fail('image', 'must not contain white space', props.image, 'Pass a single image reference, e.g. "ghcr.io/acme/web:1.4.2".');
+  // every app image (stable and canary) is pinned and well-formed, as the session store's is
+  check.imageReference('image', props.image, 'ghcr.io/acme/web:1.4.2');
+  check.resources('resources', props.resources);
+  const resolved = resolveResources(props.resources);
+  const cpuDefaulted = props.resources?.cpu?.limit === undefined ? ` (the limit you left out is the default, ${DEFAULT_RESOURCES.cpu!.limit!.amount})` : '';
+  const memoryDefaulted = props.resources?.memory?.limit === undefined ? ` (the limit you left out is the default, ${DEFAULT_RESOURCES.memory!.limit!.toMebibytes()}Mi)` : '';
+  if (millicores(resolved.cpu!.request!.amount) > millicores(resolved.cpu!.limit!.amount)) {
+    check.fail(
+      'resources.cpu',
+      `must not request more than its limit${cpuDefaulted} (the API server rejects the pod)`,
+      `request ${resolved.cpu!.request!.amount} > limit ${resolved.cpu!.limit!.amount}`,
+      'Set a limit at least the request, or lower the request.',
+    );
+  }
+  if (resolved.memory!.request!.toMebibytes() > resolved.memory!.limit!.toMebibytes()) {
+    check.fail(
+      'resources.memory',
+      `must not request more than its limit${memoryDefaulted} (the API server rejects the pod)`,
+      `request ${resolved.memory!.request!.toMebibytes()}Mi > limit ${resolved.memory!.limit!.toMebibytes()}Mi`,
+      'Set a limit at least the request, or lower the request.',
+    );
   }
   check.integer('replicas', props.replicas, 1, 1000, 'Use a whole number of pods, 2 or more for availability.');
   if (props.autoscaling) {
@@ -167,11 +208,7 @@ export function buildWorkload(scope: Construct, check: PropChecker, spec: Worklo
     // images are pinned (a tag or a digest): pulling on every start only adds a registry dependency
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
     ports: [{ number: spec.port, name: 'http' }],
-    resources: {
-      cpu: spec.resources?.cpu ?? DEFAULT_RESOURCES.cpu,
-      memory: spec.resources?.memory ?? DEFAULT_RESOURCES.memory,
-      ephemeralStorage: spec.resources?.ephemeralStorage,
-    },
+    resources: resolveResources(spec.resources),
     envVariables: userEnv,
     securityContext: { ...RESTRICTED_CONTAINER, user: uid, group: uid },
     ...probes(spec.healthCheckPath, spec.port),
