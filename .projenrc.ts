@@ -33,6 +33,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'ioredis@^5.9.3',
     // TypeScript 7 (the native compiler) has no JS API for ts-node/ts-jest; jsii 6.0 builds with TypeScript 6.0.
     'typescript@~6.0.0',
+    // the affinity lab (issue 17, lab/): its chart is rendered to SVG with Vega-Lite in Node.js
+    'vega@^6',
+    'vega-lite@^6',
   ],
 
   jestOptions: {
@@ -48,12 +51,12 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   },
 
   tsconfigDev: {
-    include: ['../examples/**/*.ts', '../bench/**/*.ts'],
+    include: ['../examples/**/*.ts', '../bench/**/*.ts', '../lab/**/*.ts'],
     compilerOptions: {},
   },
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'examples', 'bench', 'projenrc', '.projenrc.ts'],
+    devdirs: ['test', 'examples', 'bench', 'lab', 'projenrc', '.projenrc.ts'],
     // `npm test` checks; it never rewrites sources.
     commandOptions: { fix: false },
   },
@@ -79,7 +82,7 @@ new JsonFile(project, 'test/tsconfig.typecheck.json', {
   obj: {
     extends: '../tsconfig.json',
     compilerOptions: { rootDir: '..', noEmit: true, paths: libraryPath },
-    include: ['../src/**/*.ts', '**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts'],
+    include: ['../src/**/*.ts', '**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts', '../lab/**/*.ts'],
   },
 });
 new JsonFile(project, 'examples/tsconfig.json', {
@@ -119,6 +122,24 @@ for (const p of ['/examples/', '/.ci/', '/bench/']) {
 project.addTask('bench', {
   description: 'Benchmark synthesis of N StatelessWebApps against the same objects written by hand',
   exec: 'ts-node --project test/tsconfig.json --transpile-only bench/run.ts',
+});
+
+// The affinity lab (issue 17): sticky vs stateless on real nginx, HAProxy and Redis, see lab/run.ts and
+// docs/affinity-lab.md. Not part of the package; `npm run lab -- --help` lists its options.
+for (const p of ['/lab/', '/lab-results/']) {
+  project.npmignore?.exclude(p);
+}
+new JsonFile(project, 'lab/tsconfig.json', {
+  obj: {
+    extends: '../tsconfig.json',
+    compilerOptions: { rootDir: '..', noEmit: true },
+    include: ['**/*.ts', '../src/**/*.ts', '../test/support/**/*.ts'],
+  },
+});
+project.addTask('lab', {
+  description: 'Run the affinity lab (sticky-balanced, sticky-persistent, stateless) and write lab-results/latest.json and docs/affinity-lab.md',
+  exec: 'ts-node --project test/tsconfig.json --transpile-only lab/run.ts',
+  receiveArgs: true,
 });
 
 project.synth();
