@@ -94,7 +94,9 @@ defaults
   timeout client 30s
   timeout server 30s
   timeout check 2s
-  # a connection refused by a dead server is retried, and redispatched to a live one on every retry
+  # a connection refused by a dead server is retried (retry-on's default, conn-failure), and redispatched to a
+  # live one on every retry ("option redispatch <interval>": "a positive value of 1 would indicate a
+  # redispatch on every retry"; HAProxy 2.6 configuration manual, doc/configuration.txt)
   retries 2
   option redispatch 1
 frontend lab

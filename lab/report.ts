@@ -173,15 +173,20 @@ export function reportMarkdown(result: LabResult, env: Environment, date: Date, 
     header,
     `| killed | ${col((r) => `${r.kill.replica} at ${r.kill.atS} s`)} |`,
     `| users whose last answer came from it | ${col((r) => String(r.kill.usersOnReplica))} |`,
-    `| sessions lost | ${col((r) => `**${r.sessionsLostOnKill}**`)} |`,
+    `| sessions lost | ${col((r) => `**${r.sessionsLostOnKill}** (${pct(r.sessionsLostOnKill / p.users)} of all users)`)} |`,
+    `| the library's figure | ${col((_r, k) =>
+      k === 'stateless' ? 'none: the sessions are in a store' : `about 1/${p.replicas} = ${Math.round(100 / p.replicas)}% of the sessions`,
+    )} |`,
     `| failed requests after the kill | ${col((r) => `${r.kill.failedAfter} of ${r.kill.requestsAfter.toLocaleString('en-US')} (${pct(r.kill.errorRateAfter, 2)})`)} |`,
     `| recovery (kill to the last failure or lost session) | ${col((r) => ms(r.kill.recoveryMs))} |`,
     `| p99 after the kill | ${col((r) => ms(r.kill.p99AfterMs))} |`,
     '',
-    'For the stateless profile "users whose last answer came from it" is only where round robin happened to send their last request: ' +
+    'The library\'s figure is the risk catalogue\'s `AFFINITY_SESSION_LOSS` for an app without a session store ("each lost pod takes about ' +
+      '1/n = <percent> of the sessions with it"); the lab kills the busiest replica, which may hold more than its share of users. ' +
+      'For the stateless profile "users whose last answer came from it" is only where round robin happened to send their last request: ' +
       'the next request goes elsewhere and finds the session in Redis. Both proxies retry a request that a dead replica refused on another replica ' +
       '(nginx `proxy_next_upstream error timeout` with `max_fails=1 fail_timeout=10s` per server; HAProxy `retries 2` with `option redispatch 1`), ' +
-      'so few requests fail (a POST already sent to the dying replica does): ' +
+      'so few requests fail (one already sent to the replica as it died can: nginx does not resend a POST, and HAProxy resends only what could not be sent, its `retry-on` default `conn-failure`): ' +
       'what the sticky profiles lose is the session, silently.',
     '',
     `## Scale-out from ${c} to ${n} replicas`,
