@@ -333,6 +333,7 @@ async function startReplicas(env: Env, profile: ProfileKey, names: string[]): Pr
       const p = env.processes.spawn(name, process.execPath, [SESSION_APP], {
         PATH: labPath(),
         ...store,
+        HOST: LOOPBACK,
         PORT: String(port),
         INSTANCE_NAME: name,
         SERVICE_TIME_MS: String(env.params.serviceMs),

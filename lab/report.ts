@@ -252,7 +252,9 @@ export function reportMarkdown(result: LabResult, env: Environment, date: Date, 
     '',
     'Options: `--replicas`, `--users`, `--power-share`, `--power-ratio`, `--duration` (s; the kill is at half), `--service-ms`, `--queue-limit`, ' +
       '`--think-min-ms` / `--think-max-ms` (casual users; power users divide by `--power-ratio`), `--scale-from` / `--scale-to`, `--timeout-ms`, `--seed`, ' +
-      '`--profiles`, `--out`, `--report`, and `--render <latest.json>` to write the chart and report again without running. Every process the lab starts listens on 127.0.0.1 only and is stopped by its PID at the end, also on Ctrl-C. ' +
+      '`--profiles`, `--out`, `--report`, and `--render <latest.json>` to write the chart and report again without running. ' +
+      'The replicas and the proxies listen on 127.0.0.1 only; Redis and its Sentinels run the synthesized configuration as it is, which binds every ' +
+      'interface as a pod must, behind the password; all traffic goes to 127.0.0.1, and every process the lab starts is stopped by its PID at the end, also on Ctrl-C. ' +
       'The default run takes about three minutes.',
     '',
     `Parameters of this run: ${Object.entries(p)

@@ -9,7 +9,8 @@
  *   Sentinel:   REDIS_SENTINELS (host:port,...), REDIS_SENTINEL_MASTER, REDIS_PASSWORD, REDIS_SENTINEL_PASSWORD, REDIS_TLS
  * plus PORT (default 8080) and SESSION_TTL_SECONDS (default 1800).
  *
- * Two optional modes for the affinity lab (lab/, docs/affinity-lab.md); unset, the app behaves as above:
+ * Optional, for the affinity lab (lab/, docs/affinity-lab.md); unset, the app behaves as above:
+ *   HOST=<address>        listen on this address only. Default: all interfaces.
  *   SESSION_STORE=memory  keep sessions in this process's memory (what a sticky app does; they die with it).
  *                         Default: redis.
  *   SERVICE_TIME_MS=<ms>  a bounded per-instance capacity: one serialized worker holds every request
@@ -232,7 +233,8 @@ module.exports = { createApp, redisFromEnv, sessionStoreFromEnv, capacityFromEnv
 if (require.main === module) {
   const app = createApp();
   const port = Number(process.env.PORT || 8080);
-  app.server.listen(port, () => console.log(`session-app listening on ${port}`));
+  // HOST (optional, e.g. 127.0.0.1 in the affinity lab): the address to listen on; default all interfaces, as in a pod
+  app.server.listen(port, process.env.HOST || undefined, () => console.log(`session-app listening on ${process.env.HOST || ''}:${port}`));
   for (const signal of ['SIGTERM', 'SIGINT']) {
     process.on(signal, () => app.close().then(() => process.exit(0)));
   }
