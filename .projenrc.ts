@@ -102,6 +102,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // issue 12: StickyIngress takes a Service of the cdk8s-plus major a user has (cdk8s init scaffolds cdk8s-plus-33);
     // test/cdk8s-plus-33-interop.test.ts is a real app on it
     'cdk8s-plus-33@^2.5.57',
+    // the affinity lab (issue 17, lab/): its chart is rendered to SVG with Vega-Lite in Node.js
+    'vega@^6',
+    'vega-lite@^6',
   ],
 
   jestOptions: {
@@ -117,12 +120,12 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   },
 
   tsconfigDev: {
-    include: ['../examples/**/*.ts', '../bench/**/*.ts'],
+    include: ['../examples/**/*.ts', '../bench/**/*.ts', '../lab/**/*.ts'],
     compilerOptions: {},
   },
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'examples', 'bench', 'projenrc', '.projenrc.ts'],
+    devdirs: ['test', 'examples', 'bench', 'lab', 'projenrc', '.projenrc.ts'],
     // `npm test` checks; it never rewrites sources.
     commandOptions: { fix: false },
   },
@@ -155,7 +158,7 @@ new JsonFile(project, 'test/tsconfig.typecheck.json', {
   obj: {
     extends: '../tsconfig.json',
     compilerOptions: { rootDir: '..', noEmit: true, paths: libraryPath },
-    include: ['../src/**/*.ts', '**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts'],
+    include: ['../src/**/*.ts', '**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts', '../lab/**/*.ts'],
   },
 });
 new JsonFile(project, 'examples/tsconfig.json', {
@@ -201,5 +204,22 @@ project.addTask('bench', {
 project.buildWorkflow?.addPostBuildSteps({ name: 'Check the npm package as published', run: 'bash .ci/package-check.sh' });
 // Contributor documentation is for the repository, not for the package's users.
 project.npmignore?.exclude('/CONTRIBUTING.md');
+// The affinity lab (issue 17): sticky vs stateless on real nginx, HAProxy and Redis, see lab/run.ts and
+// docs/affinity-lab.md. Not part of the package; `npm run lab -- --help` lists its options.
+for (const p of ['/lab/', '/lab-results/']) {
+  project.npmignore?.exclude(p);
+}
+new JsonFile(project, 'lab/tsconfig.json', {
+  obj: {
+    extends: '../tsconfig.json',
+    compilerOptions: { rootDir: '..', noEmit: true },
+    include: ['**/*.ts', '../src/**/*.ts', '../test/support/**/*.ts'],
+  },
+});
+project.addTask('lab', {
+  description: 'Run the affinity lab (sticky-balanced, sticky-persistent, stateless) and write lab-results/latest.json and docs/affinity-lab.md',
+  exec: 'ts-node --project test/tsconfig.json --transpile-only lab/run.ts',
+  receiveArgs: true,
+});
 
 project.synth();

@@ -8,6 +8,16 @@
  *   standalone: REDIS_URL (redis:// or rediss://), REDIS_PASSWORD
  *   Sentinel:   REDIS_SENTINELS (host:port,...), REDIS_SENTINEL_MASTER, REDIS_PASSWORD, REDIS_SENTINEL_PASSWORD, REDIS_TLS
  * plus PORT (default 8080) and SESSION_TTL_SECONDS (default 1800).
+ *
+ * Optional, for the affinity lab (lab/, docs/affinity-lab.md); unset, the app behaves as above:
+ *   HOST=<address>        listen on this address only. Default: all interfaces.
+ *   SESSION_STORE=memory  keep sessions in this process's memory (what a sticky app does; they die with it).
+ *                         Default: redis.
+ *   SERVICE_TIME_MS=<ms>  a bounded per-instance capacity: one serialized worker holds every request
+ *                         (except /healthz) for a fixed service time, so queueing, not the machine's
+ *                         cores, decides latency. Default: 0 (no limit).
+ *   QUEUE_LIMIT=<n>       with SERVICE_TIME_MS, answer 503 at once when n requests already wait (a full
+ *                         backlog drops requests). Default: 0 (unbounded).
  */
 const crypto = require('node:crypto');
 const http = require('node:http');
@@ -42,6 +52,106 @@ function redisFromEnv(env) {
   throw new Error('No session store configured: set REDIS_URL, or REDIS_SENTINELS and REDIS_SENTINEL_MASTER (StatelessWebApp injects them).');
 }
 
+/**
+ * Sessions in this process's memory (SESSION_STORE=memory), behind the few ioredis calls the handler
+ * makes (ping, hget, expire, multi().hset().expire().exec(), quit), so the handler is the same in both modes.
+ */
+function memorySessions() {
+  const sessions = new Map(); // key -> { fields, expiresAt }
+  const live = (key) => {
+    const s = sessions.get(key);
+    if (s && s.expiresAt <= Date.now()) sessions.delete(key);
+    return sessions.get(key);
+  };
+  const store = {
+    ping: async () => 'PONG',
+    hget: async (key, field) => {
+      const s = live(key);
+      return s && field in s.fields ? s.fields[field] : null;
+    },
+    hset: async (key, field, value) => {
+      const s = live(key) || { fields: {}, expiresAt: Infinity };
+      s.fields[field] = String(value);
+      sessions.set(key, s);
+      return 1;
+    },
+    expire: async (key, seconds) => {
+      const s = live(key);
+      if (!s) return 0;
+      s.expiresAt = Date.now() + seconds * 1000;
+      return 1;
+    },
+    multi: () => {
+      const ops = [];
+      const chain = {
+        hset: (...args) => (ops.push(() => store.hset(...args)), chain),
+        expire: (...args) => (ops.push(() => store.expire(...args)), chain),
+        exec: async () => {
+          const out = [];
+          for (const op of ops) out.push([null, await op()]);
+          return out;
+        },
+      };
+      return chain;
+    },
+    quit: async () => 'OK',
+  };
+  return store;
+}
+
+/** The session store the environment asks for: Redis (default) or this process's memory. */
+function sessionStoreFromEnv(env) {
+  const kind = env.SESSION_STORE || 'redis';
+  if (kind === 'memory') return memorySessions();
+  if (kind === 'redis') return redisFromEnv(env);
+  throw new Error(`SESSION_STORE must be "redis" or "memory", got "${kind}".`);
+}
+
+class Overloaded extends Error {}
+
+/**
+ * A bounded per-instance capacity (SERVICE_TIME_MS, QUEUE_LIMIT): one worker, a FIFO queue, and a fixed
+ * service time per request. `admit()` resolves when the worker has spent the service time on this
+ * request, or rejects with Overloaded when the queue is full. Without SERVICE_TIME_MS it admits at once.
+ */
+function capacityFromEnv(env) {
+  const serviceMs = Number(env.SERVICE_TIME_MS || 0);
+  const queueLimit = Number(env.QUEUE_LIMIT || 0);
+  for (const [name, value] of [['SERVICE_TIME_MS', serviceMs], ['QUEUE_LIMIT', queueLimit]]) {
+    if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number of ${name === 'QUEUE_LIMIT' ? 'requests' : 'milliseconds'} >= 0, got "${env[name]}".`);
+  }
+  if (serviceMs === 0) return { admit: async () => undefined, stats: () => ({ serviceMs, queueLimit, waiting: 0, served: 0, dropped: 0 }) };
+  const waiting = [];
+  let busy = false;
+  let served = 0;
+  let dropped = 0;
+  const next = () => {
+    const done = waiting.shift();
+    if (!done) {
+      busy = false;
+      return;
+    }
+    busy = true;
+    setTimeout(() => {
+      served++;
+      done();
+      next();
+    }, serviceMs);
+  };
+  return {
+    admit: () =>
+      new Promise((resolve, reject) => {
+        if (queueLimit > 0 && waiting.length >= queueLimit) {
+          dropped++;
+          return reject(new Overloaded(`${waiting.length} requests already waiting`));
+        }
+        waiting.push(resolve);
+        if (!busy) next();
+      }),
+    stats: () => ({ serviceMs, queueLimit, waiting: waiting.length, served, dropped }),
+  };
+}
+
 function cookies(req) {
   const out = {};
   for (const part of (req.headers.cookie || '').split(';')) {
@@ -65,7 +175,8 @@ function readBody(req) {
 }
 
 function createApp(env = process.env) {
-  const redis = redisFromEnv(env);
+  const redis = sessionStoreFromEnv(env);
+  const capacity = capacityFromEnv(env);
   const ttl = Number(env.SESSION_TTL_SECONDS || 1800);
   const instance = env.INSTANCE_NAME || os.hostname();
 
@@ -78,6 +189,12 @@ function createApp(env = process.env) {
       const url = new URL(req.url, 'http://localhost');
       if (url.pathname === '/healthz') {
         return (await redis.ping()) === 'PONG' ? send(200, 'ok') : send(503, 'session store unavailable');
+      }
+      try {
+        await capacity.admit();
+      } catch (err) {
+        if (err instanceof Overloaded) return send(503, `overloaded: ${err.message}`, { 'retry-after': '1' });
+        throw err;
       }
       let sid = cookies(req)[SESSION_COOKIE];
       const headers = {};
@@ -106,16 +223,18 @@ function createApp(env = process.env) {
   return {
     server,
     redis,
+    capacity,
     close: () => new Promise((resolve) => server.close(() => redis.quit().finally(resolve))),
   };
 }
 
-module.exports = { createApp, redisFromEnv };
+module.exports = { createApp, redisFromEnv, sessionStoreFromEnv, capacityFromEnv };
 
 if (require.main === module) {
   const app = createApp();
   const port = Number(process.env.PORT || 8080);
-  app.server.listen(port, () => console.log(`session-app listening on ${port}`));
+  // HOST (optional, e.g. 127.0.0.1 in the affinity lab): the address to listen on; default all interfaces, as in a pod
+  app.server.listen(port, process.env.HOST || undefined, () => console.log(`session-app listening on ${process.env.HOST || ''}:${port}`));
   for (const signal of ['SIGTERM', 'SIGINT']) {
     process.on(signal, () => app.close().then(() => process.exit(0)));
   }
