@@ -23,3 +23,5 @@ export { CanaryMatch, CanaryMatchKind } from './canary/canary-match';
 export { CanaryRelease, CanaryReleaseProps } from './canary/canary-release';
 export { GatewayApiOptions } from './traffic/gateway-api';
 export { StatelessErrors, ValidationErrorDetails } from './errors';
+// #14 item 10: the optional primary endpoint of a Sentinel store
+export { PrimaryEndpoint, PrimaryEndpointOptions } from './session/primary-endpoint';
