@@ -25,3 +25,5 @@ export { GatewayApiOptions } from './traffic/gateway-api';
 export { StatelessErrors, ValidationErrorDetails } from './errors';
 // #14 item 10: the optional primary endpoint of a Sentinel store
 export { PrimaryEndpoint, PrimaryEndpointOptions } from './session/primary-endpoint';
+// #14 item 9: the optional metrics of a store
+export { StoreMetrics, StoreMetricsOptions } from './session/store-metrics';

@@ -8,6 +8,7 @@ import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../wa
 import { PrimaryEndpoint, PrimaryEndpointOptions, validatePrimaryEndpoint } from './primary-endpoint'; // #14 item 10
 import { COMMON_SH, PRESTOP_REDIS_SH, PROBE_SH, redisConf, sentinelConf, sentinelMasterConf, START_REDIS_SH, START_SENTINEL_SH } from './redis-scripts';
 import { ISessionStore, RedisTopology, SessionStoreAccess, SessionStoreClient, SessionStoreConnection } from './session-store';
+import { StoreMetrics, StoreMetricsOptions, validateStoreMetrics } from './store-metrics'; // #14 item 9
 
 const k8s = kplus.k8s;
 
@@ -125,6 +126,12 @@ export interface RedisSessionStoreProps {
    * @default - none
    */
   readonly primaryEndpoint?: PrimaryEndpointOptions;
+  /**
+   * Metrics (#14 item 9): a pinned redis_exporter sidecar in every Redis pod (port 9121, `metrics`) and, on request,
+   * a prometheus-operator PodMonitor and a PrometheusRule with the store's alerts.
+   * @default - none
+   */
+  readonly metrics?: StoreMetricsOptions;
 }
 
 const DEFAULT_RESOURCES: kplus.ContainerResources = {
@@ -159,6 +166,11 @@ export class RedisSessionStore extends Construct implements ISessionStore {
    * @default - none, unless `primaryEndpoint` is set
    */
   public readonly primaryEndpoint?: PrimaryEndpoint;
+  /**
+   * The metrics (#14 item 9).
+   * @default - none, unless `metrics` is set
+   */
+  public readonly metrics?: StoreMetrics;
 
   private readonly clientNamespaces = new Set<string>();
   private readonly namespace?: string;
@@ -172,6 +184,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
     const sentinel = this.topology === RedisTopology.SENTINEL;
     validate(check, props, this.name, sentinel);
     validatePrimaryEndpoint(check, props.primaryEndpoint, sentinel); // #14 item 10
+    validateStoreMetrics(check, props.metrics); // #14 item 9
 
     this.namespace = Chart.of(this).namespace;
     const domain = props.clusterDomain ?? 'cluster.local';
@@ -302,6 +315,10 @@ export class RedisSessionStore extends Construct implements ISessionStore {
     const endpoint = { storeName: this.name, storeLabels, redisPods, headlessService: headless, clusterDomain: domain, clientHost: endpointHost };
     const endpointOptions = props.primaryEndpoint;
     this.primaryEndpoint = endpointOptions && PrimaryEndpoint._create(this, 'PrimaryEndpoint', endpointOptions, { ...endpoint, passwordSecretName, passwordSecretKey });
+
+    // #14 item 9: optional metrics (an exporter sidecar patched into the Redis StatefulSet)
+    const metricsSpec = { storeName: this.name, storeLabels, redisLabels, sentinel, replicas, namespace: this.namespace };
+    this.metrics = props.metrics && StoreMetrics._create(this, 'Metrics', props.metrics, { ...metricsSpec, redisStatefulSet: this.statefulSet, passwordSecretName, passwordSecretKey });
 
     const ports = sentinel ? [REDIS_PORT, SENTINEL_PORT] : [REDIS_PORT];
     this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
