@@ -1,5 +1,6 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { RedisSessionStore, RedisSessionStoreProps, RedisTopology, RiskCode } from '../src';
+import { metricsToolsAvailable } from './support/metrics-tools';
 import { lintViolations, podSecurityViolations } from './support/policy';
 import { K8sObject, newChart, only, ofKind, schemaErrors, synth } from './support/synth';
 
@@ -162,5 +163,28 @@ describe('RedisSessionStore metrics bad input', () => {
     const chart = newChart();
     expect(() => new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL, ...props })).toThrow(message);
     expect(chart.node.findAll().filter((c) => c instanceof ApiObject)).toHaveLength(0);
+  });
+});
+
+/** The metrics end-to-end suite fails in CI when the exporter or promtool is missing, and skips loudly elsewhere. */
+describe('metricsToolsAvailable', () => {
+  const missing = { PATH: '/nonexistent' };
+
+  test('in CI a missing exporter or promtool is a failure with the install command', () => {
+    expect(() => metricsToolsAvailable({ ...missing, CI: 'true' })).toThrow(
+      'prometheus-redis-exporter / promtool not found: the end-to-end tests of the store\'s metrics and alerts need them. ' +
+        'Install with: apt-get install -y prometheus-redis-exporter prometheus (CI is set, so this fails instead of skipping)',
+    );
+  });
+
+  test('outside CI it skips with a loud message', () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      expect(metricsToolsAvailable(missing)).toBe(false);
+      expect(warn.mock.calls[0][0]).toContain('!!! SKIPPING END-TO-END METRICS TESTS !!!');
+      expect(warn.mock.calls[0][0]).toContain('apt-get install -y prometheus-redis-exporter prometheus');
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
