@@ -20,8 +20,8 @@ import { only, synth } from './support/synth';
  *   "None of the sentinels are available", and `#connect()` retries that after 1 s, up to
  *   `maxCommandRediscovers` (default 16) times, then `connect()` rejects. So a wrong name or password is
  *   not a hang, but the rejection's message does not name the cause: the cause is in the `error` events.
- *   (An unreachable resolved primary used to be a silent ~16 s wait: redis/node-redis#3066, fixed by #3329, which
- *   emits `error` instead of logging; 6.3.1 has `#connectOrFail`, which rejects on the first connection error.)
+ *   (An unreachable resolved primary used to be a silent ~16 s wait, redis/node-redis#3066; PR #3329 proposed emitting
+ *   `error` there; 6.3.1 has `#connectOrFail`, whose comment cites #3066, and rejects on the first connection error.)
  * - master clients use `nodeClientOptions` (password), Sentinel clients `sentinelClientOptions`; `url` is
  *   refused in both ("invalid nodeClientOptions for Sentinel").
  * - after a failover the client learns the new primary from the Sentinel's `switch-master` (and +sdown,
