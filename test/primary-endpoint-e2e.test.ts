@@ -1,6 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import Redis from 'ioredis';
-import { RedisSessionStore, RedisTopology, StatelessWebApp } from '../src';
+import { createClient } from 'redis';
+import { RedisSessionStore, RedisTopology, SessionEnvPreset, StatelessWebApp } from '../src';
 import { HaproxyProcess, haproxyAvailable, loopbackHaproxyConfig } from './support/haproxy';
 import { freePort, redisAvailable, StoreHarness } from './support/redis-harness';
 import { only, synth } from './support/synth';
@@ -20,12 +21,16 @@ e2e('primary endpoint: the synthesized HAProxy in front of the real Sentinel top
   const chart = new Chart(Testing.app(), 'hello', { namespace: 'hello' });
   const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL, primaryEndpoint: {} });
   new StatelessWebApp(chart, 'app', { name: 'plain-app', image: 'registry.example.com/plain-app:1.0.0', sessionStore: store });
+  new StatelessWebApp(chart, 'node-app', {
+    name: 'node-app', image: 'registry.example.com/node-app:1.0.0', sessionStore: store, sessionEnvPreset: SessionEnvPreset.NODE_REDIS,
+  });
   const objects = synth(chart);
   const harness = new StoreHarness(objects, { 'sessions-auth': { password: PASSWORD } });
   const redisPods = ['sessions-0', 'sessions-1', 'sessions-2'];
   const sentinelPods = ['sessions-sentinel-0', 'sessions-sentinel-1', 'sessions-sentinel-2'];
   let haproxy: HaproxyProcess | undefined;
   let client: Redis | undefined;
+  let nodeClient: ReturnType<typeof createClient> | undefined;
   const ports = { redis: 0, health: 0 };
 
   const masterOf = (sentinel: string) =>
@@ -56,6 +61,7 @@ e2e('primary endpoint: the synthesized HAProxy in front of the real Sentinel top
   });
   afterAll(async () => {
     client?.disconnect();
+    await nodeClient?.destroy();
     await haproxy?.close();
     await harness.close();
   });
@@ -82,7 +88,7 @@ e2e('primary endpoint: the synthesized HAProxy in front of the real Sentinel top
     expect(harness.cli(harness.pod('sessions-0').port, ['GET', 'sess:via-haproxy'], PASSWORD)).toBe('{"lang":"fr"}');
   });
 
-  test('a client built from the GENERIC preset\'s REDIS_URL (no Sentinel support) keeps working across a failover', async () => {
+  test('clients built from the GENERIC and NODE_REDIS presets\' REDIS_URL (ioredis, node-redis createClient: no Sentinel) keep working across a failover', async () => {
     const app = only(objects, 'Deployment', 'plain-app').spec.template.spec.containers[0];
     const appEnv = harness.clientEnvironment(app, 'hello');
     expect(appEnv.REDIS_URL).toBe('redis://sessions-primary.hello.svc.cluster.local:6379');
@@ -92,6 +98,13 @@ e2e('primary endpoint: the synthesized HAProxy in front of the real Sentinel top
     client = new Redis(`redis://127.0.0.1:${ports.redis}`, { password: appEnv.REDIS_PASSWORD, maxRetriesPerRequest: 1, connectTimeout: 2000 });
     client.on('error', () => undefined);
     expect(await client.set('sess:client', 'before')).toBe('OK');
+    // and node-redis (createClient, no Sentinel) from the NODE_REDIS preset's REDIS_URL
+    const nodeEnv = harness.clientEnvironment(only(objects, 'Deployment', 'node-app').spec.template.spec.containers[0], 'hello');
+    expect(nodeEnv.REDIS_URL).toBe('redis://sessions-primary.hello.svc.cluster.local:6379');
+    nodeClient = createClient({ url: `redis://127.0.0.1:${ports.redis}`, password: nodeEnv.REDIS_PASSWORD });
+    nodeClient.on('error', () => undefined);
+    await nodeClient.connect();
+    expect(await nodeClient.set('sess:node-client', 'before')).toBe('OK');
 
     const oldPrimaryPort = harness.pod('sessions-0').port;
     expect(harness.cli(oldPrimaryPort, ['GET', 'sess:client'], PASSWORD)).toBe('before');
@@ -128,6 +141,15 @@ e2e('primary endpoint: the synthesized HAProxy in front of the real Sentinel top
     // the write is on the promoted replica, and so is what was acknowledged before
     expect(harness.cli(newPrimaryPort, ['GET', 'sess:client'], PASSWORD)).toBe(`after-${n}`);
     expect(harness.cli(newPrimaryPort, ['GET', 'sess:acked'], PASSWORD)).toBe('yes');
+    // node-redis reconnects through the endpoint too (its connection to the dead primary was closed)
+    const nodeStarted = Date.now();
+    let nodeOk = false;
+    while (!nodeOk && Date.now() - nodeStarted < 20_000) {
+      nodeOk = await nodeClient.set('sess:node-client', 'after').then((r) => r === 'OK', () => false);
+      if (!nodeOk) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(nodeOk).toBe(true);
+    expect(harness.cli(newPrimaryPort, ['GET', 'sess:node-client'], PASSWORD)).toBe('after');
     expect(reachedPort()).toBe(String(newPrimaryPort));
     expect(await health()).toBe(200);
   });
