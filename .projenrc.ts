@@ -97,6 +97,14 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'tsconfig-paths@^4',
     // the reference session app (examples/session-app) and its end-to-end tests
     'ioredis@^5.9.3',
+    // #11 item 11: the NODE_REDIS Sentinel preset, proven with node-redis' createSentinel and connect-redis
+    // (connect-redis 10 needs Node.js 22; 9 is the newest for Node.js 20)
+    'redis@^6.3.1',
+    'connect-redis@^9',
+    'express-session@^1',
+    '@types/express-session@^1',
+    // #14 item 9: PodMonitor and PrometheusRule schema validation (ESM-only, in test/support/validate-schema.mjs)
+    '@kubernetes-models/prometheus-operator@^6',
     // TypeScript 7 (the native compiler) has no JS API for ts-node/ts-jest; jsii 6.0 builds with TypeScript 6.0.
     'typescript@~6.0.0',
     // issue 12: StickyIngress takes a Service of the cdk8s-plus major a user has (cdk8s init scaffolds cdk8s-plus-33);

@@ -43,3 +43,7 @@ export { ServiceReference, ServiceReferences } from './affinity/sticky-ingress';
 export { ServiceAffinity, ClientIpAffinityOptions } from './affinity/service-affinity';
 export { CanaryMatch, CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from './canary/canary-match';
 export { CanaryRelease, CanaryReleaseProps } from './canary/canary-release';
+// #14 item 10: the optional primary endpoint of a Sentinel store
+export { PrimaryEndpoint, PrimaryEndpointOptions } from './session/primary-endpoint';
+// #14 item 9: the optional metrics of a store
+export { StoreMetrics, StoreMetricsOptions } from './session/store-metrics';

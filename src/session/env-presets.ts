@@ -1,3 +1,4 @@
+import { primaryEndpointEnvironment } from './primary-endpoint';
 import { RedisTopology, SessionStoreConnection } from './session-store';
 
 /**
@@ -75,6 +76,7 @@ export function sessionEnvironment(preset: SessionEnvPreset, c: SessionStoreConn
           { name: 'REDIS_PASSWORD', password: true },
           ...(sentinelPassword ? [{ name: 'REDIS_SENTINEL_PASSWORD', password: true }] : []),
           { name: 'REDIS_TLS', value: tls },
+          ...primaryEndpointEnvironment(c, false), // #14 item 10: REDIS_URL of the primary endpoint, if any
         ];
       }
       return [
@@ -90,6 +92,7 @@ export function sessionEnvironment(preset: SessionEnvPreset, c: SessionStoreConn
           { name: 'REDIS_PASSWORD', password: true },
           ...(sentinelPassword ? [{ name: 'REDIS_SENTINEL_PASSWORD', password: true }] : []),
           { name: 'REDIS_TLS', value: tls },
+          ...primaryEndpointEnvironment(c, true), // #14 item 10: REDIS_URL/HOST/PORT of the primary endpoint, if any
         ];
       }
       return [

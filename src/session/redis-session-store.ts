@@ -5,8 +5,10 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext, WRITA
 import { PropChecker } from '../prop-checks';
 import { defaultResourceName } from '../resource-names';
 import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
+import { PrimaryEndpoint, PrimaryEndpointOptions, validatePrimaryEndpoint } from './primary-endpoint'; // #14 item 10
 import { COMMON_SH, PRESTOP_REDIS_SH, PROBE_SH, redisConf, sentinelConf, sentinelMasterConf, START_REDIS_SH, START_SENTINEL_SH } from './redis-scripts';
 import { ISessionStore, RedisTopology, SessionStoreAccess, SessionStoreClient, SessionStoreConnection } from './session-store';
+import { StoreMetrics, StoreMetricsOptions, validateStoreMetrics } from './store-metrics'; // #14 item 9
 
 const k8s = kplus.k8s;
 
@@ -117,6 +119,19 @@ export interface RedisSessionStoreProps {
    * @default - none
    */
   readonly acknowledgedRisks?: RiskCode[];
+  /**
+   * Sentinel only (#14 item 10): an HAProxy Deployment and a Service `<name>-primary` that always lead to the
+   * current primary, for session clients without Sentinel support. The GENERIC and NODE_REDIS presets then also
+   * inject `REDIS_URL` (GENERIC: and `REDIS_HOST`, `REDIS_PORT`) pointing at it.
+   * @default - none
+   */
+  readonly primaryEndpoint?: PrimaryEndpointOptions;
+  /**
+   * Metrics (#14 item 9): a pinned redis_exporter sidecar in every Redis pod (port 9121, `metrics`) and, on request,
+   * a prometheus-operator PodMonitor and a PrometheusRule with the store's alerts.
+   * @default - none
+   */
+  readonly metrics?: StoreMetricsOptions;
 }
 
 const DEFAULT_RESOURCES: kplus.ContainerResources = {
@@ -146,6 +161,16 @@ export class RedisSessionStore extends Construct implements ISessionStore {
   public readonly configMap: ApiObject;
   /** The NetworkPolicy. */
   public readonly networkPolicy: ApiObject;
+  /**
+   * The primary endpoint (#14 item 10).
+   * @default - none, unless `primaryEndpoint` is set
+   */
+  public readonly primaryEndpoint?: PrimaryEndpoint;
+  /**
+   * The metrics (#14 item 9).
+   * @default - none, unless `metrics` is set
+   */
+  public readonly metrics?: StoreMetrics;
 
   private readonly clientNamespaces = new Set<string>();
   private readonly namespace?: string;
@@ -158,6 +183,8 @@ export class RedisSessionStore extends Construct implements ISessionStore {
     this.topology = props.topology ?? RedisTopology.STANDALONE;
     const sentinel = this.topology === RedisTopology.SENTINEL;
     validate(check, props, this.name, sentinel);
+    validatePrimaryEndpoint(check, props.primaryEndpoint, sentinel); // #14 item 10
+    validateStoreMetrics(check, props.metrics); // #14 item 9
 
     this.namespace = Chart.of(this).namespace;
     const domain = props.clusterDomain ?? 'cluster.local';
@@ -282,6 +309,17 @@ export class RedisSessionStore extends Construct implements ISessionStore {
       this.budget('SentinelBudget', sentinelName, sentinelLabels);
     }
 
+    // #14 item 10: the optional primary endpoint (its pods carry storeLabels, so the NetworkPolicy below covers them)
+    const redisPods = Array.from({ length: replicas }, (_, i) => `${this.name}-${i}`);
+    const endpointHost = clientDomain(`${this.name}-primary`);
+    const endpoint = { storeName: this.name, storeLabels, redisPods, headlessService: headless, clusterDomain: domain, clientHost: endpointHost };
+    const endpointOptions = props.primaryEndpoint;
+    this.primaryEndpoint = endpointOptions && PrimaryEndpoint._create(this, 'PrimaryEndpoint', endpointOptions, { ...endpoint, passwordSecretName, passwordSecretKey });
+
+    // #14 item 9: optional metrics (an exporter sidecar patched into the Redis StatefulSet)
+    const metricsSpec = { storeName: this.name, storeLabels, redisLabels, sentinel, replicas, namespace: this.namespace };
+    this.metrics = props.metrics && StoreMetrics._create(this, 'Metrics', props.metrics, { ...metricsSpec, redisStatefulSet: this.statefulSet, passwordSecretName, passwordSecretKey });
+
     const ports = sentinel ? [REDIS_PORT, SENTINEL_PORT] : [REDIS_PORT];
     this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
       metadata: { name: this.name, labels: storeLabels },
@@ -308,6 +346,8 @@ export class RedisSessionStore extends Construct implements ISessionStore {
       passwordSecretKey,
       sentinelRequiresPassword: sentinel,
       external: false,
+      primaryEndpointHost: this.primaryEndpoint?.host, // #14 item 10
+      primaryEndpointPort: this.primaryEndpoint?.port,
     };
 
     const risks: RiskDescription[] = [];

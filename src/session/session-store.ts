@@ -47,6 +47,18 @@ export interface SessionStoreConnection {
   readonly sentinelRequiresPassword?: boolean;
   /** Whether the store runs outside the cluster (managed Redis); this library synthesizes nothing for it. */
   readonly external: boolean;
+  // #14 item 10: the optional primary endpoint (src/session/primary-endpoint.ts)
+  /**
+   * Sentinel only: host name of the store's primary endpoint (`<store>-primary`, an HAProxy in front of the
+   * current primary), for clients without Sentinel support.
+   * @default - none (no primary endpoint)
+   */
+  readonly primaryEndpointHost?: string;
+  /**
+   * Port of the primary endpoint.
+   * @default - none (no primary endpoint)
+   */
+  readonly primaryEndpointPort?: number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'worker_threads';
+import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worker_threads';
 import { CRD_GROUPS, crdErrors, CrdOptions } from './crd-validator';
 import { nameErrors } from './k8s-names';
 import { yamlRoundTripErrors } from './yaml-roundtrip';
@@ -26,7 +26,7 @@ export interface InvariantOptions {
   readonly crd?: CrdOptions;
 }
 
-let worker: { worker: Worker; port: MessagePort | any; flag: Int32Array } | undefined;
+let worker: { worker: Worker; port: MessagePort; flag: Int32Array } | undefined;
 
 // Jest gives each test file its own module registry: stop this file's worker when the file is done.
 if (typeof afterAll === 'function') {

@@ -1,0 +1,245 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ApiObject } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, WRITABLE_TMP } from '../pod-security';
+import { PropChecker } from '../prop-checks';
+import type { SessionEnvVar } from './env-presets';
+import type { SessionStoreConnection } from './session-store';
+
+const k8s = kplus.k8s;
+
+/**
+ * Issue #14 item 10: an optional endpoint that always leads to the current primary of a Sentinel store, for
+ * session clients without Sentinel support. A small HAProxy Deployment health-checks every Redis server
+ * (`AUTH`, then `ROLE`, expecting `master`) and a ClusterIP Service `<store>-primary` fronts it.
+ * The configuration is `assets/haproxy/haproxy.cfg` (read at synth, shipped in the npm package).
+ */
+
+/**
+ * The default HAProxy image: the official image, pinned to a patch release of the 3.2 LTS branch
+ * (docker-library/haproxy, 3.2/Dockerfile: `ENV HAPROXY_VERSION 3.2.6`, `USER haproxy`, uid/gid 99).
+ */
+export const DEFAULT_HAPROXY_IMAGE = 'docker.io/library/haproxy:3.2.6';
+
+/** The `haproxy` user and group of the official image (docker-library/haproxy, 3.2/Dockerfile: `useradd --uid 99`). */
+const HAPROXY_UID = 99;
+
+/** The port clients use (the Redis port), and the health port of the readiness probe. */
+export const PRIMARY_ENDPOINT_PORT = 6379;
+const HEALTH_PORT = 8404;
+
+/** Where `haproxy.cfg` is: `assets/haproxy/` at the package root, two levels above `src/session/` and `lib/session/`. */
+const HAPROXY_CFG = path.join(__dirname, '..', '..', 'assets', 'haproxy', 'haproxy.cfg');
+
+/**
+ * Options of a store's primary endpoint (`RedisSessionStoreProps.primaryEndpoint`).
+ */
+export interface PrimaryEndpointOptions {
+  /**
+   * HAProxy pods. With more than one, a PodDisruptionBudget keeps all but one during a drain.
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * HAProxy image, pinned (version tag or digest). It runs as uid/gid 99, the `haproxy` user of the official image.
+   * @default "docker.io/library/haproxy:3.2.6"
+   */
+  readonly image?: string;
+}
+
+/**
+ * What a store hands to its primary endpoint.
+ * @internal
+ */
+export interface PrimaryEndpointSpec {
+  readonly storeName: string;
+  /** Labels every pod of the store carries (the store's NetworkPolicy selects and admits them). */
+  readonly storeLabels: { [key: string]: string };
+  /** The Redis pods, in ordinal order. */
+  readonly redisPods: string[];
+  /** The headless Service that gives each Redis pod its DNS name. */
+  readonly headlessService: string;
+  readonly clusterDomain: string;
+  readonly passwordSecretName: string;
+  readonly passwordSecretKey: string;
+  /** The host name clients use for `<store>-primary` (fully qualified when the namespace is known). */
+  readonly clientHost: string;
+}
+
+/**
+ * A store's primary endpoint: HAProxy Deployment, ConfigMap, Service `<store>-primary`, a NetworkPolicy for its
+ * health port, and a PodDisruptionBudget when more than one HAProxy pod runs. Create it with
+ * `RedisSessionStoreProps.primaryEndpoint`.
+ */
+export class PrimaryEndpoint extends Construct {
+  /** @internal */
+  public static _create(scope: Construct, id: string, options: PrimaryEndpointOptions, spec: PrimaryEndpointSpec): PrimaryEndpoint {
+    return new PrimaryEndpoint(scope, id, options, spec);
+  }
+
+  /** Host name of the Service `<store>-primary`. */
+  public readonly host: string;
+  /** Port of the Service (6379). */
+  public readonly port: number;
+  /** The HAProxy Deployment. */
+  public readonly deployment: ApiObject;
+  /** The Service `<store>-primary`. */
+  public readonly service: ApiObject;
+  /** The ConfigMap with `haproxy.cfg`. */
+  public readonly configMap: ApiObject;
+  /** The NetworkPolicy that admits the kubelet's probes on the health port. */
+  public readonly healthNetworkPolicy: ApiObject;
+  /**
+   * The PodDisruptionBudget (more than one replica).
+   * @default - none with one replica
+   */
+  public readonly disruptionBudget?: ApiObject;
+
+  private constructor(scope: Construct, id: string, options: PrimaryEndpointOptions, spec: PrimaryEndpointSpec) {
+    super(scope, id);
+    const replicas = options.replicas ?? 2;
+    const image = options.image ?? DEFAULT_HAPROXY_IMAGE;
+    const name = `${spec.storeName}-primary`;
+    // The pods carry the store's labels: the store's NetworkPolicy (which selects and admits the store's pods)
+    // lets them reach Redis, and admits to them on 6379 exactly the clients it admits to Redis.
+    const labels = { ...spec.storeLabels, 'app.kubernetes.io/component': 'primary-endpoint' };
+
+    this.host = spec.clientHost;
+    this.port = PRIMARY_ENDPOINT_PORT;
+    this.configMap = new k8s.KubeConfigMap(this, 'Config', {
+      metadata: { name, labels },
+      data: { 'haproxy.cfg': renderHaproxyConfig(spec.redisPods, spec.headlessService, spec.clusterDomain) },
+    });
+
+    const probe = { periodSeconds: 2, timeoutSeconds: 2 };
+    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: { name, labels },
+      spec: {
+        replicas,
+        selector: { matchLabels: labels },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        template: {
+          metadata: { labels },
+          spec: {
+            automountServiceAccountToken: false,
+            securityContext: restrictedPodSecurityContext(HAPROXY_UID),
+            topologySpreadConstraints: [
+              { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
+            ],
+            containers: [
+              {
+                name: 'haproxy',
+                image,
+                imagePullPolicy: 'IfNotPresent',
+                // master-worker in the foreground, as the image's entrypoint runs it
+                command: ['haproxy', '-W', '-db', '-f', '/usr/local/etc/haproxy/haproxy.cfg'],
+                env: [
+                  // the pod's namespace completes the Redis pods' DNS names in haproxy.cfg ("${POD_NAMESPACE}")
+                  { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                  { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: spec.passwordSecretName, key: spec.passwordSecretKey } } },
+                ],
+                ports: [
+                  { name: 'redis', containerPort: PRIMARY_ENDPOINT_PORT, protocol: 'TCP' },
+                  { name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' },
+                ],
+                resources: {
+                  requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
+                  limits: { cpu: k8s.Quantity.fromString('500m'), memory: k8s.Quantity.fromString('128Mi') },
+                },
+                securityContext: restrictedContainerSecurityContext(HAPROXY_UID),
+                // ready while this HAProxy knows a primary (monitor-uri answers 503 otherwise)
+                readinessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('health') }, ...probe, failureThreshold: 2 },
+                // alive while HAProxy answers at all: a restart would not bring a primary back
+                livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('health') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+                volumeMounts: [
+                  { name: 'config', mountPath: '/usr/local/etc/haproxy', readOnly: true },
+                  { name: 'tmp', mountPath: WRITABLE_TMP.path },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'config', configMap: { name } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+            ],
+          },
+        },
+      },
+    });
+
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: { name, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: labels,
+        ports: [{ name: 'redis', port: PRIMARY_ENDPOINT_PORT, targetPort: k8s.IntOrString.fromString('redis'), protocol: 'TCP' }],
+      },
+    });
+
+    // The store's NetworkPolicy admits only 6379/26379; the kubelet's HTTP probe needs the health port.
+    this.healthNetworkPolicy = new k8s.KubeNetworkPolicy(this, 'HealthNetworkPolicy', {
+      metadata: { name: `${name}-health`, labels },
+      spec: {
+        podSelector: { matchLabels: labels },
+        policyTypes: ['Ingress'],
+        ingress: [{ ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(HEALTH_PORT) }] }],
+      },
+    });
+
+    if (replicas > 1) {
+      this.disruptionBudget = new k8s.KubePodDisruptionBudget(this, 'Budget', {
+        metadata: { name, labels },
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: labels }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+      });
+    }
+  }
+}
+
+/**
+ * `haproxy.cfg` for a store: the template with one `server` line per Redis pod. The address is the pod's DNS
+ * name through the headless Service; HAProxy expands `${POD_NAMESPACE}` from its environment, which it does
+ * only inside double quotes (HAProxy Configuration Manual, 2.3 "Environment variables").
+ * @internal
+ */
+export function renderHaproxyConfig(redisPods: string[], headlessService: string, clusterDomain: string): string {
+  const template = fs.readFileSync(HAPROXY_CFG, 'utf8');
+  const servers = redisPods.map((pod, i) => `  server redis-${i} "${pod}.${headlessService}.\${POD_NAMESPACE}.svc.${clusterDomain}:${PRIMARY_ENDPOINT_PORT}"`);
+  return template.replace(/^@@REDIS_SERVERS@@$/m, servers.join('\n'));
+}
+
+/**
+ * Bad `primaryEndpoint` input, checked by the store.
+ * @internal
+ */
+export function validatePrimaryEndpoint(check: PropChecker, options: PrimaryEndpointOptions | undefined, sentinel: boolean): void {
+  if (options === undefined) return;
+  if (!sentinel) {
+    check.fail(
+      'primaryEndpoint',
+      'only applies to the Sentinel topology (a standalone store\'s Service already leads to its only server)',
+      options,
+      'Remove primaryEndpoint, or set topology: RedisTopology.SENTINEL.',
+    );
+  }
+  check.integer('primaryEndpoint.replicas', options.replicas, 1, 9, 'Use 2: one HAProxy pod can be drained while the other serves.');
+  if (options.image !== undefined) {
+    check.nonBlank('primaryEndpoint.image', options.image, `Pass a pinned HAProxy image, e.g. "${DEFAULT_HAPROXY_IMAGE}", or leave it out.`);
+    if (/:latest$/.test(options.image) || !/[:@]/.test(options.image.split('/').pop() ?? '')) {
+      check.fail('primaryEndpoint.image', 'must be pinned to a version tag or digest', options.image, `Use e.g. "${DEFAULT_HAPROXY_IMAGE}".`);
+    }
+  }
+}
+
+/**
+ * The variables a preset adds when the store has a primary endpoint: the standalone-style variables, pointing
+ * at `<store>-primary`, for clients without Sentinel support (the Sentinel variables stay).
+ * @internal
+ */
+export function primaryEndpointEnvironment(c: SessionStoreConnection, hostAndPort: boolean): SessionEnvVar[] {
+  if (c.primaryEndpointHost === undefined || c.primaryEndpointPort === undefined) return [];
+  const url = { name: 'REDIS_URL', value: `${c.tls ? 'rediss' : 'redis'}://${c.primaryEndpointHost}:${c.primaryEndpointPort}` };
+  return hostAndPort
+    ? [url, { name: 'REDIS_HOST', value: c.primaryEndpointHost }, { name: 'REDIS_PORT', value: String(c.primaryEndpointPort) }]
+    : [url];
+}
