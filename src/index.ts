@@ -39,3 +39,8 @@ export { StickyIngress, StickyIngressProps, StickyCookieOptions } from './affini
 export { ServiceAffinity, ClientIpAffinityOptions } from './affinity/service-affinity';
 export { CanaryMatch, CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from './canary/canary-match';
 export { CanaryRelease, CanaryReleaseProps } from './canary/canary-release';
+// issue 16: progressive-delivery engines for CanaryRelease
+export { IReleaseEngine, ReleaseAnalysis, EngineRiskCode } from './canary/engine-contract';
+export { ReleaseEngine } from './canary/release-engine';
+export { ArgoRolloutsOptions } from './canary/argo-rollouts';
+export { FlaggerOptions } from './canary/flagger';
