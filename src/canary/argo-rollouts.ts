@@ -299,7 +299,7 @@ export class ArgoRolloutsEngine implements EngineImpl {
           'Deleting this CanaryRelease deletes the Rollout and its pods while the Deployment starts from 0.',
         remedy: `To leave Argo Rollouts, scale Deployment ${appName} up and wait until it is ready before the commit that removes the CanaryRelease.`,
       },
-      aggregateRisk(`The analysis of ${appName}'s release`, Math.ceil((max * lastWeight) / 100), a, r.versionSticky),
+      aggregateRisk(`The analysis of ${appName}'s release`, Math.ceil((max * lastWeight) / 100), a, intent.stickiness !== undefined),
     );
     return { primary: rollout, objects: [rollout, template, service], risks };
   }

@@ -198,7 +198,7 @@ export function percent(n: number): string {
  * With n canary pods each serving about 1/n of the canary's requests (no affinity), one pod may fail up to
  * n x (100 - X) % of its own requests while the aggregate still meets X %.
  */
-export function aggregateRisk(where: string, canaryPods: number, a: ResolvedAnalysis, sticky: boolean): RiskDescription {
+export function aggregateRisk(where: string, canaryPods: number, a: ResolvedAnalysis, podAffinity: boolean): RiskDescription {
   const allowed = Math.min(100, canaryPods * (100 - a.minSuccessRatePercent));
   return {
     code: EngineRiskCode.ENGINE_ANALYSIS_AGGREGATE,
@@ -206,7 +206,7 @@ export function aggregateRisk(where: string, canaryPods: number, a: ResolvedAnal
       `${where} checks the success rate and the p99 latency of all canary pods together (up to ${canaryPods}): with requests spread evenly, one of them can fail ` +
       `${percent(allowed)} of its own requests while the aggregate still meets ${percent(a.minSuccessRatePercent)} ` +
       '(in the ride-hailing case study, 2.4% failures on the one hot pod of 6 were 0.4% overall)' +
-      (sticky ? ', and version stickiness concentrates users on pods, which makes such a hot pod likelier' : '') +
+      (podAffinity ? ', and the route\'s cookie affinity pins users to pods, which makes such a hot pod likelier' : '') +
       '.',
     remedy: "Keep the pods interchangeable (no affinity); if one bad pod must stop the release, pass a successRateQuery over your app's own per-pod metrics (the minimum by pod of its success ratio).",
   };

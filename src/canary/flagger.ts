@@ -309,7 +309,7 @@ export class FlaggerEngine implements EngineImpl {
       });
     }
     if (nginx) risks.push(nginxRetired(check.where, 'Flagger'));
-    risks.push(aggregateRisk(`The analysis of ${appName}'s release`, max, a, r.versionSticky));
+    risks.push(aggregateRisk(`The analysis of ${appName}'s release`, max, a, false));
     return { primary: canary, objects: [canary, successTemplate, latencyTemplate, pdb], risks };
   }
 }
