@@ -43,9 +43,12 @@ import { LABEL_TRACK, replicaRange, workloadSpecOf } from '../web-app/app-worklo
  *   `.spec.rules[].backendRefs[].weight` and the managed rules.
  * - HPA (docs/features/hpa-support.md): the HPA targets the Rollout (`apiVersion: argoproj.io/v1alpha1, kind:
  *   Rollout`) through its `/scale` subresource.
- * - Analysis (docs/features/analysis.md): background analysis from `strategy.canary.analysis.templates`; a
- *   metric's `failureLimit` is the number of failed measurements tolerated (one more fails the run and aborts the
- *   rollout back to stable). Prometheus provider: `provider.prometheus.address` and `query`, `result[0]`.
+ * - Analysis (docs/features/analysis.md): background analysis from `strategy.canary.analysis.templates`, args
+ *   `valueFrom.fieldRef`; analysis/analysis.go `assessMetricFailureInconclusiveOrError`: "if result.Failed >
+ *   failureLimit { phase = AnalysisPhaseFailed }", so `failureLimit` is the number of failed measurements
+ *   tolerated and N failures to roll back is `failureLimit: N - 1`; a failed run aborts the rollout back to
+ *   stable. Prometheus provider: `provider.prometheus.address` and `query`, `result[0]`.
+ * - utils/ingress GetCanaryIngressName: the canary Ingress is `<rollout>-<stableIngress>` + "-canary".
  */
 
 /**

@@ -87,7 +87,7 @@ export class CanaryRelease extends Construct {
   public readonly name: string;
   /** The provider, the stable app's route's. */
   public readonly traffic: ITrafficProvider;
-  /** The engine that moves the weight (`ReleaseEngine.gitOps()` unless one was given). */
+  /** The engine given in `engine` (none: GitOps, a commit per step). */
   public readonly engine?: IReleaseEngine;
   private readonly appRoute: AppRoute;
   /** What the engine rendered (issue 16). */
