@@ -43,8 +43,9 @@ import { LABEL_TRACK, replicaRange, workloadSpecOf } from '../web-app/app-worklo
  *   `.spec.rules[].backendRefs[].weight` and the managed rules.
  * - HPA (docs/features/hpa-support.md): the HPA targets the Rollout (`apiVersion: argoproj.io/v1alpha1, kind:
  *   Rollout`) through its `/scale` subresource.
- * - Analysis (docs/features/analysis.md): background analysis from `strategy.canary.analysis.templates`, args
- *   `valueFrom.fieldRef`; analysis/analysis.go `assessMetricFailureInconclusiveOrError`: "if result.Failed >
+ * - Analysis (docs/features/analysis.md): background analysis from `strategy.canary.analysis.templates`; an arg
+ *   `valueFrom.fieldRef` with a `metadata` path is read from the Rollout (rollout/analysis.go:
+ *   `fieldpath.ExtractFieldPathAsString(r, arg.ValueFrom.FieldRef.FieldPath)`), so the queries get the namespace; analysis/analysis.go `assessMetricFailureInconclusiveOrError`: "if result.Failed >
  *   failureLimit { phase = AnalysisPhaseFailed }", so `failureLimit` is the number of failed measurements
  *   tolerated and N failures to roll back is `failureLimit: N - 1`; a failed run aborts the rollout back to
  *   stable. Prometheus provider: `provider.prometheus.address` and `query`, `result[0]`.

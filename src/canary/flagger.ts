@@ -45,6 +45,8 @@ import { LABEL_NAME, LABEL_TRACK, replicaRange, workloadSpecOf } from '../web-ap
  *   maxAge) keeps a user on the version they got; the Envoy (Contour) MetricTemplates.
  * - pkg/metrics/observers/factory.go: no built-in observer for Gateway API (it falls back to Istio's), and the
  *   built-in nginx `request-duration` is an average; so the library writes MetricTemplates for both metrics.
+ * - docs/gitbook/usage/metrics.md: MetricTemplate queries are templates with `namespace`, `target`
+ *   (canary.spec.targetRef.name), `interval` (the metric's interval) among their variables.
  * - `analysis.threshold` (docs/gitbook/tutorials/gatewayapi-progressive-delivery.md): "max number of failed
  *   metric checks before rollback", and its rollback event reads "failed checks threshold reached": N failures to
  *   roll back is `threshold: N`.
