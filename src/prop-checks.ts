@@ -64,7 +64,7 @@ export class PropChecker {
       this.fail(prop, 'must start with "/"', value, `Use "/${value.replace(/^\/*/, '')}".`);
     }
     if (/\s/.test(value)) {
-      this.fail(prop, 'must not contain white space', value, 'Percent-encode the space (%20) or remove it.');
+      this.fail(prop, 'must not contain white space', value, 'Remove the white space from the path.');
     }
   }
 

@@ -151,7 +151,7 @@ describe('examples/legacy-servlet: sticky before, stateless after', () => {
   });
 });
 
-describe('examples/canary: the seed scenario', () => {
+describe('examples/canary: the case study scenario', () => {
   const { files, stderr } = synthExample('canary');
   const objects = parseAllDocuments(files['shop.k8s.yaml']).map((d) => d.toJSON() as K8sObject);
   const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
@@ -169,7 +169,7 @@ describe('examples/canary: the seed scenario', () => {
   });
 
   test('the canary runs the new image and shares the sessions', () => {
-    expect(find('Deployment', 'shop-canary').spec.template.spec.containers[0].image).toBe('ghcr.io/acme/shop:1.9.0');
+    expect(find('Deployment', 'shop-canary-984eeb').spec.template.spec.containers[0].image).toBe('ghcr.io/acme/shop:1.9.0');
     expect(find('Deployment', 'shop').spec.template.spec.containers[0].image).toBe('ghcr.io/acme/shop:1.8.0');
     expect(stderr).toContain('[CANARY_STICKY_DRIFT]');
     expect(stderr).toContain('[CANARY_SHARED_SESSIONS]');

@@ -184,33 +184,33 @@ describe('CanaryRelease on Gateway API', () => {
     expect(route.spec.rules).toEqual([
       {
         matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Exact', name: 'region', value: 'east-us' }] }],
-        backendRefs: [{ name: 'shop-canary', port: 80 }],
+        backendRefs: [{ name: 'shop-canary-984eeb', port: 80 }],
       },
       {
         matches: [{ path: { type: 'PathPrefix', value: '/' } }],
         backendRefs: [
           { name: 'shop', port: 80, weight: 80 },
-          { name: 'shop-canary', port: 80, weight: 20 },
+          { name: 'shop-canary-984eeb', port: 80, weight: 20 },
         ],
       },
     ]);
     const weights = route.spec.rules[1].backendRefs.map((b: any) => b.weight);
     expect(weights.reduce((a: number, b: number) => a + b, 0)).toBe(100);
-    expect(only(objects, 'Service', 'shop-canary').spec.selector['stateless.cdk8s.io/track']).toBe('canary');
+    expect(only(objects, 'Service', 'shop-canary-984eeb').spec.selector['stateless.cdk8s.io/track']).toBe('canary');
     expect(schemaErrors(objects)).toEqual([]);
   });
 
   test('weights out of a finer total sum to the total', () => {
     const route = routeOf(canary([CanaryMatch.weight(5)], { weightTotal: 1000 }).objects);
     expect(route.spec.rules).toEqual([
-      { matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'shop', port: 80, weight: 995 }, { name: 'shop-canary', port: 80, weight: 5 }] },
+      { matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'shop', port: 80, weight: 995 }, { name: 'shop-canary-984eeb', port: 80, weight: 5 }] },
     ]);
   });
 
   test('a header without a value keeps the always/never semantics', () => {
     const rules = routeOf(canary([CanaryMatch.header('x-canary')]).objects).spec.rules;
     expect(rules.map((r: any) => [r.matches[0].headers?.[0]?.value, r.backendRefs.map((b: any) => b.name)])).toEqual([
-      ['always', ['shop-canary']],
+      ['always', ['shop-canary-984eeb']],
       ['never', ['shop']],
       [undefined, ['shop']],
     ]);

@@ -218,6 +218,10 @@ describe('Argo Rollouts on ingress-nginx', () => {
     // ceil(4 x 60 %) = 3 canary pods at the last step: one may fail 3 x 1 % = 3 %
     expect(text).toContain('all canary pods together (up to 3): with requests spread evenly, one of them can fail 3 % of its own requests while the aggregate still meets 99 %');
     expect(rollout.metadata.annotations!['risks.stateless.cdk8s.io/argo-nginx-header-route-static']).toContain('canary Ingress the Rollout creates (shop-shop-canary)');
+    // one canary Service for every release: the engine's own drift text replaces the GitOps one
+    expect(rollout.metadata.annotations!['risks.stateless.cdk8s.io/canary-sticky-drift']).toMatch(
+      /^With version stickiness every user who reaches shop-canary is pinned to that Service, which the Rollout keeps for every release/,
+    );
   });
 
   test('every object valid (engine objects against the v1.9.1 CRDs), PSS restricted and lint over what will run', () => {
@@ -424,7 +428,12 @@ describe('ReleaseEngine.gitOps() is the default', () => {
     const r = new CanaryRelease(b.chart, 'release', { stable: b.shop, image: 'ghcr.io/acme/shop:1.9.0', match: [CanaryMatch.weight(10)], engine: ReleaseEngine.gitOps() });
     const objects = synth(b.chart);
     expect(objects).toEqual(synth(a.chart));
-    expect(kinds(objects.filter((o) => o.metadata.name === 'shop-canary'))).toEqual(['Deployment/shop-canary', 'Ingress/shop-canary', 'Service/shop-canary']);
+    expect(kinds(objects.filter((o) => o.metadata.name.startsWith('shop-canary')))).toEqual([
+      `Deployment/${r.name}`,
+      'Ingress/shop-canary',
+      `Service/${r.name}`,
+    ]);
+    expect(r.name).toMatch(/^shop-canary-[0-9a-f]{6}$/);
     expect(r.engine?.name).toBe('GitOps (a commit per step)');
     expect(r.deployment).toBeDefined();
   });
@@ -553,6 +562,14 @@ describe('refusals', () => {
         release(s.chart, s.shop, flagger());
       },
       "CanaryRelease 'shop/release': 'stable' routes the path /api, but Flagger generates an HTTPRoute for whole hosts (this library maps only \"/\" onto it), got \"/api\". Route the app on \"/\" of its host, or use Argo Rollouts, which reweights the app's own HTTPRoute.",
+    ],
+    [
+      'a releaseId with an engine',
+      () => {
+        const s = shopChart();
+        release(s.chart, s.shop, flagger(), { releaseId: 'v1-9' });
+      },
+      "CanaryRelease 'shop/release': 'releaseId' has no meaning with Flagger (the engine keeps one canary Service for every release), got \"v1-9\". Remove releaseId.",
     ],
     [
       'an engine that ReleaseEngine did not build',

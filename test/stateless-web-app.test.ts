@@ -262,13 +262,13 @@ describe('StatelessWebApp bad input', () => {
       "StatelessWebApp 'test/web': 'host' must be a DNS name (lower-case letters, digits and hyphens in dot-separated labels of at most 63 characters, optionally starting with \"*.\"), got \"Shop.Example.com\". Pass the host name only, without scheme, port or path, e.g. \"api.example.com\".",
     ],
     ['image with white space', { image: 'ghcr.io/acme/web 1.4.2' }, "StatelessWebApp 'test/web': 'image' must not contain white space, got \"ghcr.io/acme/web 1.4.2\". Pass a single image reference, e.g. \"ghcr.io/acme/web:1.4.2\"."],
-    ['path with white space', { path: '/my shop' }, "StatelessWebApp 'test/web': 'path' must not contain white space, got \"/my shop\". Percent-encode the space (%20) or remove it."],
+    ['path with white space', { path: '/my shop' }, "StatelessWebApp 'test/web': 'path' must not contain white space, got \"/my shop\". Remove the white space from the path."],
     ['path without /', { path: 'api' }, "StatelessWebApp 'test/web': 'path' must start with \"/\", got \"api\". Use \"/api\"."],
     ['healthCheckPath without /', { healthCheckPath: 'healthz' }, "StatelessWebApp 'test/web': 'healthCheckPath' must start with \"/\", got \"healthz\". Use \"/healthz\"."],
     [
       'name not a DNS label',
       { name: 'Web_App' },
-      "StatelessWebApp 'test/web': 'name' must be a DNS-1035 label of at most 56 characters (lower-case letters, digits and \"-\", starting with a letter; derived objects add up to 7 characters to it), got \"Web_App\". Choose a shorter lower-case name such as \"rider-api\".",
+      "StatelessWebApp 'test/web': 'name' must be a DNS-1035 label of at most 47 characters (lower-case letters, digits and \"-\", starting with a letter; derived objects add up to 16 characters to it), got \"Web_App\". Choose a shorter lower-case name such as \"rider-api\".",
     ],
     ['runAsUser 0', { runAsUser: 0 }, "StatelessWebApp 'test/web': 'runAsUser' must be an integer from 1 to 2147483647, got 0. Use a non-root UID (not 0), e.g. 10001."],
     [

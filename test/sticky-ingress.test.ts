@@ -292,7 +292,7 @@ test('the ingress-nginx provider refuses a cookie domain the controller would re
       },
     }),
   ).toThrow(
-    "MyConstruct 'x': 'cookie.domain' must use only letters, digits, \".\", \"_\", \"~\" or \"-\" with ingress-nginx, got \"example.com;evil\". Pass a bare domain such as \".example.com\".",
+    "MyConstruct 'x': 'cookie.domain' must use only letters, digits, \".\", \"_\", \"~\" or \"-\" with ingress-nginx, got \"example.com;evil\". The controller ignores any other value of session-cookie-domain and sets no Domain; pass a bare domain such as \".example.com\".",
   );
 });
 
@@ -323,7 +323,7 @@ describe('StickyIngress bad input', () => {
       'cookie name ingress-nginx rejects',
       { cookie: { name: 'route!' } },
       "StickyIngress 'test/sticky': 'cookie.name' must use only letters, digits, \".\", \"_\", \"~\" or \"-\" with ingress-nginx, got \"route!\". " +
-        'The controller rejects other characters and falls back to its default cookie INGRESSCOOKIE; rename the cookie, e.g. "route".',
+        'The controller ignores any other value of session-cookie-name and falls back to its default cookie INGRESSCOOKIE; rename the cookie, e.g. "route".',
     ],
     [
       'maxAge 0',
@@ -347,7 +347,7 @@ describe('StickyIngress bad input', () => {
       { path: '/helloworld/(.*)', pathType: PathType.REGULAR_EXPRESSION },
       "StickyIngress 'test/sticky': 'cookie.path' is required when 'path' is a regular expression (/helloworld/(.*)): ingress-nginx sets the cookie's Path to the location, which would be the expression itself, got (nothing). Set cookie.path to the literal prefix the expression matches, e.g. \"/helloworld/\".",
     ],
-    ['a prefix path with regular-expression characters', { path: '/a/(.*)', cookie: { path: '/a/' } }, "StickyIngress 'test/sticky': 'path' contains characters that make ingress-nginx treat the path as a regular expression, got \"/a/(.*)\". Use a literal prefix, or set pathType: PathType.REGULAR_EXPRESSION if you mean an expression."],
+    ['a prefix path with regular-expression characters', { path: '/a/(.*)', cookie: { path: '/a/' } }, "StickyIngress 'test/sticky': 'path' must use only letters, digits, \".\", \"_\", \"-\" and \"/\" for pathType Prefix on ingress-nginx (its admission webhook rejects other characters under the default strict-validate-path-type), got \"/a/(.*)\". Use a path of those characters; for a regular expression set pathType: PathType.REGULAR_EXPRESSION."],
     ['path without /', { path: 'cart' }, "StickyIngress 'test/sticky': 'path' must start with \"/\", got \"cart\". Use \"/cart\"."],
     ['bad host', { host: 'shop.example.com:443' }, "StickyIngress 'test/sticky': 'host' must be a DNS name"],
     ['cookie path without /', { cookie: { path: 'cart' } }, "StickyIngress 'test/sticky': 'cookie.path' must start with \"/\", got \"cart\". Use \"/cart\"."],

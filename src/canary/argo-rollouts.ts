@@ -17,7 +17,7 @@ import {
 } from './engine-contract';
 import { IngressNginxRiskCode } from '../traffic/ingress-nginx';
 import { RouteRole } from '../traffic/provider-contract';
-import { RiskDescription } from '../warnings';
+import { RiskCode, RiskDescription } from '../warnings';
 import { LABEL_TRACK, replicaRange, workloadSpecOf } from '../web-app/app-workload';
 
 /**
@@ -293,6 +293,20 @@ export class ArgoRolloutsEngine implements EngineImpl {
       ApiObject.of(stable.autoscaler).addJsonPatch(JsonPatch.replace('/spec/scaleTargetRef', { apiVersion: API_VERSION, kind: 'Rollout', name: appName }));
     }
 
+    if (r.versionSticky) {
+      // the pin is on the version's Service (ingress-nginx sticky.lua keys it on the backend Service; Gateway API
+      // GEP-1619 keeps persistence across services, even at weight 0), and the Rollout keeps one canary Service,
+      // which rollout/service.go reconcileStableAndCanaryService points at the newest ReplicaSet: the new version
+      // during a release, the stable one (newRS == stableRS) once it is promoted
+      risks.push({
+        code: RiskCode.CANARY_STICKY_DRIFT,
+        message:
+          `With version stickiness every user who reaches ${canaryService} is pinned to that Service, which the Rollout keeps for every release: ` +
+          'between releases it selects the stable pods, and when the next release starts it selects the new version, so those users get every next canary ' +
+          'from its first step, whatever its weight. Within a release the canary\'s real share of users grows above the step weight.',
+        remedy: 'Expire the version cookie after each release (a short maxAge on the StickyIngress cookie), and judge the release by the analysis, not by the step weight.',
+      });
+    }
     const lastWeight = this.steps[this.steps.length - 1];
     risks.push(
       {

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
@@ -5,9 +6,9 @@ import { PropChecker } from '../prop-checks';
 import { ITrafficProvider, RouteRole } from '../traffic/provider-contract';
 import { AppRoute } from '../traffic/route';
 import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
-import { CanaryMatch, HeaderMatch, HeaderPatternMatch } from './canary-match';
+import { CanaryMatch } from './canary-match';
 import { EngineOutput, IReleaseEngine, isEngineImpl } from './engine-contract';
-import { AutoscalingOptions, buildWorkload, replicaRange, resolveAutoscaling, validateWorkloadProps, workloadSpecOf } from '../web-app/app-workload';
+import { AutoscalingOptions, buildWorkload, resolveAutoscaling, validateWorkloadProps, workloadSpecOf } from '../web-app/app-workload';
 import { StatelessWebApp } from '../web-app/stateless-web-app';
 
 /**
@@ -59,6 +60,14 @@ export interface CanaryReleaseProps {
    */
   readonly engine?: IReleaseEngine;
   /**
+   * Identifies this release in the canary's object names (`<stable>-canary-<releaseId>`): lower-case letters,
+   * digits and "-", at most 8 characters. Every release gets a canary Service of its own, so an affinity cookie
+   * that pinned a user to a rolled-back canary does not pin them to the next one (controllers key the pin on
+   * the backend Service).
+   * @default - the first 6 hex digits of the SHA-256 of `image` (a new image is a new release; a weight step is not)
+   */
+  readonly releaseId?: string;
+  /**
    * Risks you accept (`RiskCode` values, or a traffic provider's codes); they stay annotated but are not
    * printed and do not fail strict mode.
    * @default - none
@@ -83,7 +92,7 @@ export class CanaryRelease extends Construct {
   public readonly service?: kplus.Service;
   /** The canary HPA, with `autoscaling`. */
   public readonly autoscaler?: kplus.HorizontalPodAutoscaler;
-  /** Name of the canary Deployment, Service and HPA: `<stable>-canary`. */
+  /** Name of the canary Deployment, Service and HPA: `<stable>-canary-<releaseId>` (with an engine: `<stable>-canary`, the engine's canary Service). */
   public readonly name: string;
   /** The provider, the stable app's route's. */
   public readonly traffic: ITrafficProvider;
@@ -131,12 +140,20 @@ export class CanaryRelease extends Construct {
           stable.name,
           'Give the stable app a host or path, or create its StickyIngress before the CanaryRelease.',
         );
+      const releaseId = props.releaseId ?? createHash('sha256').update(props.image).digest('hex').slice(0, 6);
+      if (!/^[a-z0-9]([-a-z0-9]{0,6}[a-z0-9])?$/.test(releaseId)) {
+        check.fail('releaseId', 'must be 1 to 8 lower-case letters, digits or "-" (not at either end)', releaseId, 'Use e.g. "v1-9-0", or leave it out to derive it from the image.');
+      }
       this.appRoute = route;
-      this.name = `${stable.name}-canary`;
+      // issue 16: an engine keeps one canary Service for every release, named <stable>-canary
+      this.name = engine ? `${stable.name}-canary` : `${stable.name}-canary-${releaseId}`;
       this.traffic = route.provider;
       const versionSticky = props.versionStickiness ?? false;
       // --- issue 16: the engine renders the release; the app's Deployment takes the new image and env ---
       if (engine) {
+        if (props.releaseId !== undefined) {
+          check.fail('releaseId', `has no meaning with ${engine.name} (the engine keeps one canary Service for every release)`, props.releaseId, 'Remove releaseId.');
+        }
         const stableSpec = workloadSpecOf(stable);
         const env = { ...stableSpec.env, ...(props.env ?? {}) };
         this.engineOutput = engine.render({
@@ -227,18 +244,20 @@ export class CanaryRelease extends Construct {
       });
     }
     if (versionSticky) {
+      // The pin is on the version's backend, not on a pod: ingress-nginx's sticky.lua keys it on an md5 of the
+      // backend (Service) name; Gateway API GEP-1619: persistence "MUST be maintained across services, even if the
+      // weight is set to 0". So neither a pod restart nor a weight change moves a pinned user.
       const stickiness = this.appRoute.intent.stickiness;
-      const n = replicaRange(workloadSpecOf(stable)).min;
-      const header = props.match.find((m): m is HeaderMatch | HeaderPatternMatch => m instanceof HeaderMatch || m instanceof HeaderPatternMatch);
       const expiry = stickiness?.maxAgeSeconds !== undefined ? `their affinity cookie expires (max-age ${stickiness.maxAgeSeconds} s)` : 'the browser session ends (the affinity cookie has no max-age)';
       risks.push({
         code: RiskCode.CANARY_STICKY_DRIFT,
         message:
-          `With version stickiness ${this.name} keeps every user it ever got, and users only come back when ${expiry} or it is removed: ` +
-          `each restart or scale-in of one of the ${n} stable pods sends about 1/${n} of stable users through the split again, and the weighted share of them stays on the canary` +
-          (header ? `; every user who sent the header ${header.name} once stays there without it` : '') +
-          '. Lowering the weight moves no one back, so the canary\'s real share of users drifts above the configured weight.',
-        remedy: 'Watch the canary\'s real share of requests, not the annotation; to shrink it, remove the CanaryRelease (a rollback re-pins its users to stable).',
+          `With version stickiness ${this.name} keeps every user it gets: the affinity cookie pins a user to the version's Service, not to a pod, ` +
+          'so lowering the weight (even to 0) moves no one back' +
+          `. The canary's real share of users grows above the configured weight and only falls when ${expiry} or the CanaryRelease is removed.`,
+        remedy:
+          "Watch the canary's real share of requests, not the configured weight; to take users back, remove the CanaryRelease (each release has a canary " +
+          'Service of its own, so the cookie of a removed canary does not pin users to the next one).',
       });
     }
     return risks;

@@ -37,10 +37,40 @@ export enum GatewayApiRiskCode {
   GATEWAY_API_EXPERIMENTAL = 'GATEWAY_API_EXPERIMENTAL',
   /** A RegularExpression match, which Gateway API leaves to each implementation. */
   GATEWAY_API_IMPLEMENTATION_SPECIFIC = 'GATEWAY_API_IMPLEMENTATION_SPECIFIC',
+  /** Session persistence is scoped to one route rule: a user pinned by a header rule is not pinned for the weighted rule. */
+  GATEWAY_API_SESSION_PER_RULE = 'GATEWAY_API_SESSION_PER_RULE',
 }
 for (const code of Object.values(GatewayApiRiskCode)) Warnings.registerRiskCode(code);
 
 // HTTPRoutes are written for Gateway API v1.5, with fields that are identical in v1.6 (docs/migrating-to-gateway-api.md).
+// The limits below are the HTTPRoute CRD's (kubernetes-sigs/gateway-api v1.5.1 and v1.6.1, config/crd/.../httproutes.yaml;
+// copies in the project's shared crds/ folder), checked before synthesis so the API server never rejects a route.
+
+/** `spec.rules`: maxItems 16. */
+const MAX_RULES = 16;
+/** `headers[].name`: maxLength 256. */
+const MAX_HEADER_NAME = 256;
+/** `headers[].value` (experimental channel): `^[!-~]+([\t ]?[!-~]+)*$`: visible ASCII, single inner spaces or tabs. */
+const HEADER_VALUE = /^[!-~]+([\t ]?[!-~]+)*$/;
+/** Durations (`absoluteTimeout`): `^([0-9]{1,5}(h|m|s|ms)){1,4}$`, so at most 99999 hours. */
+const MAX_DURATION_HOURS = 99999;
+/** `path.value`: maxLength 1024, and for Exact and PathPrefix the CRD's CEL rules below. */
+const MAX_PATH = 1024;
+const PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/;
+
+/** The CRD's CEL rules on Exact and PathPrefix values, each with its message. */
+function pathProblem(path: string): string | undefined {
+  if (path.length > MAX_PATH) return `must be at most ${MAX_PATH} characters`;
+  if (path.includes('//')) return "must not contain '//'";
+  if (path.includes('/./')) return "must not contain '/./'";
+  if (path.includes('/../')) return "must not contain '/../'";
+  if (/%2f/i.test(path)) return "must not contain '%2f' or '%2F'";
+  if (path.includes('#')) return "must not contain '#'";
+  if (path.endsWith('/..')) return "must not end with '/..'";
+  if (path.endsWith('/.')) return "must not end with '/.'";
+  if (!PATH_CHARS.test(path)) return "must only contain the characters A-Z a-z 0-9 - / . _ ~ ! $ & ' ( ) * + , ; = : @ and %-escapes";
+  return undefined;
+}
 
 /** `Duration` as Gateway API writes it: up to 5 digits per unit, e.g. 604800 s -> "168h". */
 export function gatewayDuration(seconds: number): string {
@@ -88,6 +118,13 @@ export class GatewayApiProvider implements ITrafficProvider {
   }
 
   public validate(intent: RouteIntent): void {
+    const where = new PropChecker(intent.contributor.where);
+    if (intent.pathType !== PathType.REGULAR_EXPRESSION) {
+      const problem = pathProblem(intent.path);
+      if (problem) {
+        where.fail('path', `${problem} on Gateway API (the HTTPRoute CRD's validation of ${intent.pathType} paths)`, intent.path, 'Fix the path; the API server would reject the HTTPRoute.');
+      }
+    }
     if (intent.tlsSecretName !== undefined) {
       new PropChecker(intent.contributor.where).fail(
         'tlsSecretName',
@@ -123,6 +160,9 @@ export class GatewayApiProvider implements ITrafficProvider {
       if (s.sameSite !== SameSite.LAX) refuse('cookie.sameSite', s.sameSite, 'SameSite is set by the Gateway implementation; leave the default.');
       if (!s.secure) refuse('cookie.secure', false, 'Secure is set by the Gateway implementation; leave the default.');
       if (!s.changeOnFailure) refuse('cookie.changeOnFailure', false, "Re-pinning after a failed backend is the implementation's; leave the default.");
+      if (s.maxAgeSeconds !== undefined && s.maxAgeSeconds / 3600 > MAX_DURATION_HOURS) {
+        check.fail('cookie.maxAge', `must be at most ${MAX_DURATION_HOURS} hours on Gateway API (absoluteTimeout allows 5 digits per unit)`, `${s.maxAgeSeconds}s`, 'Use e.g. Duration.days(30).');
+      }
       if (s.cookieName !== undefined && s.cookieName.length > 128) {
         check.fail('cookie.name', 'must be at most 128 characters on Gateway API (sessionName)', s.cookieName.length, 'Use a shorter name, e.g. "route".');
       }
@@ -138,6 +178,25 @@ export class GatewayApiProvider implements ITrafficProvider {
           cookie.describe(),
           'Use CanaryMatch.header(...) instead (have the client or an edge rule send a header).',
         );
+      }
+      for (const m of c.matches) {
+        if ((m instanceof HeaderMatch || m instanceof HeaderPatternMatch) && m.name.length > MAX_HEADER_NAME) {
+          check.fail('match.header', `must be at most ${MAX_HEADER_NAME} characters on Gateway API`, `${m.name.length} characters`, 'Use a shorter header name.');
+        }
+        if (m instanceof HeaderMatch && m.value !== undefined && !HEADER_VALUE.test(m.value)) {
+          check.fail(
+            'match.header value',
+            'must be visible ASCII with single inner spaces on Gateway API (the experimental HTTPRoute CRD, which sticky routes need, enforces ^[!-~]+([\\t ]?[!-~]+)*$)',
+            m.value,
+            'Remove leading, trailing and doubled spaces and non-ASCII characters.',
+          );
+        }
+      }
+      // one rule per header value (two for always/never), plus the weighted rule
+      const headerRules = (m: unknown) => (m instanceof HeaderPatternMatch ? 1 : m instanceof HeaderMatch ? (m.value !== undefined ? 1 : 2) : 0);
+      const rules = 1 + c.matches.reduce((n, m) => n + headerRules(m), 0);
+      if (rules > MAX_RULES) {
+        check.fail('match', `needs ${rules} HTTPRoute rules, and an HTTPRoute holds at most ${MAX_RULES}`, c.matches.length, 'Use fewer header matches (a header pattern can cover several values).');
       }
       if (c.matches.filter((m) => m instanceof WeightMatch).length > 1) {
         check.fail('match', 'may hold one weight match', c.matches.map((m) => m.describe()), 'Keep one CanaryMatch.weight(...).');
@@ -168,14 +227,18 @@ export class GatewayApiProvider implements ITrafficProvider {
       risks.push({ role: RouteRole.ROUTE, risk: implementationSpecific(intent.contributor.where, `the path ${intent.path}`) });
     }
     const s = intent.stickiness;
-    const sessionPersistence = s
-      ? {
-        sessionName: s.cookieName,
-        type: 'Cookie',
-        absoluteTimeout: s.maxAgeSeconds !== undefined ? gatewayDuration(s.maxAgeSeconds) : undefined,
-        cookieConfig: { lifetimeType: s.maxAgeSeconds !== undefined ? 'Permanent' : 'Session' },
-      }
-      : undefined;
+    // GEP-1619: session persistence is scoped to its route rule, and "Route rules referencing the same service MUST
+    // NOT share persistent sessions (i.e. the same cookie)"; the CRD: "Users should avoid reusing session names".
+    // So every rule gets its own session name: the weighted rule the configured one, header rule i "<name>-h<i>".
+    const sessionPersistence = (rule?: number) =>
+      s
+        ? {
+          sessionName: s.cookieName !== undefined && rule !== undefined ? `${s.cookieName}-h${rule}` : s.cookieName,
+          type: 'Cookie',
+          absoluteTimeout: s.maxAgeSeconds !== undefined ? gatewayDuration(s.maxAgeSeconds) : undefined,
+          cookieConfig: { lifetimeType: s.maxAgeSeconds !== undefined ? 'Permanent' : 'Session' },
+        }
+        : undefined;
     if (s) {
       risks.push({ role: RouteRole.STICKINESS, risk: experimentalRisk(s.contributor.where) });
     }
@@ -188,7 +251,7 @@ export class GatewayApiProvider implements ITrafficProvider {
           rules.push({
             matches: [{ path, headers: [{ type, name: (m as HeaderMatch).name, value }] }],
             backendRefs: [ref(backend)],
-            sessionPersistence,
+            sessionPersistence: sessionPersistence(rules.length + 1),
           });
         if (m instanceof HeaderPatternMatch) {
           headerRule('RegularExpression', m.pattern, c.backend);
@@ -204,7 +267,20 @@ export class GatewayApiProvider implements ITrafficProvider {
     }
     const weight = c?.matches.find((m): m is WeightMatch => m instanceof WeightMatch);
     const main = c && weight ? [ref(intent.backend, c.weightTotal - weight.percent), ref(c.backend, weight.percent)] : [ref(intent.backend)];
-    rules.push({ matches: [{ path }], backendRefs: main, sessionPersistence });
+    if (s && rules.length > 0) {
+      risks.push({
+        role: RouteRole.CANARY,
+        risk: {
+          code: GatewayApiRiskCode.GATEWAY_API_SESSION_PER_RULE,
+          message:
+            `Session persistence holds per HTTPRoute rule (GEP-1619): a user the header rule sent to ${c!.backend.serviceName} stays there only while ` +
+            'their requests keep matching that rule (they keep sending the header); a request without the header goes through the weighted rule, ' +
+            'which has a session of its own and may answer from the other version.',
+          remedy: 'Have testers send the header on every request, or route the canary by weight only.',
+        },
+      });
+    }
+    rules.push({ matches: [{ path }], backendRefs: main, sessionPersistence: sessionPersistence() });
 
     const object = new ApiObject(intent.contributor.scope, 'Route', {
       apiVersion: 'gateway.networking.k8s.io/v1',
@@ -228,9 +304,11 @@ function experimentalRisk(where: string): RiskDescription {
   return {
     code: GatewayApiRiskCode.GATEWAY_API_EXPERIMENTAL,
     message:
-      `${where} uses HTTPRoute sessionPersistence, an experimental-channel field of Gateway API: it needs the experimental CRDs, ` +
-      'support varies by implementation, and the Gateway API project plans to replace it with the Backend resource (GEP-4894).',
-    remedy: "Remove the need for affinity with a RedisSessionStore; until then, check your implementation's conformance report for SessionPersistence.",
+      `${where} uses HTTPRoute sessionPersistence, a field of the experimental-channel CRDs only: on a cluster with the standard-channel ` +
+      'HTTPRoute CRD the field is not in the schema, so the API server rejects the route (strict field validation, kubectl\'s default) or drops ' +
+      'the field; support varies by implementation (Support: Extended); GEP-4894 lists session persistence among the features that follow-on ' +
+      'GEPs may move to a Backend resource.',
+    remedy: "Remove the need for affinity with a RedisSessionStore; until then, install the experimental CRDs and check your implementation's conformance report for SessionPersistence.",
   };
 }
 

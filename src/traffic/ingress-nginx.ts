@@ -3,8 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { JUSTIFICATION_ANNOTATION } from '../affinity/affinity-mode';
 import { CanaryMatch, CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from '../canary/canary-match';
-import { ValidationError } from '../errors';
-import { PropChecker, show } from '../prop-checks';
+import { PropChecker } from '../prop-checks';
 import { RiskDescription, Warnings } from '../warnings';
 import {
   BackendRef,
@@ -38,20 +37,63 @@ export enum IngressNginxRiskCode {
   INGRESS_NGINX_RETIRED = 'INGRESS_NGINX_RETIRED',
   /** A user already pinned to a version by the affinity cookie is not moved by a canary header or cookie. */
   CANARY_OVERRIDE_IGNORED_WHEN_PINNED = 'CANARY_OVERRIDE_IGNORED_WHEN_PINNED',
+  /** With version stickiness a user who reached the canary by header or cookie is pinned to it and stays without them. */
+  INGRESS_NGINX_CANARY_KEEPS_OVERRIDE_USERS = 'INGRESS_NGINX_CANARY_KEEPS_OVERRIDE_USERS',
+  /** `affinity-canary-behavior: legacy`: the canary only ever sees users who have not reached stable yet. */
+  INGRESS_NGINX_CANARY_FIRST_REQUESTS_ONLY = 'INGRESS_NGINX_CANARY_FIRST_REQUESTS_ONLY',
+  /** use-regex makes every path of the host a case-insensitive regular expression. */
+  INGRESS_NGINX_REGEX_PATH = 'INGRESS_NGINX_REGEX_PATH',
+  /** canary-by-header-pattern is searched anywhere in the value, not matched against all of it. */
+  INGRESS_NGINX_PATTERN_UNANCHORED = 'INGRESS_NGINX_PATTERN_UNANCHORED',
 }
 for (const code of Object.values(IngressNginxRiskCode)) Warnings.registerRiskCode(code);
 
 /** The annotation prefix of ingress-nginx. */
 const NGINX = 'nginx.ingress.kubernetes.io/';
 
-/** The cookie name ingress-nginx uses when `session-cookie-name` is not set (written out explicitly). */
+/**
+ * The cookie name ingress-nginx uses when `session-cookie-name` is not set or invalid (written out explicitly):
+ * `defaultAffinityCookieName` in internal/ingress/annotations/sessionaffinity/main.go (kubernetes/ingress-nginx).
+ */
 const DEFAULT_COOKIE_NAME = 'INGRESSCOOKIE';
 
-/** Characters ingress-nginx accepts in `session-cookie-name` and `-domain` (its BasicCharsRegex, less "/" and ":"). */
-const NGINX_BASIC_CHARS = /^[A-Za-z0-9._~-]+$/;
-
-/** Whether a path makes ingress-nginx write a regular-expression location. */
-const REGEX_CHARS = /[()[\]{}*+?^$|\\]/;
+/*
+ * What ingress-nginx accepts in annotation values. kubernetes/ingress-nginx
+ * internal/ingress/annotations/parser/validators.go (the same in every stored version up to controller-v1.15.1):
+ *
+ *   alphaNumericChars = `\-\.\_\~a-zA-Z0-9\/:`
+ *   regexEnabledChars = regexp.QuoteMeta(`^$[](){}*+?|&=\`)
+ *   urlEnabledChars   = regexp.QuoteMeta(`:?&=`)
+ *   IsValidRegex    = "^[/" + alphaNumericChars + regexEnabledChars + "]*$"
+ *   URLIsValidRegex = "^[" + alphaNumericChars + urlEnabledChars + "]*$"
+ *   BasicCharsRegex = "^[/" + alphaNumericChars + "]*$"
+ *
+ * A value that fails is not an error: the canary and sessionaffinity parsers (canary/main.go,
+ * sessionaffinity/main.go) log it and use an empty value or the default instead, so the Ingress is accepted and
+ * silently misroutes. These sets are therefore refused here, before synthesis.
+ */
+/** BasicCharsRegex: canary-by-header, canary-by-header-value, canary-by-cookie, session-cookie-name, session-cookie-domain. */
+const BASIC_CHARS = /^[-._~a-zA-Z0-9/:]+$/;
+/** IsValidRegex: canary-by-header-pattern (spaces are not stripped for it). */
+const REGEX_VALUE_CHARS = /^[-._~a-zA-Z0-9/:^$[\](){}*+?|&=\\]+$/;
+/** URLIsValidRegex: session-cookie-path. */
+const URL_CHARS = /^[-._~a-zA-Z0-9/:?&=]+$/;
+/**
+ * Header names: nginx's defaults in ingress-nginx are `underscores_in_headers off` and `ignore_invalid_headers on`
+ * (internal/ingress/controller/config/config.go: EnableUnderscoresInHeaders false, IgnoreInvalidHeaders true;
+ * rootfs/etc/nginx/template/nginx.tmpl), so a request header whose name has "_" or "." is dropped, and the balancer
+ * reads the header through `ngx.var["http_" .. name with "-" as "_"]` (rootfs/etc/nginx/lua/balancer.lua). Only
+ * letters, digits and "-" reach the canary rule as written.
+ */
+const HEADER_NAME = /^[A-Za-z0-9-]+$/;
+/** A cookie name both RFC 6265 and BasicCharsRegex accept ("/" and ":" are cookie separators). */
+const COOKIE_NAME = /^[-._~a-zA-Z0-9]+$/;
+/**
+ * strict-validate-path-type (on by default: config.go `StrictValidatePathType: true`) checks Exact and Prefix paths
+ * with `(?i)^/[[:alnum:]\.\_\-/]*$` (internal/ingress/inspector/rules.go) at the admission webhook, which rejects the
+ * Ingress ("path ... cannot be used with pathType Prefix"). RE2's [[:alnum:]] is ASCII only.
+ */
+const STRICT_PATH = /^\/[A-Za-z0-9._\-/]*$/;
 
 /**
  * Renders routes as ingress-nginx Ingress objects: the route as an Ingress, cookie affinity as
@@ -81,19 +123,37 @@ export class IngressNginxProvider implements ITrafficProvider {
   }
 
   public validate(intent: RouteIntent): void {
+    const where = new PropChecker(intent.contributor.where);
+    if (intent.pathType !== PathType.REGULAR_EXPRESSION && !STRICT_PATH.test(intent.path)) {
+      where.fail(
+        'path',
+        `must use only letters, digits, ".", "_", "-" and "/" for pathType ${intent.pathType} on ingress-nginx (its admission webhook rejects other characters under the default strict-validate-path-type)`,
+        intent.path,
+        'Use a path of those characters; for a regular expression set pathType: PathType.REGULAR_EXPRESSION.',
+      );
+    }
+    if (intent.pathType === PathType.REGULAR_EXPRESSION) {
+      compiles(where, 'path', intent.path, '"/items/[0-9]+"');
+    }
     const s = intent.stickiness;
     if (s) {
       const check = new PropChecker(s.contributor.where);
-      if (s.cookieName !== undefined && !NGINX_BASIC_CHARS.test(s.cookieName)) {
-        check.fail(
-          'cookie.name',
-          'must use only letters, digits, ".", "_", "~" or "-" with ingress-nginx',
-          s.cookieName,
-          `The controller rejects other characters and falls back to its default cookie ${DEFAULT_COOKIE_NAME}; rename the cookie, e.g. "route".`,
-        );
+      const refuse = (prop: string, value: string, set: string, annotation: string, fallback: string) =>
+        check.fail(prop, `must use only ${set} with ingress-nginx`, value, `The controller ignores any other value of ${annotation} and ${fallback}.`);
+      if (s.cookieName !== undefined && !COOKIE_NAME.test(s.cookieName)) {
+        refuse('cookie.name', s.cookieName, 'letters, digits, ".", "_", "~" or "-"', 'session-cookie-name', `falls back to its default cookie ${DEFAULT_COOKIE_NAME}; rename the cookie, e.g. "route"`);
       }
-      if (s.cookieDomain !== undefined && !NGINX_BASIC_CHARS.test(s.cookieDomain)) {
-        check.fail('cookie.domain', 'must use only letters, digits, ".", "_", "~" or "-" with ingress-nginx', s.cookieDomain, 'Pass a bare domain such as ".example.com".');
+      if (s.cookieDomain !== undefined && !BASIC_CHARS.test(s.cookieDomain)) {
+        refuse('cookie.domain', s.cookieDomain, 'letters, digits, ".", "_", "~" or "-"', 'session-cookie-domain', 'sets no Domain; pass a bare domain such as ".example.com"');
+      }
+      if (s.cookiePath !== undefined && !URL_CHARS.test(s.cookiePath)) {
+        refuse(
+          'cookie.path',
+          s.cookiePath,
+          'letters, digits and "-._~/:?&="',
+          'session-cookie-path',
+          'uses the location path instead (for a regular-expression route, the expression itself); use a path of those characters',
+        );
       }
       if (intent.pathType === PathType.REGULAR_EXPRESSION && s.cookiePath === undefined) {
         check.fail(
@@ -104,15 +164,6 @@ export class IngressNginxProvider implements ITrafficProvider {
         );
       }
     }
-    if (intent.pathType !== PathType.REGULAR_EXPRESSION && REGEX_CHARS.test(intent.path)) {
-      throw new ValidationError(
-        intent.contributor.where,
-        'path',
-        'contains characters that make ingress-nginx treat the path as a regular expression',
-        show(intent.path),
-        'Use a literal prefix, or set pathType: PathType.REGULAR_EXPRESSION if you mean an expression.',
-      );
-    }
     if (intent.canary) {
       this.validateCanary(intent, intent.canary);
     }
@@ -121,6 +172,7 @@ export class IngressNginxProvider implements ITrafficProvider {
   private validateCanary(intent: RouteIntent, c: CanaryIntent): void {
     const check = new PropChecker(c.contributor.where);
     if (c.weightTotal < 100) {
+      // balancer.lua: `local weightTotal = 100; if ...weightTotal > 100 then weightTotal = ...weightTotal end`
       check.fail('weightTotal', 'must be at least 100 with ingress-nginx (it ignores a smaller total and divides by 100)', c.weightTotal, 'Use 100 for 1% steps, 1000 for 0.1% steps.');
     }
     const kinds = c.matches.map((m) => slot(m));
@@ -134,14 +186,43 @@ export class IngressNginxProvider implements ITrafficProvider {
         );
       }
     }
+    const refuse = (prop: string, value: string, set: string, annotation: string, fallback: string) =>
+      check.fail(prop, `must use only ${set} with ingress-nginx`, value, `The controller ignores any other value of ${annotation} and ${fallback}.`);
     for (const m of c.matches) {
-      if (m instanceof HeaderPatternMatch) {
-        // the balancer matches the pattern with ngx.re.match (PCRE); an expression that does not compile disables the match
-        try {
-          new RegExp(m.pattern);
-        } catch (e) {
-          check.fail('match.headerPattern', `must be a regular expression that compiles (${(e as Error).message})`, m.pattern, 'Fix the expression, e.g. "^(east|west)-us$".');
+      if (m instanceof HeaderMatch || m instanceof HeaderPatternMatch) {
+        if (!HEADER_NAME.test(m.name)) {
+          check.fail(
+            'match.header',
+            'must use only letters, digits and "-" with ingress-nginx (nginx drops request headers whose names contain "_" or "." by default, and reads the rest with "-" as "_")',
+            m.name,
+            'Rename the header, e.g. "x-canary".',
+          );
         }
+      }
+      if (m instanceof HeaderMatch && m.value !== undefined && !BASIC_CHARS.test(m.value)) {
+        refuse(
+          'match.header value',
+          m.value,
+          'letters, digits and "-._~/:" (no spaces)',
+          'canary-by-header-value',
+          'treats the header as always/never; use such a value, or CanaryMatch.headerPattern',
+        );
+      }
+      if (m instanceof HeaderPatternMatch) {
+        if (!REGEX_VALUE_CHARS.test(m.pattern)) {
+          refuse(
+            'match.headerPattern',
+            m.pattern,
+            'letters, digits, "-._~/:" and "^$[](){}*+?|&=\\" (no spaces, commas, "!" or "<>")',
+            'canary-by-header-pattern',
+            'treats the header as always/never; write e.g. "[0-9][0-9]" for "\\d{2}"',
+          );
+        }
+        // the balancer matches with ngx.re.match (PCRE); an expression that does not compile never matches
+        compiles(check, 'match.headerPattern', m.pattern, '"^(east|west)-us$"');
+      }
+      if (m instanceof CookieMatch && !COOKIE_NAME.test(m.name)) {
+        refuse('match.cookie', m.name, 'letters, digits, ".", "_", "~" or "-"', 'canary-by-cookie', 'disables the cookie rule; rename the cookie, e.g. "canary"');
       }
     }
     if (c.versionSticky && !intent.stickiness) {
@@ -160,6 +241,19 @@ export class IngressNginxProvider implements ITrafficProvider {
     const stable = this.ingress(intent.contributor.scope, 'Route', intent, intent.name, intent.backend, intent.tlsSecretName);
     objects.push({ object: stable, roles: intent.stickiness ? [RouteRole.ROUTE, RouteRole.STICKINESS] : [RouteRole.ROUTE] });
 
+    if (intent.pathType === PathType.REGULAR_EXPRESSION) {
+      risks.push({
+        role: RouteRole.ROUTE,
+        risk: {
+          code: IngressNginxRiskCode.INGRESS_NGINX_REGEX_PATH,
+          message:
+            `${intent.contributor.where} routes the regular expression ${intent.path} with use-regex: ingress-nginx then writes every path of the host ` +
+            `${intent.host ?? '(every host)'}, from every Ingress, as a case-insensitive expression anchored at the start only (~* "^<path>", ` +
+            'template.go enforceRegexModifier and buildLocation), so a literal path elsewhere on the host changes meaning ("." matches any character).',
+          remedy: 'Prefer PathType.PREFIX paths; if you keep the expression, give it a host of its own and check every other path on it.',
+        },
+      });
+    }
     const s = intent.stickiness;
     if (s) {
       const a = annotator(stable);
@@ -203,25 +297,21 @@ export class IngressNginxProvider implements ITrafficProvider {
       a('canary-weight', weight !== undefined ? String(weight.percent) : undefined);
       a('canary-weight-total', weight !== undefined ? String(c.weightTotal) : undefined);
       if (s) {
-        // sticky: the canary backend takes the stable route's affinity, so a user stays on the version they got;
-        // legacy: canary requests ignore affinity, and a user can bounce between versions
+        // controller.go mergeAlternativeBackend copies the stable backend's affinity to the canary backend unless the
+        // canary says "legacy"; with legacy the canary's balancer is not sticky (is_affinitized() returns false)
         a('affinity-canary-behavior', c.versionSticky ? 'sticky' : 'legacy');
+        risks.push(...pinnedUserRisks(intent, s.cookieName ?? DEFAULT_COOKIE_NAME, c, header, cookie));
       }
-      if (s && c.versionSticky && (header !== undefined || cookie !== undefined)) {
-        // the balancer checks the affinity cookie before any canary rule (rootfs/etc/nginx/lua/balancer.lua)
-        const cookieName = s.cookieName ?? DEFAULT_COOKIE_NAME;
-        const overrides = [
-          header !== undefined ? `the header ${header.name}${header instanceof HeaderMatch && header.value !== undefined ? `: ${header.value}` : ''}` : undefined,
-          cookie !== undefined ? `the cookie ${cookie.name}=always` : undefined,
-        ].filter(Boolean).join(' or ');
+      if (header instanceof HeaderPatternMatch && !(header.pattern.startsWith('^') && header.pattern.endsWith('$'))) {
         risks.push({
           role: RouteRole.CANARY,
           risk: {
-            code: IngressNginxRiskCode.CANARY_OVERRIDE_IGNORED_WHEN_PINNED,
+            code: IngressNginxRiskCode.INGRESS_NGINX_PATTERN_UNANCHORED,
             message:
-              `A user already pinned to a version stays on it: a tester pinned to ${intent.name} who then sends ${overrides} still reaches ${intent.name}, ` +
-              `because ingress-nginx checks the affinity cookie (${cookieName}) before any canary rule.`,
-            remedy: `Clear the ${cookieName} cookie (or use a fresh browser session) before testing the canary by header or cookie.`,
+              `ingress-nginx searches the canary-by-header-pattern ${header.pattern} anywhere in the value of ${header.name}, case-sensitively ` +
+              '(balancer.lua calls ngx.re.match without the "a" option), so it also matches values that merely contain it; ' +
+              'Envoy-based Gateway API implementations match the whole value instead.',
+            remedy: `Anchor the expression ("^${header.pattern.replace(/^\^/, '').replace(/\$$/, '')}$") so it means the same on every controller.`,
           },
         });
       }
@@ -267,6 +357,77 @@ export class IngressNginxProvider implements ITrafficProvider {
       },
     });
   }
+}
+
+/** Whether an expression compiles (JavaScript's syntax stands in for PCRE's: both refuse an unbalanced group or class). */
+function compiles(check: PropChecker, prop: string, pattern: string, example: string): void {
+  try {
+    new RegExp(pattern);
+  } catch (e) {
+    check.fail(prop, `must be a regular expression that compiles (${(e as Error).message})`, pattern, `Fix the expression, e.g. ${example}.`);
+  }
+}
+
+/**
+ * What the stable route's affinity cookie does to canary users. rootfs/etc/nginx/lua/balancer.lua,
+ * route_to_alternative_balancer: `if balancer.is_affinitized(balancer) then return false end` runs before the
+ * header, cookie and weight rules, and sticky.lua's is_affinitized compares the cookie's backend key (an md5 of
+ * the backend name, i.e. of the Service), not a pod: a pod restart never moves a user between versions.
+ */
+function pinnedUserRisks(
+  intent: RouteIntent,
+  cookieName: string,
+  c: CanaryIntent,
+  header?: HeaderMatch | HeaderPatternMatch,
+  cookie?: CookieMatch,
+): ProviderRisk[] {
+  const risks: ProviderRisk[] = [];
+  if (header !== undefined || cookie !== undefined) {
+    const overrides = [
+      header !== undefined ? `the header ${header.name}${header instanceof HeaderMatch && header.value !== undefined ? `: ${header.value}` : ''}` : undefined,
+      cookie !== undefined ? `the cookie ${cookie.name}=always` : undefined,
+    ].filter(Boolean).join(' or ');
+    risks.push({
+      role: RouteRole.CANARY,
+      risk: {
+        code: IngressNginxRiskCode.CANARY_OVERRIDE_IGNORED_WHEN_PINNED,
+        message:
+          `A user already pinned to ${intent.name} by the affinity cookie ${cookieName} who then sends ${overrides} still reaches ${intent.name}: ` +
+          'ingress-nginx checks the affinity cookie before any canary rule (balancer.lua route_to_alternative_balancer).',
+        remedy: `Test the canary from a fresh browser session (no ${cookieName} cookie), or clear the cookie first.`,
+      },
+    });
+  }
+  if (c.versionSticky && (header !== undefined || cookie !== undefined)) {
+    // sticky: controller.go copies the stable affinity to the canary backend, whose balancer then sets its own
+    // cookie (backend key of the canary Service); the second check of route_to_alternative_balancer keeps the user there
+    const how = [header !== undefined ? `the header ${header.name}` : undefined, cookie !== undefined ? `the cookie ${cookie.name}` : undefined].filter(Boolean).join(' or ');
+    risks.push({
+      role: RouteRole.CANARY,
+      risk: {
+        code: IngressNginxRiskCode.INGRESS_NGINX_CANARY_KEEPS_OVERRIDE_USERS,
+        message:
+          `A user who reached the canary with ${how} gets the canary's own affinity cookie ${cookieName} and stays on the canary without sending it again: ` +
+          'ingress-nginx checks that cookie before any canary rule, so testers and routed users add to the canary\'s share.',
+        remedy: 'Count header and cookie users in the canary\'s share; clear the cookie to leave the canary.',
+      },
+    });
+  }
+  if (!c.versionSticky) {
+    risks.push({
+      role: RouteRole.CANARY,
+      risk: {
+        code: IngressNginxRiskCode.INGRESS_NGINX_CANARY_FIRST_REQUESTS_ONLY,
+        message:
+          `The stable route ${intent.name} is sticky and the canary is not (affinity-canary-behavior: legacy): the canary sets no cookie, so a user it ` +
+          `answers goes through the split again on the next request, and the first stable answer pins them to ${intent.name} for good. ` +
+          'The canary therefore sees mostly first requests (its share of users falls with every request), a multi-request flow can cross versions, ' +
+          'and a tester already pinned to stable cannot reach it by header or cookie.',
+        remedy: 'Set versionStickiness: true (the canary then keeps the users it gets), or route the app without affinity.',
+      },
+    });
+  }
+  return risks;
 }
 
 /** The annotation slot a match occupies on an ingress-nginx canary. */

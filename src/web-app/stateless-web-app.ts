@@ -23,8 +23,8 @@ import {
 } from './app-workload';
 
 
-/** The longest suffix of a name derived from an app's name (its canary). */
-const CANARY_SUFFIX = '-canary';
+/** The longest suffix of a name derived from an app's name: its canary's, `-canary-<releaseId of up to 8>`. */
+const CANARY_SUFFIX = '-canary-xxxxxxxx';
 
 /**
  * Props of `StatelessWebApp`.
