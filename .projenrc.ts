@@ -1,19 +1,76 @@
-import { cdk8s, javascript, JsonFile } from 'projen';
+import { cdk8s, javascript, JsonFile, release } from 'projen';
+
+// ---- Releasing (issue 18): metadata, versions from commits, hosted workflows, jsii targets. ----
+// The package's own run-time needs are those of its peers (cdk8s and cdk8s-plus-27 declare node >= 16.20.0);
+// `engines` says what this project tests: Node.js 20 (.ci/run on this machine) and 22 (the hosted workflows).
+// Development (devDeps: kubernetes-models 5, commit-and-tag-version 13) declares node >= 22; see CONTRIBUTING.md.
+const redisInstallStep = {
+  name: 'Install redis-server and redis-sentinel (end-to-end tests)',
+  run: 'sudo apt-get update -qq && sudo apt-get install -y -qq redis-server redis-sentinel',
+};
+const releaseOptions = {
+  author: 'cdk8s-stateless',
+  // An organisation URL instead of an email address (projen's JsiiProject accepts either for authorAddress).
+  authorAddress: 'https://github.com/cdk8s-stateless',
+  authorOrganization: true,
+  homepage: 'https://github.com/cdk8s-stateless/cdk8s-stateless#readme',
+  bugsUrl: 'https://github.com/cdk8s-stateless/cdk8s-stateless/issues',
+  // experimental until 1.0: 0.x minor versions may break the API (see README "Compatibility and releases")
+  stability: 'experimental',
+  minNodeVersion: '20.0.0',
+  workflowNodeVersion: '22.x',
+
+  // Hosted CI (GitHub Actions, generated): build.yml on pull requests, release.yml on every push to main.
+  // `.ci/run` stays the local gate (the same compile, docgen, tests and package check, plus the examples).
+  github: true,
+  buildWorkflow: true,
+  release: true,
+  releaseTrigger: release.ReleaseTrigger.continuous(),
+  // The first release (no v* tag yet) is 0.1.0 instead of projen's 0.0.0; later versions come from
+  // conventional commits (in 0.x: fix/feat -> patch, breaking -> minor).
+  // (projen runs task steps in its own portable shell, whose `test` has no -n: hence node.)
+  nextVersionCommand: 'node -e "if (!process.env.LATEST_TAG) console.log(\'0.1.0\')"',
+  // npm publishes with provenance statements (the release job gets id-token: write; the token is the NPM_TOKEN secret).
+  npmProvenance: true,
+  // `npx projen build` runs `npm test`, whose end-to-end tests need redis-server and redis-sentinel (they fail
+  // under CI=true without them). The hosted build fails on drifted generated files (as .ci/run does) instead of
+  // pushing a fix-up commit; it also runs .ci/package-check.sh (added below the project).
+  buildWorkflowOptions: { preBuildSteps: [redisInstallStep], mutableBuild: false },
+  releaseWorkflowSetupSteps: [redisInstallStep],
+  // Semantic pull-request titles keep the squashed commits conventional (the bump reads them).
+  githubOptions: { pullRequestLint: true, mergify: false },
+  // The pins in this file (TypeScript ~6.0, cdk8s 2.68.12, the unrs-resolver override) are deliberate.
+  depsUpgrade: false,
+  autoApproveUpgrades: false,
+
+  // jsii targets: every language jsii supports. Published by release.yml; built locally by `npx projen package-all`
+  // where the toolchain exists (see CONTRIBUTING.md for what this machine can build).
+  publishToPypi: { distName: 'cdk8s-stateless', module: 'cdk8s_stateless' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdk8s_stateless',
+    mavenGroupId: 'io.github.cdk8s-stateless',
+    mavenArtifactId: 'cdk8s-stateless',
+  },
+  publishToGo: { moduleName: 'github.com/cdk8s-stateless/cdk8s-stateless-go', packageName: 'cdk8sstateless' },
+  publishToNuget: { dotNetNamespace: 'Cdk8sStateless', packageId: 'Cdk8sStateless' },
+} satisfies Partial<cdk8s.ConstructLibraryCdk8sOptions>;
+// Construct Hub lists a jsii package as a construct library when it depends on (or peers) `constructs` or `cdk8s`,
+// or has one of the keywords cdk, aws-cdk, awscdk, cdk8s, cdktf (cdklabs/construct-hub,
+// src/package-sources/npmjs/packument-processing.lambda-shared.ts: isConstructLibrary, CONSTRUCT_KEYWORDS);
+// this package has both (peers below, keyword `cdk8s` in `keywords`), and .ci/package-check.sh checks them.
+// ---- end of issue 18 options ----
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-stateless',
   description:
     'cdk8s constructs for stateless web apps on Kubernetes: Redis session store by default, sticky sessions as a warned opt-in, canary releases.',
-  author: 'cdk8s-stateless maintainers',
-  authorAddress: 'maintainers@users.noreply.h-seed-a38289a1.example',
   repositoryUrl: 'https://github.com/cdk8s-stateless/cdk8s-stateless.git',
   license: 'Apache-2.0',
   keywords: ['cdk8s', 'kubernetes', 'session-affinity', 'sticky-sessions', 'redis', 'canary', 'gateway-api', 'ingress-nginx'],
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
-  // The project is checked by `.ci/run`, not by hosted workflows.
-  github: false,
+  ...releaseOptions,
 
   jsiiVersion: '~6.0.0',
   // cdk8s 2.68.11 is not on the registry; 2.68.12 is the lowest published release satisfying >= 2.68.11.
@@ -26,6 +83,15 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'kubernetes-models@^5',
     '@kubernetes-models/gateway-api@^2',
     'yaml@^2',
+    // Custom resources validated like the API server does (test/support/crd-validator.ts, issues 11/13/15/16):
+    // the CRDs' CEL rules (x-kubernetes-validations) run on @bufbuild/cel, and the kubernetes-models
+    // typings of the Traefik, Argo Rollouts and Prometheus Operator resources (no @kubernetes-models/flagger exists on npm).
+    '@bufbuild/cel@^0.6.1',
+    // RE2 (linear time, Go's regexp syntax) for the CRDs' `pattern`s and CEL `matches`, as the API server runs them
+    '@bufbuild/re2@^0.6.1',
+    '@kubernetes-models/traefik@^2',
+    '@kubernetes-models/argo-rollouts@^2',
+    '@kubernetes-models/prometheus-operator@^6',
     // the examples are real cdk8s apps
     'cdk8s-cli@^2',
     'tsconfig-paths@^4',
@@ -120,5 +186,10 @@ project.addTask('bench', {
   description: 'Benchmark synthesis of N StatelessWebApps against the same objects written by hand',
   exec: 'ts-node --project test/tsconfig.json --transpile-only bench/run.ts',
 });
+
+// Issue 18: the hosted build also checks the npm package as it would be published (as .ci/run does).
+project.buildWorkflow?.addPostBuildSteps({ name: 'Check the npm package as published', run: 'bash .ci/package-check.sh' });
+// Contributor documentation is for the repository, not for the package's users.
+project.npmignore?.exclude('/CONTRIBUTING.md');
 
 project.synth();
