@@ -47,3 +47,8 @@ export { CanaryRelease, CanaryReleaseProps } from './canary/canary-release';
 export { PrimaryEndpoint, PrimaryEndpointOptions } from './session/primary-endpoint';
 // #14 item 9: the optional metrics of a store
 export { StoreMetrics, StoreMetricsOptions } from './session/store-metrics';
+// issue 16: progressive-delivery engines for CanaryRelease
+export { IReleaseEngine, ReleaseAnalysis, EngineRiskCode } from './canary/engine-contract';
+export { ReleaseEngine } from './canary/release-engine';
+export { ArgoRolloutsOptions } from './canary/argo-rollouts';
+export { FlaggerOptions } from './canary/flagger';

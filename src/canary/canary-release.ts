@@ -1,12 +1,13 @@
 import { createHash } from 'crypto';
-import { ApiObject } from 'cdk8s';
+import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { PropChecker } from '../prop-checks';
 import { ITrafficProvider, RouteRole } from '../traffic/provider-contract';
 import { AppRoute } from '../traffic/route';
-import { checkAcknowledged, RiskCode, RiskDescription } from '../warnings';
+import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
 import { CanaryMatch } from './canary-match';
+import { EngineOutput, IReleaseEngine, isEngineImpl } from './engine-contract';
 import { AutoscalingOptions, buildWorkload, resolveAutoscaling, validateWorkloadProps, workloadSpecOf } from '../web-app/app-workload';
 import { StatelessWebApp } from '../web-app/stateless-web-app';
 
@@ -52,6 +53,14 @@ export interface CanaryReleaseProps {
    */
   readonly versionStickiness?: boolean;
   /**
+   * Who moves the weight and rolls back: `ReleaseEngine.gitOps()` (a commit per step), `ReleaseEngine.argoRollouts({...})`
+   * or `ReleaseEngine.flagger({...})`. With an engine the release renders the engine's objects instead of a canary
+   * Deployment, Service and route split; `image` and `env` become the app's new pod template, which the engine
+   * rolls out; `match` holds only header and cookie matches (possibly none: the engine's steps set the weight).
+   * @default ReleaseEngine.gitOps()
+   */
+  readonly engine?: IReleaseEngine;
+  /**
    * Identifies this release in the canary's object names (`<stable>-canary-<releaseId>`): lower-case letters,
    * digits and "-", at most 8 characters. Every release gets a canary Service of its own, so an affinity cookie
    * that pinned a user to a rolled-back canary does not pin them to the next one (controllers key the pin on
@@ -76,19 +85,23 @@ export interface CanaryReleaseProps {
  * stable image to the canary's and delete the CanaryRelease) or roll back (delete the CanaryRelease).
  */
 export class CanaryRelease extends Construct {
-  /** The canary Deployment. */
-  public readonly deployment: kplus.Deployment;
-  /** The canary container. */
-  public readonly container: kplus.Container;
-  /** The canary Service (selects only canary pods). */
-  public readonly service: kplus.Service;
+  /** The canary Deployment (none when an engine runs the release: the engine makes the canary from the app's Deployment). */
+  public readonly deployment?: kplus.Deployment;
+  /** The canary container (none with an engine). */
+  public readonly container?: kplus.Container;
+  /** The canary Service, selecting only canary pods (none with an engine). */
+  public readonly service?: kplus.Service;
   /** The canary HPA, with `autoscaling`. */
   public readonly autoscaler?: kplus.HorizontalPodAutoscaler;
-  /** Name of the canary Deployment, Service and HPA: `<stable>-canary-<releaseId>`. */
+  /** Name of the canary Deployment, Service and HPA: `<stable>-canary-<releaseId>` (with an engine: `<stable>-canary`, the engine's canary Service). */
   public readonly name: string;
   /** The provider, the stable app's route's. */
   public readonly traffic: ITrafficProvider;
+  /** The engine given in `engine` (none: GitOps, a commit per step). */
+  public readonly engine?: IReleaseEngine;
   private readonly appRoute: AppRoute;
+  /** What the engine rendered (issue 16). */
+  private readonly engineOutput?: EngineOutput;
 
   constructor(scope: Construct, id: string, props: CanaryReleaseProps) {
     super(scope, id);
@@ -103,7 +116,14 @@ export class CanaryRelease extends Construct {
       validateWorkloadProps(check, props);
       const weightTotal = props.weightTotal ?? 100;
       check.integer('weightTotal', weightTotal, 1, 1_000_000, 'Use 100 for 1% steps, 1000 for 0.1% steps.');
-      if (!Array.isArray(props.match) || props.match.length === 0) {
+      // --- issue 16: a progressive-delivery engine instead of the GitOps split (src/canary/release-engine.ts) ---
+      if (props.engine !== undefined && !isEngineImpl(props.engine)) {
+        check.fail('engine', 'must be built with ReleaseEngine.gitOps(), .argoRollouts({...}) or .flagger({...})', props.engine, 'Use a ReleaseEngine factory.');
+      }
+      const engine = props.engine !== undefined && isEngineImpl(props.engine) && !props.engine.gitOps ? props.engine : undefined;
+      this.engine = props.engine;
+      // --- end issue 16 ---
+      if (!engine && (!Array.isArray(props.match) || props.match.length === 0)) {
         check.fail('match', 'must list at least one CanaryMatch', props.match, 'Use e.g. [CanaryMatch.header("region", "east-us"), CanaryMatch.weight(20)].');
       }
       for (const m of props.match) {
@@ -126,9 +146,41 @@ export class CanaryRelease extends Construct {
         check.fail('releaseId', 'must be 1 to 8 lower-case letters, digits or "-" (not at either end)', releaseId, 'Use e.g. "v1-9-0", or leave it out to derive it from the image.');
       }
       this.appRoute = route;
-      this.name = `${stable.name}-canary-${releaseId}`;
+      // issue 16: an engine keeps one canary Service for every release, named <stable>-canary
+      this.name = engine ? `${stable.name}-canary` : `${stable.name}-canary-${releaseId}`;
       this.traffic = route.provider;
       const versionSticky = props.versionStickiness ?? false;
+      // --- issue 16: the engine renders the release; the app's Deployment takes the new image and env ---
+      if (engine) {
+        if (props.releaseId !== undefined) {
+          check.fail('releaseId', `has no meaning with ${engine.name} (the engine keeps one canary Service for every release)`, props.releaseId, 'Remove releaseId.');
+        }
+        const stableSpec = workloadSpecOf(stable);
+        const env = { ...stableSpec.env, ...(props.env ?? {}) };
+        this.engineOutput = engine.render({
+          scope: this,
+          check,
+          stable,
+          route,
+          image: props.image,
+          env,
+          matches: [...props.match],
+          versionSticky,
+          sizedByRelease: (['replicas', 'autoscaling', 'weightTotal'] as const).filter((k) => props[k] !== undefined),
+          acknowledged,
+        });
+        // the engine rolls out a change of the app's pod template (its first container is the app's)
+        ApiObject.of(stable.deployment).addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/image', props.image));
+        for (const [key, value] of Object.entries(props.env ?? {})) {
+          stable.container.env.addVariable(key, kplus.EnvValue.fromValue(value));
+        }
+        // an engine's own text of a core risk (e.g. its version cookie's drift) replaces the GitOps text
+        const engineCodes = new Set(this.engineOutput.risks.map((risk) => risk.code));
+        const core = this.risks(props, stable, stableSpec.image, versionSticky).filter((risk) => !engineCodes.has(risk.code));
+        reportRisks(this, 'CanaryRelease', [...core, ...this.engineOutput.risks], acknowledged, [this.engineOutput.primary]);
+        return;
+      }
+      // --- end issue 16 ---
       // the provider checks the split before any object of the canary exists
       route.attachCanary(
         { construct: this, kind: 'CanaryRelease', where: check.where, acknowledged },
@@ -169,7 +221,8 @@ export class CanaryRelease extends Construct {
    * app's HTTPRoute, which the split extends. Reading it renders the route from its intent as it stands.
    */
   public get route(): ApiObject {
-    return this.appRoute.objectFor(RouteRole.CANARY)!;
+    // issue 16: with an engine, the engine's object (the Rollout or the Canary) carries the release
+    return this.appRoute.objectFor(RouteRole.CANARY) ?? this.engineOutput!.primary;
   }
 
   private risks(props: CanaryReleaseProps, stable: StatelessWebApp, stableImage: string, versionSticky: boolean): RiskDescription[] {

@@ -1,0 +1,226 @@
+import { ApiObject, Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { PropChecker } from '../prop-checks';
+import { AppRoute } from '../traffic/route';
+import { RiskDescription, Warnings } from '../warnings';
+import { CanaryMatch } from './canary-match';
+import type { StatelessWebApp } from '../web-app/stateless-web-app';
+
+/**
+ * The seam between `CanaryRelease` and a progressive-delivery engine (issue 16). The release says what it wants
+ * (the new image, the matches, version stickiness); an engine either leaves the GitOps split to the traffic
+ * provider (`ReleaseEngine.gitOps()`) or renders its own objects (Argo Rollouts, Flagger) and tells the release
+ * which objects of the app it took over. Engines never touch the provider files: they read the app's route
+ * (`AppRoute.intent`) and its provider's `name`.
+ */
+
+/**
+ * A progressive-delivery engine for `CanaryRelease`: build one with `ReleaseEngine.gitOps()`,
+ * `ReleaseEngine.argoRollouts({...})` or `ReleaseEngine.flagger({...})`.
+ */
+export interface IReleaseEngine {
+  /** Short name for messages, e.g. `Argo Rollouts`. */
+  readonly name: string;
+}
+
+/**
+ * Metric analysis in the user's terms. Each engine turns it into its own objects (an Argo Rollouts
+ * `AnalysisTemplate`, Flagger `MetricTemplate`s) with Prometheus queries for the app's traffic provider.
+ */
+export interface ReleaseAnalysis {
+  /**
+   * Lowest share of canary requests that must not answer 5xx, in percent.
+   * @default 99
+   */
+  readonly minSuccessRatePercent?: number;
+  /**
+   * Highest 99th-percentile latency of canary requests, in milliseconds.
+   * @default 500
+   */
+  readonly maxLatencyP99Ms?: number;
+  /**
+   * How often the metrics are checked, and the window each query looks back over.
+   * @default Duration.minutes(1)
+   */
+  readonly interval?: Duration;
+  /**
+   * The release rolls back when this many checks have failed.
+   * @default 2
+   */
+  readonly rollbackAfterFailures?: number;
+  /**
+   * PromQL returning the canary's success rate in percent (0-100), replacing the query for the app's traffic
+   * provider. Needed when your Gateway API implementation is not Contour (whose Envoy metric names the default
+   * Gateway API query assumes).
+   * @default - the query for the app's traffic provider
+   */
+  readonly successRateQuery?: string;
+  /**
+   * PromQL returning the canary's 99th-percentile latency in milliseconds, replacing the query for the app's
+   * traffic provider.
+   * @default - the query for the app's traffic provider
+   */
+  readonly latencyP99Query?: string;
+}
+
+/** The analysis with every default resolved. */
+export interface ResolvedAnalysis {
+  readonly minSuccessRatePercent: number;
+  readonly maxLatencyP99Ms: number;
+  readonly intervalSeconds: number;
+  readonly rollbackAfterFailures: number;
+  readonly successRateQuery?: string;
+  readonly latencyP99Query?: string;
+}
+
+/** What a release asks an engine to run. */
+export interface EngineRelease {
+  /** The CanaryRelease: the engine creates its objects in it. */
+  readonly scope: Construct;
+  readonly check: PropChecker;
+  readonly stable: StatelessWebApp;
+  /** The stable app's route (its intent names host, path, stickiness and provider). */
+  readonly route: AppRoute;
+  /** The new version. */
+  readonly image: string;
+  /** The env of the new version, already merged over the stable env. */
+  readonly env: { [name: string]: string };
+  readonly matches: CanaryMatch[];
+  readonly versionSticky: boolean;
+  /** Whether the release set `replicas`, `autoscaling` or `weightTotal` (an engine sizes the canary itself). */
+  readonly sizedByRelease: string[];
+  /** The acknowledged risk codes of the release. */
+  readonly acknowledged: readonly string[];
+}
+
+/** What an engine rendered for a release. */
+export interface EngineOutput {
+  /** The object that carries the release (the Rollout, the Canary): the release's `route` returns it. */
+  readonly primary: ApiObject;
+  /** Every object the engine rendered (the release's risks are annotated on the primary one). */
+  readonly objects: ApiObject[];
+  /** The engine's own risks. */
+  readonly risks: RiskDescription[];
+}
+
+/**
+ * The implementation side of `IReleaseEngine` (not part of the jsii API: engines are built by `ReleaseEngine`).
+ * @internal
+ */
+export interface EngineImpl extends IReleaseEngine {
+  /** True for the GitOps engine: the traffic provider renders the split. */
+  readonly gitOps: boolean;
+  /** Render the release; throws ValidationErrors through `release.check`. */
+  render(release: EngineRelease): EngineOutput;
+}
+
+/** Whether `engine` was built by `ReleaseEngine`. */
+export function isEngineImpl(engine: unknown): engine is EngineImpl {
+  return typeof engine === 'object' && engine !== null && typeof (engine as EngineImpl).render === 'function' && typeof (engine as EngineImpl).gitOps === 'boolean';
+}
+
+/**
+ * Risks that come from the progressive-delivery engines themselves.
+ */
+export enum EngineRiskCode {
+  /** The engine runs the app's pods: removing the release (its Rollout or Canary) while it does is an outage. */
+  ENGINE_OWNS_PODS = 'ENGINE_OWNS_PODS',
+  /** The analysis measures all canary pods together: one failing or slow pod is diluted by the others. */
+  ENGINE_ANALYSIS_AGGREGATE = 'ENGINE_ANALYSIS_AGGREGATE',
+  /** Flagger serves users from its own copy of the Deployment (`<name>-primary`), made at promotion time. */
+  FLAGGER_PRIMARY_COPY = 'FLAGGER_PRIMARY_COPY',
+  /** A controller rewrites fields the library renders (weights, replicas): the GitOps tool must ignore them. */
+  ENGINE_REWRITES_RENDERED_FIELDS = 'ENGINE_REWRITES_RENDERED_FIELDS',
+  /** Argo Rollouts' step-wise header routes do nothing on ingress-nginx: the header match is static instead. */
+  ARGO_NGINX_HEADER_ROUTE_STATIC = 'ARGO_NGINX_HEADER_ROUTE_STATIC',
+}
+for (const code of Object.values(EngineRiskCode)) Warnings.registerRiskCode(code);
+
+/** The defaults of an analysis, checked. */
+export function resolveAnalysis(check: PropChecker, a: ReleaseAnalysis | undefined): ResolvedAnalysis {
+  const minSuccessRatePercent = a?.minSuccessRatePercent ?? 99;
+  const maxLatencyP99Ms = a?.maxLatencyP99Ms ?? 500;
+  const rollbackAfterFailures = a?.rollbackAfterFailures ?? 2;
+  if (typeof minSuccessRatePercent !== 'number' || !(minSuccessRatePercent > 0 && minSuccessRatePercent <= 100)) {
+    check.fail('analysis.minSuccessRatePercent', 'must be a percentage above 0 and at most 100', minSuccessRatePercent, 'Use e.g. 99 (at most 1% of canary requests may fail).');
+  }
+  check.integer('analysis.maxLatencyP99Ms', maxLatencyP99Ms, 1, 600_000, 'Use the p99 latency in milliseconds the new version must stay under, e.g. 500.');
+  check.integer('analysis.rollbackAfterFailures', rollbackAfterFailures, 1, 100, 'Use e.g. 2: the release rolls back at the second failed check.');
+  const intervalSeconds = a?.interval !== undefined ? a.interval.toMilliseconds() / 1000 : 60;
+  if (!Number.isInteger(intervalSeconds) || intervalSeconds < 10) {
+    check.fail('analysis.interval', 'must be whole seconds, at least 10 s', `${intervalSeconds}s`, 'Use e.g. Duration.minutes(1): a query window shorter than the scrape interval sees no samples.');
+  }
+  for (const [prop, q] of [['analysis.successRateQuery', a?.successRateQuery], ['analysis.latencyP99Query', a?.latencyP99Query]] as const) {
+    if (q !== undefined && (typeof q !== 'string' || q.trim() === '')) {
+      check.fail(prop, 'must be a PromQL query', q, 'Pass the query as a string, or leave it out for the query of the app\'s traffic provider.');
+    }
+  }
+  return {
+    minSuccessRatePercent,
+    maxLatencyP99Ms,
+    intervalSeconds,
+    rollbackAfterFailures,
+    successRateQuery: a?.successRateQuery,
+    latencyP99Query: a?.latencyP99Query,
+  };
+}
+
+/** Weight steps in percent: strictly increasing whole numbers from 1 to 100. */
+export function checkSteps(check: PropChecker, steps: number[] | undefined, fallback: number[]): number[] {
+  const list = steps ?? fallback;
+  if (!Array.isArray(list) || list.length === 0) {
+    check.fail('steps', 'must list at least one weight', list, 'Use e.g. [10, 25, 50].');
+  }
+  let previous = 0;
+  for (const w of list) {
+    if (!Number.isInteger(w) || w < 1 || w > 100 || w <= previous) {
+      check.fail('steps', 'must be whole percentages from 1 to 100, each above the one before', list, 'Use e.g. [10, 25, 50]; the engine promotes after the last step.');
+    }
+    previous = w;
+  }
+  return [...list];
+}
+
+/** A duration as Argo Rollouts and Flagger write it ("90s", "5m", "1h"). */
+export function engineDuration(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
+/** The PromQL percentage as written in messages. */
+export function percent(n: number): string {
+  return `${Math.round(n * 100) / 100} %`;
+}
+
+/**
+ * `ENGINE_ANALYSIS_AGGREGATE`: the queries add up every canary pod, so one pod failing is diluted by the others.
+ * With n canary pods each serving about 1/n of the canary's requests (no affinity), one pod may fail up to
+ * n x (100 - X) % of its own requests while the aggregate still meets X %.
+ */
+export function aggregateRisk(where: string, canaryPods: number, a: ResolvedAnalysis, podAffinity: boolean): RiskDescription {
+  const allowed = Math.min(100, canaryPods * (100 - a.minSuccessRatePercent));
+  return {
+    code: EngineRiskCode.ENGINE_ANALYSIS_AGGREGATE,
+    message:
+      `${where} checks the success rate and the p99 latency of all canary pods together (up to ${canaryPods}): with requests spread evenly, one of them can fail ` +
+      `${percent(allowed)} of its own requests while the aggregate still meets ${percent(a.minSuccessRatePercent)} ` +
+      '(in the ride-hailing case study, 2.4% failures on the one hot pod of 6 were 0.4% overall)' +
+      (podAffinity ? ', and the route\'s cookie affinity pins users to pods, which makes such a hot pod likelier' : '') +
+      '.',
+    remedy: "Keep the pods interchangeable (no affinity); if one bad pod must stop the release, pass a successRateQuery over your app's own per-pod metrics (the minimum by pod of its success ratio).",
+  };
+}
+
+/**
+ * `INGRESS_NGINX_RETIRED` (the ingress-nginx provider's code): an engine that splits through ingress-nginx canary
+ * annotations depends on the retired controller as much as a GitOps canary does.
+ */
+export function nginxRetired(where: string, engine: string): RiskDescription {
+  return {
+    code: 'INGRESS_NGINX_RETIRED',
+    message:
+      `${where} has ${engine} split traffic with ingress-nginx canary annotations; ingress-nginx was retired in March 2026 (no releases, no security fixes).`,
+    remedy: `Plan the move to a Gateway API implementation: ${engine} reweights HTTPRoutes there.`,
+  };
+}
