@@ -5,7 +5,7 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext, WRITA
 import { PropChecker } from '../prop-checks';
 import { defaultResourceName } from '../resource-names';
 import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
-import { COMMON_SH, PRESTOP_REDIS_SH, PROBE_SH, redisConf, sentinelConf, sentinelMasterConf, START_REDIS_SH, START_SENTINEL_SH } from './redis-scripts';
+import { redisConf, redisScript, sentinelConf, sentinelMasterConf } from './redis-scripts';
 import { ISessionStore, RedisTopology, SessionStoreAccess, SessionStoreClient, SessionStoreConnection } from './session-store';
 
 const k8s = kplus.k8s;
@@ -200,14 +200,14 @@ export class RedisSessionStore extends Construct implements ISessionStore {
     this.configMap = new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: configName, labels: storeLabels },
       data: {
-        'common.sh': COMMON_SH,
-        'start-redis.sh': START_REDIS_SH,
-        'probe.sh': PROBE_SH,
+        'common.sh': redisScript('common.sh'),
+        'start-redis.sh': redisScript('start-redis.sh'),
+        'probe.sh': redisScript('probe.sh'),
         'redis.conf': redisConf(configOptions),
         ...(sentinel
           ? {
-            'prestop-redis.sh': PRESTOP_REDIS_SH,
-            'start-sentinel.sh': START_SENTINEL_SH,
+            'prestop-redis.sh': redisScript('prestop-redis.sh'),
+            'start-sentinel.sh': redisScript('start-sentinel.sh'),
             'sentinel.conf': sentinelConf(),
             'sentinel-master.conf': sentinelMasterConf(configOptions),
           }

@@ -1,0 +1,49 @@
+# cdk8s-stateless: helpers shared by the session store scripts.
+if command -v valkey-server >/dev/null 2>&1; then
+  SERVER=valkey-server; SENTINEL=valkey-sentinel; CLI=valkey-cli
+else
+  SERVER=redis-server; SENTINEL=redis-sentinel; CLI=redis-cli
+fi
+
+# nth_entry LIST N: the N-th (0-based) word of LIST
+nth_entry() { echo "$1" | tr ' ' '\n' | grep -v '^$' | sed -n "$(($2 + 1))p"; }
+
+# self_entry LIST: this pod's host:port in LIST, by the ordinal suffix of POD_NAME
+self_entry() { nth_entry "$1" "${POD_NAME##*-}"; }
+
+# quoted VALUE: VALUE as a double-quoted Redis configuration string
+quoted() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
+
+# ask HOST:PORT ARGS...: one command, 3 s at most, empty output on any failure (auth from REDISCLI_AUTH)
+ask() {
+  target="$1"; shift
+  timeout 3 "$CLI" -h "${target%:*}" -p "${target##*:}" --raw "$@" 2>/dev/null || true
+}
+
+# sentinel_master SENTINEL: host:port of the primary that SENTINEL reports, or nothing
+sentinel_master() {
+  reply="$(ask "$1" SENTINEL get-master-addr-by-name "$SENTINEL_MASTER")"
+  host="$(echo "$reply" | sed -n 1p)"; port="$(echo "$reply" | sed -n 2p)"
+  case "$port" in ''|*[!0-9]*) return 0 ;; esac
+  case "$host" in ''|*' '*) return 0 ;; esac
+  echo "$host:$port"
+}
+
+# current_primary [EXCEPT]: host:port of the primary in the newest view any Sentinel has, or nothing.
+# Right after a failover the Sentinels disagree for a while, so the first answer may be stale: the
+# Sentinel running a failover (flag failover_in_progress) already names the promoted replica; otherwise
+# the highest config-epoch wins. EXCEPT skips one Sentinel (the caller itself).
+current_primary() {
+  best=""; best_rank=-1
+  for s in $SENTINEL_NODES; do
+    [ "$s" = "${1:-}" ] && continue
+    addr="$(sentinel_master "$s")"
+    [ -n "$addr" ] || continue
+    info="$(ask "$s" SENTINEL master "$SENTINEL_MASTER")"
+    rank="$(echo "$info" | sed -n '/^config-epoch$/{n;p;q;}')"
+    case "$rank" in ''|*[!0-9]*) rank=0 ;; esac
+    case "$(echo "$info" | sed -n '/^flags$/{n;p;q;}')" in *failover_in_progress*) rank=999999999 ;; esac
+    if [ "$rank" -gt "$best_rank" ]; then best="$addr"; best_rank="$rank"; fi
+  done
+  echo "$best"
+}

@@ -1,0 +1,43 @@
+#!/bin/sh
+# cdk8s-stateless: hand the primary role over before this Redis server stops.
+set -u
+. "$CONFIG_DIR/common.sh"
+[ "$TOPOLOGY" = sentinel ] || exit 0
+self="$(self_entry "$REDIS_NODES")"
+[ "$(ask "127.0.0.1:${self##*:}" ROLE | sed -n 1p)" = master ] || exit 0
+# A Sentinel may refuse for a moment (NOGOODSLAVE while a replica resyncs, INPROG): retry for up to 10 s.
+attempt=0
+while [ "$attempt" -lt 10 ]; do
+  for s in $SENTINEL_NODES; do
+    reply="$(ask "$s" SENTINEL FAILOVER "$SENTINEL_MASTER")"
+    if [ "$reply" != OK ]; then
+      echo "cdk8s-stateless: Sentinel $s refused the failover: ${reply:-no answer}"
+      continue
+    fi
+    echo "cdk8s-stateless: primary $self stopping; failover requested from Sentinel $s"
+    # wait until every Sentinel that answers names another primary, so that clients asking any of them
+    # find the new one (15 s at most, within terminationGracePeriodSeconds)
+    i=0
+    while [ "$i" -lt 15 ]; do
+      agreed=yes
+      master=""
+      for t in $SENTINEL_NODES; do
+        m="$(sentinel_master "$t")"
+        if [ "$m" = "$self" ]; then agreed=no; fi
+        if [ -n "$m" ] && [ "$m" != "$self" ]; then master="$m"; fi
+      done
+      if [ "$agreed" = yes ] && [ -n "$master" ]; then
+        echo "cdk8s-stateless: Sentinels promoted $master"
+        exit 0
+      fi
+      sleep 1
+      i=$((i + 1))
+    done
+    echo "cdk8s-stateless: the Sentinels did not all name a new primary within 15 s"
+    exit 0
+  done
+  attempt=$((attempt + 1))
+  sleep 1
+done
+echo "cdk8s-stateless: no Sentinel accepted a failover; stopping as primary"
+exit 0
