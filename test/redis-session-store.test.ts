@@ -114,9 +114,10 @@ describe('RedisSessionStore Sentinel', () => {
     expect(synthYaml(chart)).toMatchSnapshot();
   });
 
-  test('3 Redis (started in order, the first one primary) and 3 Sentinels', () => {
+  test('3 Redis (created together, so a cold restart brings back the promoted one at once) and 3 Sentinels', () => {
     expect(redis.spec.replicas).toBe(3);
-    expect(redis.spec.podManagementPolicy).toBe('OrderedReady');
+    expect(redis.spec.podManagementPolicy).toBe('Parallel');
+    expect(sentinel.spec.podManagementPolicy).toBe('Parallel');
     expect(sentinel.spec.replicas).toBe(3);
     const env = envOf(redis.spec.template.spec.containers[0]);
     expect(env.TOPOLOGY).toBe('sentinel');
@@ -146,7 +147,7 @@ describe('RedisSessionStore Sentinel', () => {
 
   test('a restarted old primary asks the Sentinels first and rejoins as a replica', () => {
     const script: string = config['start-redis.sh'];
-    const askSentinels = script.indexOf('master="$(current_primary)"');
+    const askSentinels = script.indexOf('master="$(current_primary "")"');
     const firstStart = script.indexOf('nth_entry "$REDIS_NODES" 0');
     expect(askSentinels).toBeGreaterThan(0);
     expect(firstStart).toBeGreaterThan(askSentinels);
@@ -155,18 +156,48 @@ describe('RedisSessionStore Sentinel', () => {
     // the newest view wins: a Sentinel running a failover, else the highest config-epoch
     expect(config['common.sh']).toContain('*failover_in_progress*) rank=999999999');
     expect(config['common.sh']).toContain("sed -n '/^config-epoch$/{n;p;q;}'");
-    expect(config['start-sentinel.sh']).toContain('master="$(current_primary "$self")"');
+    expect(config['start-sentinel.sh']).toContain('view="$(newest_view "$self")"');
+  });
+
+  test('a node that holds data never elects itself: it waits for the Sentinels, then refuses to start', () => {
+    const script: string = config['start-redis.sh'];
+    expect(script).toContain('if [ -z "$master" ] && holds_data; then');
+    expect(script).toContain('exit 1');
+    expect(script.indexOf('holds_data; then')).toBeLessThan(script.indexOf('nth_entry "$REDIS_NODES" 0'));
+    expect(config['common.sh']).toContain('[ -d "$DATA_DIR/appendonlydir" ]');
+    expect(envOf(redis.spec.template.spec.containers[0]).START_WAIT_SECONDS).toBe('60');
+  });
+
+  test('Sentinels keep their state on a PersistentVolumeClaim and know every replica from the start', () => {
+    expect(sentinel.spec.volumeClaimTemplates).toEqual([
+      expect.objectContaining({ metadata: expect.objectContaining({ name: 'data' }), spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } } }),
+    ]);
+    expect(sentinel.spec.template.spec.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
+    expect(sentinel.spec.template.spec.volumes.map((v: any) => v.name)).not.toContain('data');
+    const script: string = config['start-sentinel.sh'];
+    expect(script).toContain('conf="$DATA_DIR/sentinel.conf"');
+    expect(script).toContain('exec "$SENTINEL" "$conf"');
+    expect(script).toContain('for n in $REDIS_NODES; do echo "sentinel known-replica $SENTINEL_MASTER ${n%:*} ${n##*:}"; done');
   });
 
   test('a stopping primary hands over first: preStop hook on Redis, none on Sentinels', () => {
     expect(redis.spec.template.spec.containers[0].lifecycle).toEqual({ preStop: { exec: { command: ['sh', '/etc/redis/prestop-redis.sh'] } } });
     expect(config['prestop-redis.sh']).toContain('SENTINEL FAILOVER "$SENTINEL_MASTER"');
     expect(sentinel.spec.template.spec.containers[0].lifecycle).toBeUndefined();
-    expect(redis.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(20);
   });
 
-  test('writes stop on a primary that lost all replicas (no split-brain sessions)', () => {
+  test('the preStop budget and the grace period are derived together: budget + one ask (3 s) + 12 s to shut down', () => {
+    const env = envOf(redis.spec.template.spec.containers[0]);
+    expect(env.PRESTOP_BUDGET_SECONDS).toBe('15');
+    expect(redis.spec.template.spec.terminationGracePeriodSeconds).toBe(15 + 3 + 12);
+    expect(config['prestop-redis.sh']).toContain('budget="${PRESTOP_BUDGET_SECONDS:-15}"');
+    expect(config['common.sh']).toContain('timeout 3 "$CLI"');
+  });
+
+  test('writes stop on a primary that lost all replicas before the Sentinels can promote one (lag limit from down-after)', () => {
     expect(config['redis.conf']).toMatch(/^min-replicas-to-write 1$/m);
+    // refused at the latest max-lag + 2 s after the last acknowledgement: 3 + 2 <= 5 s
+    expect(config['redis.conf']).toMatch(/^min-replicas-max-lag 3$/m);
   });
 
   test('PDBs for Redis and Sentinels, NetworkPolicy on 6379 and 26379', () => {
@@ -228,6 +259,7 @@ describe('RedisSessionStore options', () => {
     const config = only(objects, 'ConfigMap').data;
     expect(config['sentinel-master.conf']).toContain('sentinel down-after-milliseconds mymaster 10000');
     expect(config['sentinel-master.conf']).toContain('sentinel failover-timeout mymaster 180000');
+    expect(config['redis.conf']).toMatch(/^min-replicas-max-lag 8$/m);
     expect(config['redis.conf']).toContain('maxmemory-policy allkeys-lru');
     expect(envOf(redis.spec.template.spec.containers[0]).REDIS_NODES).toContain('sessions-0.sessions-headless.$(POD_NAMESPACE).svc.corp.internal:6379');
   });
@@ -280,19 +312,32 @@ describe('RedisSessionStore options', () => {
   });
 });
 
-test('a default name from a long construct path still leaves room for every derived name', () => {
+test('a default name from a long construct path still leaves room for every derived name, pods and revision labels included', () => {
   const chart = new Chart(Testing.app(), 'a-rather-long-chart-name-for-the-payments-team', { namespace: 'shop' });
   const store = new RedisSessionStore(chart, 'session-store-for-checkout-and-cart', { topology: RedisTopology.SENTINEL });
-  expect(store.name.length).toBeLessThanOrEqual(45);
-  const names = synth(chart).map((o) => o.metadata.name);
+  expect(store.name.length).toBe(43);
+  const objects = synth(chart);
+  const names = objects.map((o) => o.metadata.name);
   expect(names).toContain(`${store.name}-sentinel-headless`);
   for (const n of names) expect(n.length).toBeLessThanOrEqual(63);
+  // the StatefulSet controller labels each pod controller-revision-hash: <statefulset>-<10-character hash>
+  // (a label value, at most 63) and names it <statefulset>-<ordinal> (a host name, at most 63)
+  for (const sts of ofKind(objects, 'StatefulSet')) {
+    expect(`${sts.metadata.name}-${'h'.repeat(10)}`.length).toBeLessThanOrEqual(63);
+    expect(`${sts.metadata.name}-${sts.spec.replicas - 1}`.length).toBeLessThanOrEqual(63);
+    for (const claim of sts.spec.volumeClaimTemplates) expect(`${claim.metadata.name}-${sts.metadata.name}-${sts.spec.replicas - 1}`.length).toBeLessThanOrEqual(63);
+  }
+  expect(only(objects, 'StatefulSet', `${store.name}-sentinel`).metadata.name.length).toBe(52);
 });
 
 describe('RedisSessionStore bad input', () => {
   const cases: Array<[string, RedisSessionStoreProps, string]> = [
-    ['even Sentinel count', { topology: RedisTopology.SENTINEL, sentinels: 4 }, "RedisSessionStore 'test/sessions': 'sentinels' must be an odd whole number, at least 3 (a majority must agree on a failover), got 4. Use 3 or 5."],
-    ['one Sentinel', { topology: RedisTopology.SENTINEL, sentinels: 1 }, "RedisSessionStore 'test/sessions': 'sentinels' must be an odd whole number, at least 3 (a majority must agree on a failover), got 1. Use 3 or 5."],
+    ['even Sentinel count', { topology: RedisTopology.SENTINEL, sentinels: 4 }, "RedisSessionStore 'test/sessions': 'sentinels' must be an odd whole number from 3 to 9 (a majority must agree on a failover), got 4. Use 3 or 5."],
+    ['one Sentinel', { topology: RedisTopology.SENTINEL, sentinels: 1 }, "RedisSessionStore 'test/sessions': 'sentinels' must be an odd whole number from 3 to 9 (a majority must agree on a failover), got 1. Use 3 or 5."],
+    ['2^31 - 1 Sentinels (refused before anything is allocated for them)', { topology: RedisTopology.SENTINEL, sentinels: 2147483647 }, "RedisSessionStore 'test/sessions': 'sentinels' must be an odd whole number from 3 to 9 (a majority must agree on a failover), got 2147483647. Use 3 or 5."],
+    ['2^31 - 1 Redis servers', { topology: RedisTopology.SENTINEL, replicas: 2147483647 }, "RedisSessionStore 'test/sessions': 'replicas' must be an integer from 2 to 9, got 2147483647."],
+    ['down-after of 25 days (redis-sentinel refuses it)', { topology: RedisTopology.SENTINEL, sentinelDownAfter: Duration.days(25) }, "RedisSessionStore 'test/sessions': 'sentinelDownAfter' must be at most 2147483647 ms (redis-sentinel reads it as a 32-bit int and refuses larger values), got \"2160000000ms\". Use Duration.seconds(5)."],
+    ['failover timeout of 25 days', { topology: RedisTopology.SENTINEL, failoverTimeout: Duration.days(25) }, "RedisSessionStore 'test/sessions': 'failoverTimeout' must be at most 2147483647 ms (redis-sentinel reads it as a 32-bit int and refuses larger values), got \"2160000000ms\". Use Duration.seconds(60)."],
     ['sentinels on standalone', { sentinels: 3 }, "RedisSessionStore 'test/sessions': 'sentinels' only applies to the Sentinel topology, got 3. Set topology: RedisTopology.SENTINEL, or remove sentinels."],
     ['replicas on standalone', { replicas: 3 }, "RedisSessionStore 'test/sessions': 'replicas' must be 1 for a standalone store (replicas without Sentinel are never promoted), got 3. Use topology: RedisTopology.SENTINEL for replicas."],
     ['one Redis with Sentinel', { topology: RedisTopology.SENTINEL, replicas: 1 }, "RedisSessionStore 'test/sessions': 'replicas' must be an integer from 2 to 9, got 1. Use 3: one primary and two replicas (at least one replica is needed for failover)."],
@@ -301,12 +346,13 @@ describe('RedisSessionStore bad input', () => {
     ['bad master name', { topology: RedisTopology.SENTINEL, masterName: 'my master' }, "RedisSessionStore 'test/sessions': 'masterName' must be letters, digits, \".\", \"_\" or \"-\", got \"my master\". Use e.g. \"mymaster\"."],
     ['bad secret name', { passwordSecretName: 'Redis_Auth' }, "RedisSessionStore 'test/sessions': 'passwordSecretName' must be a Secret name (lower-case DNS subdomain), got \"Redis_Auth\". Use e.g. \"sessions-auth\"."],
     ['bad maxmemory policy', { maxmemoryPolicy: 'lru' }, "RedisSessionStore 'test/sessions': 'maxmemoryPolicy' must be one of noeviction, allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu, volatile-random, volatile-ttl, got \"lru\". Use \"volatile-lru\" for sessions with a TTL."],
-    ['down-after 0', { topology: RedisTopology.SENTINEL, sentinelDownAfter: Duration.millis(0) }, "RedisSessionStore 'test/sessions': 'sentinelDownAfter' must be at least 1 second, got \"0ms\". Use Duration.seconds(5); shorter causes failovers on a slow network."],
+    ['down-after 0', { topology: RedisTopology.SENTINEL, sentinelDownAfter: Duration.millis(0) }, "RedisSessionStore 'test/sessions': 'sentinelDownAfter' must be at least 3 seconds (the primary's replica lag limit, min-replicas-max-lag, is derived from it and must stay at least 1 s), got \"0ms\". Use Duration.seconds(5); shorter causes failovers on a slow network."],
+    ['down-after 2.9 s', { topology: RedisTopology.SENTINEL, sentinelDownAfter: Duration.millis(2900) }, "RedisSessionStore 'test/sessions': 'sentinelDownAfter' must be at least 3 seconds"],
     ['failover timeout under a second', { topology: RedisTopology.SENTINEL, failoverTimeout: Duration.millis(500) }, "RedisSessionStore 'test/sessions': 'failoverTimeout' must be at least 1 second, got \"500ms\". Use Duration.seconds(60)."],
     ['bad cluster domain', { clusterDomain: 'Cluster.Local' }, "RedisSessionStore 'test/sessions': 'clusterDomain' must be a DNS domain, got \"Cluster.Local\". Use your cluster's DNS domain, usually \"cluster.local\"."],
     ['bad secret key', { passwordSecretKey: 'redis password' }, "RedisSessionStore 'test/sessions': 'passwordSecretKey' must be a Secret key (letters, digits, \"-\", \"_\", \".\"), got \"redis password\". Use e.g. \"password\"."],
     ['tiny volume', { storageSize: Size.mebibytes(10) }, "RedisSessionStore 'test/sessions': 'storageSize' must be at least 64Mi, got \"10Mi\". Use Size.gibibytes(1) or more; the AOF and its rewrite need room."],
-    ['name too long', { name: 'a'.repeat(46) }, "RedisSessionStore 'test/sessions': 'name' must be a DNS-1035 label of at most 45 characters"],
+    ['name too long', { name: 'a'.repeat(44) }, "RedisSessionStore 'test/sessions': 'name' must be a DNS-1035 label of at most 43 characters (lower-case letters, digits and \"-\", starting with a letter; derived objects add up to 20 characters to it), got \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"."],
     ['unknown topology', { topology: 'cluster' as RedisTopology }, "RedisSessionStore 'test/sessions': 'topology' must be one of RedisTopology.STANDALONE, RedisTopology.SENTINEL, got \"cluster\". Use a RedisTopology value, e.g. RedisTopology.STANDALONE."],
     ['bad storage class', { storageClassName: 'Fast SSD' }, "RedisSessionStore 'test/sessions': 'storageClassName' must be an object name (a lower-case DNS subdomain), got \"Fast SSD\". Use e.g. \"fast-ssd\"."],
     [

@@ -1,4 +1,5 @@
 # cdk8s-stateless: helpers shared by the session store scripts.
+# shellcheck disable=SC2034 # SERVER, SENTINEL are used by the scripts that source this file
 if command -v valkey-server >/dev/null 2>&1; then
   SERVER=valkey-server; SENTINEL=valkey-sentinel; CLI=valkey-cli
 else
@@ -29,11 +30,11 @@ sentinel_master() {
   echo "$host:$port"
 }
 
-# current_primary [EXCEPT]: host:port of the primary in the newest view any Sentinel has, or nothing.
+# newest_view [EXCEPT]: "RANK host:port" of the primary in the newest view any Sentinel has, or nothing.
 # Right after a failover the Sentinels disagree for a while, so the first answer may be stale: the
 # Sentinel running a failover (flag failover_in_progress) already names the promoted replica; otherwise
 # the highest config-epoch wins. EXCEPT skips one Sentinel (the caller itself).
-current_primary() {
+newest_view() {
   best=""; best_rank=-1
   for s in $SENTINEL_NODES; do
     [ "$s" = "${1:-}" ] && continue
@@ -45,5 +46,14 @@ current_primary() {
     case "$(echo "$info" | sed -n '/^flags$/{n;p;q;}')" in *failover_in_progress*) rank=999999999 ;; esac
     if [ "$rank" -gt "$best_rank" ]; then best="$addr"; best_rank="$rank"; fi
   done
-  echo "$best"
+  [ -z "$best" ] || echo "$best_rank $best"
+}
+
+# current_primary [EXCEPT]: host:port of the primary in the newest view any Sentinel has, or nothing.
+current_primary() { newest_view "${1:-}" | sed 's/^[0-9]* //'; }
+
+# holds_data: whether this node's data directory (its PersistentVolumeClaim) holds a data set, i.e. this is
+# not the first start of this node. Redis 7+ keeps the AOF in appendonlydir/; older files are checked too.
+holds_data() {
+  [ -d "$DATA_DIR/appendonlydir" ] || [ -f "$DATA_DIR/appendonly.aof" ] || [ -f "$DATA_DIR/dump.rdb" ]
 }

@@ -56,8 +56,28 @@ export interface RedisConfigOptions {
   readonly failoverTimeoutMs: number;
 }
 
+/**
+ * `min-replicas-max-lag`, derived from the Sentinels' detection time (issue #14 item 2).
+ *
+ * A primary counts a replica as good while `server.unixtime - repl_ack_time <= min-replicas-max-lag` (whole
+ * seconds), and it recounts only once a second, in replicationCron, or when a replica connects or disconnects
+ * (redis/redis src/replication.c, refreshGoodSlavesCount; processCommand refuses writes with NOREPLICAS while
+ * the count is below min-replicas-to-write). Replicas acknowledge every second. So a primary cut off from its
+ * replicas refuses writes at the latest `max-lag + 2` s after the last acknowledgement it processed. The
+ * Sentinels promote a replica no earlier than `down-after-milliseconds` after the primary stopped answering.
+ * With `max-lag + 2 <= down-after` the cut-off primary has stopped accepting writes before any replica is
+ * promoted. (It was 10 s against a 5 s down-after: a primary stalled for 8-10 s kept accepting writes that the
+ * failover then discarded.) What this cannot cover: commands a stalled primary already holds in its socket
+ * buffers when it resumes are processed before its next recount; only WAIT tells a client that a write reached
+ * the replicas (see the README's store section).
+ */
+export function minReplicasMaxLag(downAfterMs: number): number {
+  return Math.max(1, Math.floor(downAfterMs / 1000) - 2);
+}
+
 /** redis.conf: the static part (ports, addresses and secrets are appended by start-redis.sh). */
 export function redisConf(o: RedisConfigOptions): string {
+  const maxLag = minReplicasMaxLag(o.downAfterMs);
   const lines = [
     '# cdk8s-stateless: Redis configuration of a session store (port, dir, auth and replication are appended at start).',
     'bind * -::*',
@@ -73,10 +93,10 @@ export function redisConf(o: RedisConfigOptions): string {
   ];
   if (o.sentinel) {
     lines.push(
-      '# A primary that has lost every replica for 10 s stops accepting writes,',
-      '# so a partitioned old primary cannot accept sessions that the failover would discard.',
+      `# A primary that has heard from no replica for ${maxLag} s stops accepting writes (NOREPLICAS), before the`,
+      `# Sentinels can declare it down (${o.downAfterMs} ms), so a cut-off primary cannot accept sessions a failover discards.`,
       'min-replicas-to-write 1',
-      'min-replicas-max-lag 10',
+      `min-replicas-max-lag ${maxLag}`,
       'replica-serve-stale-data yes',
       'replica-read-only yes',
     );

@@ -19,8 +19,50 @@ export const DEFAULT_REDIS_IMAGE = 'docker.io/valkey/valkey:8.1.10';
 /** The UID of the `valkey` and `redis` users in the official images. */
 const REDIS_UID = 999;
 
-/** The longest suffix of a name derived from a store's name. */
-const LONGEST_SUFFIX = '-sentinel-headless';
+/**
+ * The longest a store's name may be (issue #14 item 5), from the real limits of every name derived from it:
+ * - the Sentinel StatefulSet `<name>-sentinel`: the StatefulSet controller labels every pod with
+ *   `controller-revision-hash: <statefulset>-<hash>` (a 10-character hash), and a label value is at most 63
+ *   characters, so a StatefulSet name above 52 characters gets no pods at all
+ *   (kubernetes/kubernetes#64023; pkg/controller/history/controller_history.go, ControllerRevisionName;
+ *   https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set):
+ *   52 - "-sentinel".length = 43;
+ * - pods `<statefulset>-<ordinal>` (host names, at most 63) and the Services `<name>-sentinel-headless`
+ *   (a DNS-1035 label, at most 63: name <= 45) are shorter than that bound.
+ */
+const MAX_STATEFULSET_NAME = 63 - '-'.length - 10;
+const LONGEST_STATEFULSET_SUFFIX = '-sentinel';
+/** The suffix budget handed to the name checks: a name of at most 43 characters. */
+const NAME_SUFFIX_BUDGET = 63 - (MAX_STATEFULSET_NAME - LONGEST_STATEFULSET_SUFFIX.length);
+
+/**
+ * The largest `down-after-milliseconds` and `failover-timeout` Sentinel accepts: it parses them with `atoi`
+ * into an int and refuses a value <= 0 ("negative or zero time parameter."), so anything above INT_MAX
+ * (2^31 - 1 ms, about 24.8 days) makes redis-sentinel refuse its configuration and the pod crash-loop
+ * (redis/redis src/sentinel.c, sentinelHandleConfiguration; the same code in valkey-io/valkey src/sentinel.c).
+ */
+const SENTINEL_MAX_MS = 2 ** 31 - 1;
+
+/** Most Redis servers and Sentinels a store runs (checked before anything is allocated for them). */
+const MAX_REDIS_SERVERS = 9;
+const MAX_SENTINELS = 9;
+
+/**
+ * Issue #10: the primary's preStop hand-over and the pod's grace period, named together.
+ * The hook (prestop-redis.sh) stops trying at its PRESTOP_BUDGET_SECONDS deadline; one `ask` may overrun it by
+ * its 3 s timeout (common.sh); then the kubelet sends SIGTERM and the server needs time to flush its AOF and
+ * exit. The grace period is derived from the budget, so the budget can never outgrow it.
+ */
+export const PRESTOP_BUDGET_SECONDS = 15;
+const ASK_TIMEOUT_SECONDS = 3;
+const SHUTDOWN_SECONDS = 12;
+export const TERMINATION_GRACE_SECONDS = PRESTOP_BUDGET_SECONDS + ASK_TIMEOUT_SECONDS + SHUTDOWN_SECONDS;
+
+/** How long a Redis server that holds data waits for a Sentinel to name the primary before it gives up (start-redis.sh). */
+const START_WAIT_SECONDS = 60;
+
+/** Size of each Sentinel's volume: it holds only sentinel.conf, which Sentinel rewrites with its state. */
+const SENTINEL_STORAGE = Size.mebibytes(64);
 
 /** Port numbers of Redis and Sentinel. */
 export const REDIS_PORT = 6379;
@@ -119,6 +161,10 @@ export interface RedisSessionStoreProps {
   readonly acknowledgedRisks?: RiskCode[];
 }
 
+const DEFAULT_DOWN_AFTER_SECONDS = 5;
+/** The shortest `sentinelDownAfter`: the lag limit derived from it (redis-scripts.ts, minReplicasMaxLag) must be at least 1 s. */
+const MIN_DOWN_AFTER_SECONDS = 3;
+
 const DEFAULT_RESOURCES: kplus.ContainerResources = {
   cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
   memory: { request: Size.mebibytes(256), limit: Size.mebibytes(512) },
@@ -153,7 +199,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
   constructor(scope: Construct, id: string, props: RedisSessionStoreProps = {}) {
     super(scope, id);
     const check = PropChecker.of(this, 'RedisSessionStore');
-    this.name = props.name ?? defaultResourceName(this, LONGEST_SUFFIX);
+    this.name = props.name ?? defaultResourceName(this, '-'.repeat(NAME_SUFFIX_BUDGET));
     const acknowledged = checkAcknowledged(check, props.acknowledgedRisks);
     this.topology = props.topology ?? RedisTopology.STANDALONE;
     const sentinel = this.topology === RedisTopology.SENTINEL;
@@ -193,7 +239,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
       maxmemoryPolicy: props.maxmemoryPolicy ?? 'volatile-lru',
       sentinel,
       masterName,
-      downAfterMs: (props.sentinelDownAfter ?? Duration.seconds(5)).toMilliseconds(),
+      downAfterMs: (props.sentinelDownAfter ?? Duration.seconds(DEFAULT_DOWN_AFTER_SECONDS)).toMilliseconds(),
       failoverTimeoutMs: (props.failoverTimeout ?? Duration.seconds(60)).toMilliseconds(),
     };
     const configName = `${this.name}-config`;
@@ -231,6 +277,12 @@ export class RedisSessionStore extends Construct implements ISessionStore {
         : []),
       { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: passwordSecretName, key: passwordSecretKey } } },
       { name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: passwordSecretName, key: passwordSecretKey } } },
+      ...(sentinel
+        ? [
+          { name: 'PRESTOP_BUDGET_SECONDS', value: String(PRESTOP_BUDGET_SECONDS) },
+          { name: 'START_WAIT_SECONDS', value: String(START_WAIT_SECONDS) },
+        ]
+        : []),
       { name: 'CONFIG_DIR', value: '/etc/redis' },
       { name: 'RUNTIME_DIR', value: '/run/redis' },
       { name: 'DATA_DIR', value: '/data' },
@@ -255,7 +307,12 @@ export class RedisSessionStore extends Construct implements ISessionStore {
       script: 'start-redis.sh',
       preStop: sentinel ? 'prestop-redis.sh' : undefined,
       resources: k8sResources(resources),
-      parallel: false,
+      // Sentinel topology: on a cold restart of the whole store every server must be up at once, so the one the
+      // Sentinels name as primary (not necessarily pod 0) starts before the Sentinels give up on it and promote a
+      // replica that has not resynced yet. Parallel only changes creation and deletion order: "This option only
+      // affects the behavior for scaling operations. Updates are not affected." (rolling updates stay one pod at a
+      // time; https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#parallel-pod-management)
+      parallel: sentinel,
       volume: { size: props.storageSize ?? Size.gibibytes(1), storageClassName: props.storageClassName },
     });
 
@@ -277,6 +334,10 @@ export class RedisSessionStore extends Construct implements ISessionStore {
           limits: { cpu: k8s.Quantity.fromString('200m'), memory: k8s.Quantity.fromString('128Mi') },
         },
         parallel: true,
+        // Issue #14 item 1: Sentinel keeps its state (current primary, epochs, replicas, peers) in its own
+        // configuration file, which start-sentinel.sh keeps on this volume. On an emptyDir a cold restart of every
+        // pod forgot which replica had been promoted, and pod 0 came back as primary with stale data.
+        volume: { size: SENTINEL_STORAGE, storageClassName: props.storageClassName },
       });
       this.budget('RedisBudget', this.name, redisLabels);
       this.budget('SentinelBudget', sentinelName, sentinelLabels);
@@ -382,7 +443,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
           spec: {
             automountServiceAccountToken: false,
             securityContext: restrictedPodSecurityContext(REDIS_UID),
-            terminationGracePeriodSeconds: 30,
+            terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
             topologySpreadConstraints: [
               {
                 maxSkew: 1,
@@ -417,22 +478,19 @@ export class RedisSessionStore extends Construct implements ISessionStore {
               { name: 'config', configMap: { name: `${this.name}-config` } },
               { name: 'runtime', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('16Mi') } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
-              ...(o.volume ? [] : [{ name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }]),
             ],
           },
         },
-        volumeClaimTemplates: o.volume
-          ? [
-            {
-              metadata: { name: 'data', labels: o.labels },
-              spec: {
-                accessModes: ['ReadWriteOnce'],
-                storageClassName: o.volume.storageClassName,
-                resources: { requests: { storage: k8s.Quantity.fromString(quantity(o.volume.size)) } },
-              },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels: o.labels },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: o.volume.storageClassName,
+              resources: { requests: { storage: k8s.Quantity.fromString(quantity(o.volume.size)) } },
             },
-          ]
-          : undefined,
+          },
+        ],
       },
     });
   }
@@ -451,7 +509,7 @@ interface StatefulSetOptions {
   readonly preStop?: string;
   readonly resources: kplus.k8s.ResourceRequirements;
   readonly parallel: boolean;
-  readonly volume?: { readonly size: Size; readonly storageClassName?: string };
+  readonly volume: { readonly size: Size; readonly storageClassName?: string };
 }
 
 function k8sResources(r: { cpu: kplus.CpuResources; memory: kplus.MemoryResources }): kplus.k8s.ResourceRequirements {
@@ -480,7 +538,7 @@ function quantity(size: Size): string {
 }
 
 function validate(check: PropChecker, props: RedisSessionStoreProps, name: string, sentinel: boolean): void {
-  check.resourceName('name', name, LONGEST_SUFFIX.length);
+  check.resourceName('name', name, NAME_SUFFIX_BUDGET);
   check.oneOf('topology', props.topology, RedisTopology, 'RedisTopology');
   check.objectName('storageClassName', props.storageClassName, 'fast-ssd');
   check.requestsWithinLimits('resources', props.resources);
@@ -491,9 +549,10 @@ function validate(check: PropChecker, props: RedisSessionStoreProps, name: strin
     }
   }
   if (sentinel) {
-    check.integer('replicas', props.replicas, 2, 9, 'Use 3: one primary and two replicas (at least one replica is needed for failover).');
-    if (props.sentinels !== undefined && (!Number.isInteger(props.sentinels) || props.sentinels < 3 || props.sentinels % 2 === 0)) {
-      check.fail('sentinels', 'must be an odd whole number, at least 3 (a majority must agree on a failover)', props.sentinels, 'Use 3 or 5.');
+    check.integer('replicas', props.replicas, 2, MAX_REDIS_SERVERS, 'Use 3: one primary and two replicas (at least one replica is needed for failover).');
+    const n = props.sentinels;
+    if (n !== undefined && (!Number.isInteger(n) || n < 3 || n % 2 === 0 || n > MAX_SENTINELS)) {
+      check.fail('sentinels', `must be an odd whole number from 3 to ${MAX_SENTINELS} (a majority must agree on a failover)`, props.sentinels, 'Use 3 or 5.');
     }
   } else {
     if (props.replicas !== undefined && props.replicas !== 1) {
@@ -515,11 +574,28 @@ function validate(check: PropChecker, props: RedisSessionStoreProps, name: strin
   if (props.maxmemoryPolicy !== undefined && !MAXMEMORY_POLICIES.includes(props.maxmemoryPolicy)) {
     check.fail('maxmemoryPolicy', `must be one of ${MAXMEMORY_POLICIES.join(', ')}`, props.maxmemoryPolicy, 'Use "volatile-lru" for sessions with a TTL.');
   }
-  if (props.sentinelDownAfter !== undefined && props.sentinelDownAfter.toMilliseconds() < 1000) {
-    check.fail('sentinelDownAfter', 'must be at least 1 second', `${props.sentinelDownAfter.toMilliseconds()}ms`, 'Use Duration.seconds(5); shorter causes failovers on a slow network.');
+  if (props.sentinelDownAfter !== undefined) {
+    const ms = props.sentinelDownAfter.toMilliseconds();
+    if (ms < MIN_DOWN_AFTER_SECONDS * 1000) {
+      check.fail(
+        'sentinelDownAfter',
+        `must be at least ${MIN_DOWN_AFTER_SECONDS} seconds (the primary's replica lag limit, min-replicas-max-lag, is derived from it and must stay at least 1 s)`,
+        `${ms}ms`,
+        'Use Duration.seconds(5); shorter causes failovers on a slow network.',
+      );
+    }
+    if (ms > SENTINEL_MAX_MS) {
+      check.fail('sentinelDownAfter', `must be at most ${SENTINEL_MAX_MS} ms (redis-sentinel reads it as a 32-bit int and refuses larger values)`, `${ms}ms`, 'Use Duration.seconds(5).');
+    }
   }
-  if (props.failoverTimeout !== undefined && props.failoverTimeout.toMilliseconds() < 1000) {
-    check.fail('failoverTimeout', 'must be at least 1 second', `${props.failoverTimeout.toMilliseconds()}ms`, 'Use Duration.seconds(60).');
+  if (props.failoverTimeout !== undefined) {
+    const ms = props.failoverTimeout.toMilliseconds();
+    if (ms < 1000) {
+      check.fail('failoverTimeout', 'must be at least 1 second', `${ms}ms`, 'Use Duration.seconds(60).');
+    }
+    if (ms > SENTINEL_MAX_MS) {
+      check.fail('failoverTimeout', `must be at most ${SENTINEL_MAX_MS} ms (redis-sentinel reads it as a 32-bit int and refuses larger values)`, `${ms}ms`, 'Use Duration.seconds(60).');
+    }
   }
   if (props.storageSize !== undefined && props.storageSize.toMebibytes() < 64) {
     check.fail('storageSize', 'must be at least 64Mi', `${props.storageSize.toMebibytes()}Mi`, 'Use Size.gibibytes(1) or more; the AOF and its rewrite need room.');

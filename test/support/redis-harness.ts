@@ -129,18 +129,54 @@ export class StoreHarness {
     return env;
   }
 
-  /** Start a pod's container: its command with its environment. Resolves when it answers PING. */
-  public async start(podName: string): Promise<void> {
+  /**
+   * Start a pod's container: its command with its environment (plus `overrides`). Resolves when it answers
+   * PING; with `wait: false` it resolves at once (a container that waits for its peers before it listens).
+   */
+  public async start(podName: string, options: { wait?: boolean; overrides?: Record<string, string> } = {}): Promise<void> {
     const pod = this.pod(podName);
     const sts = this.statefulSetOf(podName);
     const container = sts.spec.template.spec.containers[0];
     const [cmd, ...args] = (container.command as string[]).map((a) => a.replace('/etc/redis', this.configDir));
-    const env = this.environment(podName);
+    const env = { ...this.environment(podName), ...(options.overrides ?? {}) };
     const child = spawn(cmd, args, { env: { PATH: process.env.PATH!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     pod.process = child;
     child.stdout!.on('data', (d) => (pod.log += d.toString()));
     child.stderr!.on('data', (d) => (pod.log += d.toString()));
+    if (options.wait === false) return;
     await this.waitFor(() => this.cli(pod.port, ['PING'], env.REDIS_PASSWORD) === 'PONG', 30_000, `${podName} to answer PING\n${pod.log}`);
+  }
+
+  /**
+   * The pod is deleted and created again (node drain, node-pool upgrade, power loss): its process is killed,
+   * its emptyDir volumes are lost, and only what is on a volume from the StatefulSet's volumeClaimTemplates
+   * (a PersistentVolumeClaim) survives. Start it again with start().
+   */
+  public async recreate(podName: string): Promise<void> {
+    await this.kill(podName);
+    const spec = this.statefulSetOf(podName).spec;
+    const claims = new Set((spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name));
+    const mounts: { name: string; mountPath: string }[] = spec.template.spec.containers[0].volumeMounts;
+    // the directories the harness gives the mounts (see environment())
+    const dirs: Record<string, string> = { '/run/redis': 'run', '/data': 'data' };
+    for (const m of mounts) {
+      const sub = dirs[m.mountPath];
+      if (sub && !claims.has(m.name)) fs.rmSync(path.join(this.dir, podName, sub), { recursive: true, force: true });
+    }
+    const pod = this.pod(podName);
+    pod.log = '';
+  }
+
+  /** The pod's PersistentVolumeClaims are replaced by new, empty ones (a volume lost with its node or zone). */
+  public wipeVolumes(podName: string): void {
+    fs.rmSync(path.join(this.dir, podName, 'data'), { recursive: true, force: true });
+  }
+
+  /** Send a signal to a pod's process without waiting for it to exit (SIGSTOP/SIGCONT: a stalled process). */
+  public signal(podName: string, signal: NodeJS.Signals): void {
+    const child = this.pod(podName).process;
+    if (!child || child.exitCode !== null) throw new Error(`${podName} is not running`);
+    child.kill(signal);
   }
 
   /** Run a pod's lifecycle script (e.g. its preStop hook) with the pod's environment; resolves with its output. */
@@ -170,7 +206,8 @@ export class StoreHarness {
   public async kill(podName: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const pod = this.pod(podName);
     const child = pod.process;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (signal === 'SIGKILL') child.kill('SIGCONT'); // a stopped process would not exit on SIGTERM
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.kill(signal);
