@@ -41,7 +41,7 @@ describe('RedisSessionStore standalone (default)', () => {
   });
 
   test('the default image is pinned Valkey', () => {
-    expect(container.image).toBe('docker.io/valkey/valkey:8.1.10');
+    expect(container.image).toBe('docker.io/valkey/valkey:9.1.1');
     expect(container.imagePullPolicy).toBe('IfNotPresent');
   });
 
@@ -269,13 +269,13 @@ describe('RedisSessionStore options', () => {
     expect(config['redis.conf']).toMatch(new RegExp(`^maxmemory ${Math.floor(512 * 0.7) * 1024 * 1024}$`, 'm'));
   });
 
-  test('Spring Boot preset on Sentinel: the seed variables, with nodes instead of host', () => {
+  test('Spring Boot preset on Sentinel: nodes instead of host, no SPRING_SESSION_STORE_TYPE', () => {
     const chart = newChart('rides');
     const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL });
     new StatelessWebApp(chart, 'api', { name: 'api', image: IMAGE, sessionStore: store, sessionEnvPreset: SessionEnvPreset.SPRING_BOOT });
     const env = envOf(only(synth(chart), 'Deployment').spec.template.spec.containers[0]);
+    // Spring Boot 3 has no spring.session.store-type: the variable would be ignored (see env-presets.ts)
     expect(env).toEqual({
-      SPRING_SESSION_STORE_TYPE: 'redis',
       SPRING_DATA_REDIS_SENTINEL_MASTER: 'mymaster',
       SPRING_DATA_REDIS_SENTINEL_NODES: [0, 1, 2].map((i) => `sessions-sentinel-${i}.sessions-sentinel-headless.rides.svc.cluster.local:26379`).join(','),
       SPRING_DATA_REDIS_PASSWORD: { secretKeyRef: { name: 'sessions-auth', key: 'password' } },
@@ -312,6 +312,43 @@ describe('RedisSessionStore options', () => {
   });
 });
 
+describe('RedisSessionStore bindings across namespaces (issue #14 item 5)', () => {
+  test('clients get fully qualified host names in the store namespace, from another namespace too', () => {
+    const app = Testing.app();
+    const store = new RedisSessionStore(new Chart(app, 'data', { namespace: 'data' }), 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL, clusterDomain: 'corp.internal' });
+    const web = new Chart(app, 'web', { namespace: 'web' });
+    new StatelessWebApp(web, 'web', { name: 'web', image: IMAGE, sessionStore: store });
+    expect(store.connection.host).toBe('sessions-sentinel.data.svc.corp.internal');
+    const env = envOf(only(synth(web), 'Deployment').spec.template.spec.containers[0]);
+    expect(env.REDIS_SENTINELS.split(',')).toEqual([0, 1, 2].map((i) => `sessions-sentinel-${i}.sessions-sentinel-headless.data.svc.corp.internal:26379`));
+  });
+
+  test('a store chart without a namespace cannot serve an app chart with one', () => {
+    const app = Testing.app();
+    const store = new RedisSessionStore(new Chart(app, 'data'), 'sessions', { name: 'sessions', acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
+    expect(() => new StatelessWebApp(new Chart(app, 'web', { namespace: 'web' }), 'web', { name: 'web', image: IMAGE, sessionStore: store })).toThrow(
+      "RedisSessionStore 'data/sessions': 'namespace' must be set on the store's chart when a bound app's chart sets one (app \"web\" is in namespace \"web\"): " +
+        "without it the app gets short host names that resolve in its own namespace, got (nothing). Give the store's chart a namespace, e.g. new Chart(app, 'data', { namespace: 'data' }), or put both in charts without one.",
+    );
+  });
+
+  test('a store chart with a namespace cannot admit an app chart without one through its NetworkPolicy', () => {
+    const app = Testing.app();
+    const store = new RedisSessionStore(new Chart(app, 'data', { namespace: 'data' }), 'sessions', { name: 'sessions', acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
+    expect(() => new StatelessWebApp(new Chart(app, 'web'), 'web', { name: 'web', image: IMAGE, sessionStore: store })).toThrow(
+      "RedisSessionStore 'data/sessions': 'namespace' is \"data\" but bound app \"web\" is in a chart without a namespace: the store's NetworkPolicy can only admit it in \"data\", " +
+        'got "data". Give the app\'s chart a namespace (e.g. "data").',
+    );
+  });
+
+  test('neither chart with a namespace: short names, both applied to the same namespace', () => {
+    const chart = new Chart(Testing.app(), 'all');
+    const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
+    new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, sessionStore: store });
+    expect(envOf(only(synth(chart), 'Deployment').spec.template.spec.containers[0]).REDIS_HOST).toBe('sessions');
+  });
+});
+
 test('a default name from a long construct path still leaves room for every derived name, pods and revision labels included', () => {
   const chart = new Chart(Testing.app(), 'a-rather-long-chart-name-for-the-payments-team', { namespace: 'shop' });
   const store = new RedisSessionStore(chart, 'session-store-for-checkout-and-cart', { topology: RedisTopology.SENTINEL });
@@ -341,7 +378,7 @@ describe('RedisSessionStore bad input', () => {
     ['sentinels on standalone', { sentinels: 3 }, "RedisSessionStore 'test/sessions': 'sentinels' only applies to the Sentinel topology, got 3. Set topology: RedisTopology.SENTINEL, or remove sentinels."],
     ['replicas on standalone', { replicas: 3 }, "RedisSessionStore 'test/sessions': 'replicas' must be 1 for a standalone store (replicas without Sentinel are never promoted), got 3. Use topology: RedisTopology.SENTINEL for replicas."],
     ['one Redis with Sentinel', { topology: RedisTopology.SENTINEL, replicas: 1 }, "RedisSessionStore 'test/sessions': 'replicas' must be an integer from 2 to 9, got 1. Use 3: one primary and two replicas (at least one replica is needed for failover)."],
-    ['latest image', { image: 'valkey/valkey:latest' }, "RedisSessionStore 'test/sessions': 'image' must be pinned to a version tag or digest, got \"valkey/valkey:latest\". Use e.g. \"docker.io/valkey/valkey:8.1.10\"; \"latest\" changes under a running store."],
+    ['latest image', { image: 'valkey/valkey:latest' }, "RedisSessionStore 'test/sessions': 'image' must be pinned to a version tag or digest, got \"valkey/valkey:latest\". Use e.g. \"docker.io/valkey/valkey:9.1.1\"; \"latest\" changes under a running store."],
     ['untagged image', { image: 'valkey/valkey' }, "RedisSessionStore 'test/sessions': 'image' must be pinned to a version tag or digest, got \"valkey/valkey\"."],
     ['bad master name', { topology: RedisTopology.SENTINEL, masterName: 'my master' }, "RedisSessionStore 'test/sessions': 'masterName' must be letters, digits, \".\", \"_\" or \"-\", got \"my master\". Use e.g. \"mymaster\"."],
     ['bad secret name', { passwordSecretName: 'Redis_Auth' }, "RedisSessionStore 'test/sessions': 'passwordSecretName' must be a Secret name (lower-case DNS subdomain), got \"Redis_Auth\". Use e.g. \"sessions-auth\"."],

@@ -6,6 +6,24 @@ else
   SERVER=redis-server; SENTINEL=redis-sentinel; CLI=redis-cli
 fi
 
+# check_password: refuse to start without a password, or with one that ends in a line break (issue #14 item 4).
+# `kubectl create secret --from-file` keeps the file's final newline, and secretKeyRef passes it on unchanged:
+# trimmed in one place and not in another, the server, its probes and the apps would disagree on the password.
+check_password() {
+  if [ -z "${REDIS_PASSWORD:-}" ]; then
+    echo "cdk8s-stateless: refusing to start: the password from the Secret is empty; auth (and Sentinel's) must be on." >&2
+    exit 1
+  fi
+  case "$REDIS_PASSWORD" in
+    *"
+"|*"$(printf '\r')")
+      echo "cdk8s-stateless: refusing to start: the password from the Secret ends with a line break (kubectl create secret --from-file keeps it)." >&2
+      echo "cdk8s-stateless: recreate the Secret without it, e.g. kubectl create secret generic NAME --from-literal=password=\"\$PASSWORD\"." >&2
+      exit 1
+      ;;
+  esac
+}
+
 # nth_entry LIST N: the N-th (0-based) word of LIST
 nth_entry() { echo "$1" | tr ' ' '\n' | grep -v '^$' | sed -n "$(($2 + 1))p"; }
 

@@ -3,6 +3,7 @@
 set -eu
 # shellcheck source=common.sh
 . "$CONFIG_DIR/common.sh"
+check_password
 
 self="$(self_entry "$REDIS_NODES")"
 conf="$RUNTIME_DIR/redis.conf"

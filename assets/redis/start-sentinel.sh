@@ -3,6 +3,7 @@
 set -eu
 # shellcheck source=common.sh
 . "$CONFIG_DIR/common.sh"
+check_password
 
 self="$(self_entry "$SENTINEL_NODES")"
 # The configuration lives on this Sentinel's PersistentVolumeClaim. Sentinel rewrites it whenever its

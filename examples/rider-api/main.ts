@@ -31,7 +31,7 @@ export class RiderApiChart extends Chart {
       healthCheckPath: '/actuator/health',
       autoscaling: { minReplicas: 6, maxReplicas: 20, targetCpuUtilizationPercent: 70 },
       sessionStore: sessions,
-      // SPRING_SESSION_STORE_TYPE=redis and SPRING_DATA_REDIS_SENTINEL_{MASTER,NODES,PASSWORD}
+      // SPRING_DATA_REDIS_SENTINEL_{MASTER,NODES,PASSWORD} (Spring Boot 3.x)
       sessionEnvPreset: SessionEnvPreset.SPRING_BOOT,
     });
   }

@@ -11,7 +11,8 @@ export enum SessionEnvPreset {
    */
   GENERIC = 'generic',
   /**
-   * Spring Boot 3 / Spring Session: `SPRING_SESSION_STORE_TYPE=redis`, `SPRING_DATA_REDIS_HOST`,
+   * Spring Boot 3.x / Spring Session (the `spring.data.redis.*` properties of Spring Boot 3; Spring Boot 2 is not
+   * targeted): `SPRING_DATA_REDIS_HOST`,
    * `SPRING_DATA_REDIS_PORT`, `SPRING_DATA_REDIS_PASSWORD`, `SPRING_DATA_REDIS_SSL_ENABLED`; for Sentinel
    * `SPRING_DATA_REDIS_SENTINEL_MASTER`, `SPRING_DATA_REDIS_SENTINEL_NODES` and `SPRING_DATA_REDIS_SENTINEL_PASSWORD`
    * instead of host and port.
@@ -49,7 +50,11 @@ export function sessionEnvironment(preset: SessionEnvPreset, c: SessionStoreConn
   switch (preset) {
     case SessionEnvPreset.SPRING_BOOT:
       return [
-        { name: 'SPRING_SESSION_STORE_TYPE', value: 'redis' },
+        // No SPRING_SESSION_STORE_TYPE: "Explicitly configuring the store type for Spring session via
+        // spring.session.store-type is no longer supported" since Spring Boot 3.0, which picks the store from the
+        // classpath (Redis first) (Spring Boot 3.0 Migration Guide, "Spring Session Store Type",
+        // https://github.com/spring-projects/spring-boot/wiki/Spring-Boot-3.0-Migration-Guide; spring-projects/spring-boot#27756;
+        // https://docs.spring.io/spring-boot/reference/web/spring-session.html). Spring Boot 3 ignores the variable.
         ...(sentinel
           ? [
             { name: 'SPRING_DATA_REDIS_SENTINEL_MASTER', value: c.sentinelMasterName },

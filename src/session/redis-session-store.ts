@@ -13,8 +13,13 @@ const k8s = kplus.k8s;
 /**
  * The default image: Valkey, the BSD-licensed, Redis-protocol compatible fork maintained by the
  * Linux Foundation, pinned to a patch release. Override with `image` (e.g. `redis:7.2.5`).
+ *
+ * Issue #14 item 11: the current stable major, 9.1, at its latest patch release 9.1.1 ("Released Tue 21 July
+ * 2026", upgrade urgency SECURITY: CVE-2026-56684, CVE-2026-63639, plus Sentinel failover and replication fixes;
+ * https://github.com/valkey-io/valkey/releases/tag/9.1.1). A patch pin, not `9` or `9.1`: a tag that moves
+ * restarts a running store onto a different server on the next pod reschedule.
  */
-export const DEFAULT_REDIS_IMAGE = 'docker.io/valkey/valkey:8.1.10';
+export const DEFAULT_REDIS_IMAGE = 'docker.io/valkey/valkey:9.1.1';
 
 /** The UID of the `valkey` and `redis` users in the official images. */
 const REDIS_UID = 999;
@@ -124,7 +129,7 @@ export interface RedisSessionStoreProps {
   readonly passwordSecretKey?: string;
   /**
    * Container image, Redis-protocol compatible, pinned.
-   * @default "docker.io/valkey/valkey:8.1.10"
+   * @default "docker.io/valkey/valkey:9.1.1"
    */
   readonly image?: string;
   /**
@@ -388,6 +393,30 @@ export class RedisSessionStore extends Construct implements ISessionStore {
    * Admit a client app: its pods carry a label the NetworkPolicy admits.
    */
   public grantAccess(client: SessionStoreClient): SessionStoreAccess {
+    // Issue #14 item 5: clients get fully qualified host names (<service>.<namespace>.svc.<clusterDomain>) when
+    // the store's namespace is known. A binding whose namespaces cannot work is refused:
+    // - store chart without a namespace, app chart with one: the app could only get short names, which resolve
+    //   in the app's own namespace, where there is no store;
+    // - store chart with a namespace, app chart without one: the NetworkPolicy admits the app's pods only in the
+    //   store's namespace (a podSelector without namespaceSelector), and the app may be applied anywhere.
+    const check = PropChecker.of(this, 'RedisSessionStore');
+    if (this.namespace === undefined && client.namespace !== undefined) {
+      check.fail(
+        'namespace',
+        `must be set on the store's chart when a bound app's chart sets one (app "${client.name}" is in namespace "${client.namespace}"): ` +
+          'without it the app gets short host names that resolve in its own namespace',
+        undefined,
+        'Give the store\'s chart a namespace, e.g. new Chart(app, \'data\', { namespace: \'data\' }), or put both in charts without one.',
+      );
+    }
+    if (this.namespace !== undefined && client.namespace === undefined) {
+      check.fail(
+        'namespace',
+        `is "${this.namespace}" but bound app "${client.name}" is in a chart without a namespace: the store's NetworkPolicy can only admit it in "${this.namespace}"`,
+        this.namespace,
+        `Give the app's chart a namespace (e.g. "${this.namespace}").`,
+      );
+    }
     if (client.namespace !== undefined && client.namespace !== this.namespace) {
       this.clientNamespaces.add(client.namespace);
     }
