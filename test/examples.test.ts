@@ -103,9 +103,12 @@ describe('examples/rider-api: the seed scenario', () => {
     expect(env.map((e: any) => e.name)).toEqual([
       'SPRING_DATA_REDIS_SENTINEL_MASTER',
       'SPRING_DATA_REDIS_SENTINEL_NODES',
+      'SPRING_DATA_REDIS_USERNAME',
       'SPRING_DATA_REDIS_PASSWORD',
+      'SPRING_DATA_REDIS_SENTINEL_USERNAME',
       'SPRING_DATA_REDIS_SENTINEL_PASSWORD',
       'SPRING_DATA_REDIS_SSL_ENABLED',
+      'SPRING_SESSION_REDIS_NAMESPACE',
     ]);
     expect(env[0].value).toBe('mymaster');
     expect(find('StatefulSet', 'rider-sessions').spec.replicas).toBe(3);

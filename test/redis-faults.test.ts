@@ -192,7 +192,7 @@ e2e('a primary stalled for 9 s (SIGSTOP, then SIGCONT) (issue #14 item 2)', () =
     let resumedAt = Infinity;
     let running = true;
     const connect = () => {
-      const c = new Redis({ host: '127.0.0.1', port, password: PASSWORD, maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: false });
+      const c = new Redis({ host: '127.0.0.1', port, username: 'admin', password: PASSWORD, maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: false });
       c.on('error', () => undefined);
       clients.push(c);
       return c;

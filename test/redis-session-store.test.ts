@@ -1,5 +1,5 @@
 import { ApiObject, Chart, Duration, Size, Testing } from 'cdk8s';
-import { RedisSessionStore, RedisSessionStoreProps, RedisTopology, RiskCode, SessionEnvPreset, StatelessWebApp } from '../src';
+import { RedisSessionStore, RedisSessionStoreProps, RedisTopology, RiskCode, SessionEnvPreset, SessionStore, StatelessWebApp } from '../src';
 import { lintViolations, podSecurityViolations } from './support/policy';
 import { newChart, only, ofKind, schemaErrors, synth, synthYaml } from './support/synth';
 
@@ -54,7 +54,14 @@ describe('RedisSessionStore standalone (default)', () => {
     const env = envOf(container);
     expect(env.REDIS_PASSWORD).toEqual({ secretKeyRef: { name: 'sessions-auth', key: 'password' } });
     expect(env.REDISCLI_AUTH).toEqual({ secretKeyRef: { name: 'sessions-auth', key: 'password' } });
-    expect(config['start-redis.sh']).toContain('requirepass $(quoted "$REDIS_PASSWORD")');
+    // ACL users instead of requirepass: the default user is disabled, the store's password is its internal users'
+    expect(config['start-redis.sh']).toContain('acl_users redis');
+    expect(config['common.sh']).toContain('echo "user default reset"');
+    expect(config['common.sh']).toContain('echo "user admin on #$admin ~* &* +@all"');
+    expect(config['start-redis.sh']).not.toContain('requirepass');
+    // the bound app's own user and password Secret reach the server as APP_USERS / APP_PASSWORD_0
+    expect(env.APP_USERS).toBe('app-web:web:');
+    expect(env.APP_PASSWORD_0).toEqual({ secretKeyRef: { name: 'sessions-web-auth', key: 'password' } });
     expect(ofKind(objects, 'Secret')).toEqual([]);
     expect(JSON.stringify(objects)).not.toMatch(/requirepass [^$]/);
   });
@@ -64,14 +71,16 @@ describe('RedisSessionStore standalone (default)', () => {
     expect(only(objects, 'Service', 'sessions-headless').spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
   });
 
-  test('the bound app gets REDIS_URL for the in-cluster Service and the password by secretKeyRef', () => {
+  test('the bound app gets REDIS_URL for the in-cluster Service, its own user, key prefix and password Secret', () => {
     const app = only(objects, 'Deployment').spec.template.spec.containers[0];
     expect(envOf(app)).toEqual({
       REDIS_URL: 'redis://sessions.shop.svc.cluster.local:6379',
       REDIS_HOST: 'sessions.shop.svc.cluster.local',
       REDIS_PORT: '6379',
-      REDIS_PASSWORD: { secretKeyRef: { name: 'sessions-auth', key: 'password' } },
+      REDIS_USERNAME: 'app-web',
+      REDIS_PASSWORD: { secretKeyRef: { name: 'sessions-web-auth', key: 'password' } },
       REDIS_TLS: 'false',
+      REDIS_KEY_PREFIX: 'web:',
     });
   });
 
@@ -105,7 +114,7 @@ describe('RedisSessionStore standalone (default)', () => {
 });
 
 describe('RedisSessionStore Sentinel', () => {
-  const { chart, objects } = build({ topology: RedisTopology.SENTINEL });
+  const { chart, store, objects } = build({ topology: RedisTopology.SENTINEL });
   const redis = only(objects, 'StatefulSet', 'sessions');
   const sentinel = only(objects, 'StatefulSet', 'sessions-sentinel');
   const config = only(objects, 'ConfigMap').data;
@@ -217,10 +226,14 @@ describe('RedisSessionStore Sentinel', () => {
     expect(env).toEqual({
       REDIS_SENTINELS: [0, 1, 2].map((i) => `sessions-sentinel-${i}.sessions-sentinel-headless.shop.svc.cluster.local:26379`).join(','),
       REDIS_SENTINEL_MASTER: 'mymaster',
-      REDIS_PASSWORD: { secretKeyRef: { name: 'sessions-auth', key: 'password' } },
-      REDIS_SENTINEL_PASSWORD: { secretKeyRef: { name: 'sessions-auth', key: 'password' } },
+      REDIS_USERNAME: 'app-web',
+      REDIS_PASSWORD: { secretKeyRef: { name: 'sessions-web-auth', key: 'password' } },
+      REDIS_SENTINEL_USERNAME: 'app-web',
+      REDIS_SENTINEL_PASSWORD: { secretKeyRef: { name: 'sessions-web-auth', key: 'password' } },
       REDIS_TLS: 'false',
+      REDIS_KEY_PREFIX: 'web:',
     });
+    expect(store.passwordSecretNameFor('web')).toBe('sessions-web-auth');
   });
 
   test('no risk reported for the Sentinel topology', () => {
@@ -278,9 +291,13 @@ describe('RedisSessionStore options', () => {
     expect(env).toEqual({
       SPRING_DATA_REDIS_SENTINEL_MASTER: 'mymaster',
       SPRING_DATA_REDIS_SENTINEL_NODES: [0, 1, 2].map((i) => `sessions-sentinel-${i}.sessions-sentinel-headless.rides.svc.cluster.local:26379`).join(','),
-      SPRING_DATA_REDIS_PASSWORD: { secretKeyRef: { name: 'sessions-auth', key: 'password' } },
-      SPRING_DATA_REDIS_SENTINEL_PASSWORD: { secretKeyRef: { name: 'sessions-auth', key: 'password' } },
+      SPRING_DATA_REDIS_USERNAME: 'app-api',
+      SPRING_DATA_REDIS_PASSWORD: { secretKeyRef: { name: 'sessions-api-auth', key: 'password' } },
+      SPRING_DATA_REDIS_SENTINEL_USERNAME: 'app-api',
+      SPRING_DATA_REDIS_SENTINEL_PASSWORD: { secretKeyRef: { name: 'sessions-api-auth', key: 'password' } },
       SPRING_DATA_REDIS_SSL_ENABLED: 'false',
+      // Spring Session keys are "<namespace>:sessions:<id>", inside the app's key prefix
+      SPRING_SESSION_REDIS_NAMESPACE: 'api:spring:session',
     });
   });
 
@@ -295,7 +312,14 @@ describe('RedisSessionStore options', () => {
     expect(a.REDIS_SENTINEL_NAME).toBe('mymaster');
     expect(JSON.parse(a.REDIS_SENTINEL_ROOT_NODES)).toEqual([0, 1, 2].map((i) => ({ host: `ha-sentinel-${i}.ha-sentinel-headless.rides.svc.cluster.local`, port: 26379 })));
     const b = envOf(only(objects, 'Deployment', 'b').spec.template.spec.containers[0]);
-    expect(b).toEqual({ REDIS_URL: 'redis://single.rides.svc.cluster.local:6379', REDIS_PASSWORD: { secretKeyRef: { name: 'single-auth', key: 'password' } } });
+    expect(b).toEqual({
+      REDIS_URL: 'redis://single.rides.svc.cluster.local:6379',
+      REDIS_USERNAME: 'app-b',
+      REDIS_PASSWORD: { secretKeyRef: { name: 'single-b-auth', key: 'password' } },
+      REDIS_KEY_PREFIX: 'b:',
+    });
+    expect(a.REDIS_USERNAME).toBe('app-a');
+    expect(a.REDIS_SENTINEL_USERNAME).toBe('app-a');
   });
 
   test('an app in another namespace is admitted by namespace and label', () => {
@@ -309,6 +333,59 @@ describe('RedisSessionStore options', () => {
       namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'web' } },
       podSelector: { matchLabels: { 'stateless.cdk8s.io/session-client': 'sessions' } },
     });
+  });
+});
+
+describe('RedisSessionStore least privilege (issue #14 item 7)', () => {
+  const chart = newChart('shop');
+  const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL });
+  new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, sessionStore: store });
+  new StatelessWebApp(chart, 'api', { name: 'api', image: IMAGE, sessionStore: store });
+  const objects = synth(chart);
+  const config = only(objects, 'ConfigMap').data;
+
+  test('every pod of the store knows every bound app: one user, key prefix and password Secret each, in a stable order', () => {
+    for (const sts of ofKind(objects, 'StatefulSet')) {
+      const env = envOf(sts.spec.template.spec.containers[0]);
+      expect(env.APP_USERS).toBe('app-api:api: app-web:web:');
+      expect(env.APP_PASSWORD_0).toEqual({ secretKeyRef: { name: 'sessions-api-auth', key: 'password' } });
+      expect(env.APP_PASSWORD_1).toEqual({ secretKeyRef: { name: 'sessions-web-auth', key: 'password' } });
+    }
+  });
+
+  test('app users: their prefix only, no channels, no dangerous command, no key listing; Sentinel: lookups only', () => {
+    const common: string = config['common.sh'];
+    expect(common).toContain("ACL_APP_REDIS='resetchannels -@all +@read +@write +@connection +@transaction -@dangerous -scan -randomkey -function +info'");
+    expect(common).toContain('echo "user ${entry%%:*} on #$(sha256 "$pw") ~${entry#*:}* $ACL_APP_REDIS"');
+    expect(common).toMatch(/ACL_APP_SENTINEL='allchannels -@all \+@connection -@dangerous .*\+sentinel\|get-master-addr-by-name/);
+    expect(common).not.toMatch(/ACL_APP_SENTINEL=.*(\+sentinel\|(set|failover|reset|monitor|remove|config)|\+publish)/);
+  });
+
+  test('replication, Sentinel and probes use their own users; passwords only as SHA-256 hashes', () => {
+    expect(config['common.sh']).toContain("ACL_REPLICATOR='-@all +psync +replconf +ping'");
+    expect(config['common.sh']).toContain('echo "user probe on #$admin -@all +ping"');
+    expect(config['start-redis.sh']).toContain('echo "masteruser replicator"');
+    expect(config['start-sentinel.sh']).toContain('echo "sentinel auth-user $SENTINEL_MASTER sentinel"');
+    expect(config['probe.sh']).toContain('CLI_USER=probe');
+    expect(config['common.sh']).toContain("sha256() { printf '%s' \"$1\" | sha256sum | cut -d' ' -f1; }");
+  });
+
+  test('an external store gives no user: apps keep its password Secret', () => {
+    const c = newChart('shop');
+    const ext = SessionStore.external({ host: 'sessions.abc.cache.amazonaws.com', passwordSecretName: 'elasticache-auth' });
+    new StatelessWebApp(c, 'web', { name: 'web', image: IMAGE, sessionStore: ext });
+    const env = envOf(only(synth(c), 'Deployment').spec.template.spec.containers[0]);
+    expect(env.REDIS_USERNAME).toBeUndefined();
+    expect(env.REDIS_KEY_PREFIX).toBeUndefined();
+    expect(env.REDIS_PASSWORD).toEqual({ secretKeyRef: { name: 'elasticache-auth', key: 'password' } });
+  });
+
+  test('a client name that cannot name an ACL user is refused', () => {
+    const c = newChart('shop');
+    const s = new RedisSessionStore(c, 'sessions', { name: 'sessions', acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
+    expect(() => s.grantAccess({ name: 'Web App', namespace: 'shop' })).toThrow(
+      "RedisSessionStore 'test/sessions': 'client name' must be a DNS label (it names the app's ACL user, key prefix and password Secret), got \"Web App\". Name the app with lower-case letters, digits and \"-\".",
+    );
   });
 });
 

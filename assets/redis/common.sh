@@ -6,22 +6,74 @@ else
   SERVER=redis-server; SENTINEL=redis-sentinel; CLI=redis-cli
 fi
 
-# check_password: refuse to start without a password, or with one that ends in a line break (issue #14 item 4).
-# `kubectl create secret --from-file` keeps the file's final newline, and secretKeyRef passes it on unchanged:
-# trimmed in one place and not in another, the server, its probes and the apps would disagree on the password.
+# check_password: refuse to start without a password, or with one that ends in a line break (issue #14 item 4),
+# for the store's password and every bound app's. `kubectl create secret --from-file` keeps the file's final
+# newline, and secretKeyRef passes it on unchanged: trimmed in one place and not in another, the server, its
+# probes and the apps would disagree on the password.
 check_password() {
-  if [ -z "${REDIS_PASSWORD:-}" ]; then
-    echo "cdk8s-stateless: refusing to start: the password from the Secret is empty; auth (and Sentinel's) must be on." >&2
+  check_one "the password from the Secret" "${REDIS_PASSWORD:-}"
+  i=0
+  for entry in ${APP_USERS:-}; do
+    pw=""; eval "pw=\${APP_PASSWORD_$i:-}"
+    check_one "the password of ACL user ${entry%%:*} (from its Secret)" "$pw"
+    i=$((i + 1))
+  done
+}
+check_one() {
+  if [ -z "$2" ]; then
+    echo "cdk8s-stateless: refusing to start: $1 is empty; auth (and Sentinel's) must be on." >&2
     exit 1
   fi
-  case "$REDIS_PASSWORD" in
+  case "$2" in
     *"
 "|*"$(printf '\r')")
-      echo "cdk8s-stateless: refusing to start: the password from the Secret ends with a line break (kubectl create secret --from-file keeps it)." >&2
+      echo "cdk8s-stateless: refusing to start: $1 ends with a line break (kubectl create secret --from-file keeps it)." >&2
       echo "cdk8s-stateless: recreate the Secret without it, e.g. kubectl create secret generic NAME --from-literal=password=\"\$PASSWORD\"." >&2
       exit 1
       ;;
   esac
+}
+
+# sha256 VALUE: the hex SHA-256 of VALUE, as an ACL password rule takes it ("#<hash>"): no password is written
+# in clear into a configuration file, and no quoting can break a rule.
+sha256() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+
+# ACL users (issue #14 item 7; https://redis.io/docs/latest/operate/oss_and_stack/management/security/acl/).
+# The default user is disabled ("reset": off, no password, no keys, no commands). The store's own password
+# (REDIS_PASSWORD) belongs to its internal users: "admin" (the start and preStop scripts, operators), "probe"
+# (readiness probes: PING only), and in the Sentinel topology "replicator" (replicas: PSYNC, REPLCONF, PING) and
+# "sentinel" (what Sentinel runs on the servers), both as in the ACL documentation's "ACL rules for Sentinel and
+# Replicas" (SLAVEOF and REPLICAOF both: Sentinel sends either, depending on the version).
+ACL_REPLICATOR='-@all +psync +replconf +ping'
+ACL_SENTINEL='allchannels -@all +multi +slaveof +replicaof +ping +exec +subscribe +config|rewrite +role +publish +info +client|setname +client|kill +script|kill'
+# A bound app: its own key prefix, no channels, reads and writes of data, transactions and connection commands,
+# nothing from @dangerous (FLUSHALL, CONFIG, REPLICAOF, KEYS, DEBUG, CLIENT KILL, ...), nor SCAN or RANDOMKEY (they
+# would list other apps' keys, i.e. their session ids), nor FUNCTION; INFO for the clients' ready checks.
+ACL_APP_REDIS='resetchannels -@all +@read +@write +@connection +@transaction -@dangerous -scan -randomkey -function +info'
+# ...and on the Sentinels: find the primary and the other Sentinels and replicas, follow their events; no
+# SENTINEL SET/FAILOVER/RESET/MONITOR/REMOVE/CONFIG, no PUBLISH.
+ACL_APP_SENTINEL='allchannels -@all +@connection -@dangerous +subscribe +psubscribe +unsubscribe +punsubscribe +sentinel|get-master-addr-by-name +sentinel|sentinels +sentinel|replicas +sentinel|slaves +sentinel|master'
+
+# acl_users KIND: the "user" lines of a Redis server (KIND redis) or a Sentinel (KIND sentinel)
+acl_users() {
+  admin="$(sha256 "$REDIS_PASSWORD")"
+  echo "user default reset"
+  echo "user admin on #$admin ~* &* +@all"
+  echo "user probe on #$admin -@all +ping"
+  if [ "$1" = redis ] && [ "$TOPOLOGY" = sentinel ]; then
+    echo "user replicator on #$admin $ACL_REPLICATOR"
+    echo "user sentinel on #$admin $ACL_SENTINEL"
+  fi
+  i=0
+  for entry in ${APP_USERS:-}; do
+    pw=""; eval "pw=\${APP_PASSWORD_$i:-}"
+    if [ "$1" = redis ]; then
+      echo "user ${entry%%:*} on #$(sha256 "$pw") ~${entry#*:}* $ACL_APP_REDIS"
+    else
+      echo "user ${entry%%:*} on #$(sha256 "$pw") $ACL_APP_SENTINEL"
+    fi
+    i=$((i + 1))
+  done
 }
 
 # nth_entry LIST N: the N-th (0-based) word of LIST
@@ -33,10 +85,11 @@ self_entry() { nth_entry "$1" "${POD_NAME##*-}"; }
 # quoted VALUE: VALUE as a double-quoted Redis configuration string
 quoted() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
 
-# ask HOST:PORT ARGS...: one command, 3 s at most, empty output on any failure (auth from REDISCLI_AUTH)
+# ask HOST:PORT ARGS...: one command, 3 s at most, empty output on any failure; as ACL user CLI_USER (default
+# admin) with the password from REDISCLI_AUTH
 ask() {
   target="$1"; shift
-  timeout 3 "$CLI" -h "${target%:*}" -p "${target##*:}" --raw "$@" 2>/dev/null || true
+  timeout 3 "$CLI" --user "${CLI_USER:-admin}" -h "${target%:*}" -p "${target##*:}" --raw "$@" 2>/dev/null || true
 }
 
 # sentinel_master SENTINEL: host:port of the primary that SENTINEL reports, or nothing

@@ -12,8 +12,11 @@ umask 077
   cat "$CONFIG_DIR/redis.conf"
   echo "port ${self##*:}"
   echo "dir $DATA_DIR"
-  printf '%s\n' "requirepass $(quoted "$REDIS_PASSWORD")"
-  printf '%s\n' "masterauth $(quoted "$REDIS_PASSWORD")"
+  acl_users redis
+  if [ "$TOPOLOGY" = sentinel ]; then
+    echo "masteruser replicator"
+    printf '%s\n' "masterauth $(quoted "$REDIS_PASSWORD")"
+  fi
 } > "$conf"
 
 if [ "$TOPOLOGY" = sentinel ]; then

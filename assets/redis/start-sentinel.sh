@@ -53,12 +53,15 @@ echo "cdk8s-stateless: monitoring primary $master"
   echo "dir $RUNTIME_DIR"
   echo "sentinel announce-ip ${self%:*}"
   echo "sentinel announce-port ${self##*:}"
-  printf '%s\n' "requirepass $(quoted "$REDIS_PASSWORD")"
+  acl_users sentinel
+  # Sentinels authenticate to each other as admin, and to the Redis servers as the "sentinel" user
+  echo "sentinel sentinel-user admin"
   printf '%s\n' "sentinel sentinel-pass $(quoted "$REDIS_PASSWORD")"
   # identity and election epochs of the previous run
   saved_line "myid "
   saved_line "current-epoch "
   echo "sentinel monitor $SENTINEL_MASTER ${master%:*} ${master##*:} $SENTINEL_QUORUM"
+  echo "sentinel auth-user $SENTINEL_MASTER sentinel"
   printf '%s\n' "sentinel auth-pass $SENTINEL_MASTER $(quoted "$REDIS_PASSWORD")"
   cat "$CONFIG_DIR/sentinel-master.conf"
   if [ "$master" = "$saved_master" ]; then

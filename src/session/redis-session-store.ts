@@ -199,6 +199,8 @@ export class RedisSessionStore extends Construct implements ISessionStore {
   public readonly networkPolicy: ApiObject;
 
   private readonly clientNamespaces = new Set<string>();
+  /** Bound apps by name: their ACL user, password Secret and key prefix (issue #14 item 7). */
+  private readonly apps = new Map<string, BoundApp>();
   private readonly namespace?: string;
 
   constructor(scope: Construct, id: string, props: RedisSessionStoreProps = {}) {
@@ -420,7 +422,38 @@ export class RedisSessionStore extends Construct implements ISessionStore {
     if (client.namespace !== undefined && client.namespace !== this.namespace) {
       this.clientNamespaces.add(client.namespace);
     }
-    return { podLabels: { [LABEL_CLIENT]: this.name } };
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(client.name)) {
+      check.fail('client name', 'must be a DNS label (it names the app\'s ACL user, key prefix and password Secret)', client.name, 'Name the app with lower-case letters, digits and "-".');
+    }
+    let app = this.apps.get(client.name);
+    if (!app) {
+      app = { user: `app-${client.name}`, secretName: this.passwordSecretNameFor(client.name), prefix: `${client.name}:` };
+      this.apps.set(client.name, app);
+    }
+    return {
+      podLabels: { [LABEL_CLIENT]: this.name },
+      username: app.user,
+      passwordSecretName: app.secretName,
+      passwordSecretKey: 'password',
+      keyPrefix: app.prefix,
+    };
+  }
+
+  /**
+   * The Secret (made by you, in the store's namespace and, if it differs, the app's) that holds the password of
+   * a bound app's own ACL user, under the key `password`: `<store>-<app>-auth`.
+   */
+  public passwordSecretNameFor(appName: string): string {
+    return `${this.name}-${appName}-auth`;
+  }
+
+  /** The environment that tells the store's pods the bound apps' users (APP_USERS) and passwords (APP_PASSWORD_<i>). */
+  private appEnv(): kplus.k8s.EnvVar[] {
+    const apps = [...this.apps.values()].sort((a, b) => a.user.localeCompare(b.user));
+    return [
+      { name: 'APP_USERS', value: apps.map((a) => `${a.user}:${a.prefix}`).join(' ') },
+      ...apps.map((a, i) => ({ name: `APP_PASSWORD_${i}`, valueFrom: { secretKeyRef: { name: a.secretName, key: 'password' } } })),
+    ];
   }
 
   private peers(): unknown[] {
@@ -488,7 +521,8 @@ export class RedisSessionStore extends Construct implements ISessionStore {
                 imagePullPolicy: 'IfNotPresent',
                 command: ['sh', `/etc/redis/${o.script}`],
                 lifecycle: o.preStop ? { preStop: { exec: { command: ['sh', `/etc/redis/${o.preStop}`] } } } : undefined,
-                env: o.env,
+                // the bound apps are known only once every app is constructed
+                env: Lazy.any({ produce: () => [...o.env, ...this.appEnv()] }) as unknown as kplus.k8s.EnvVar[],
                 ports: [{ name: o.portName, containerPort: o.port, protocol: 'TCP' }],
                 resources: o.resources,
                 securityContext: restrictedContainerSecurityContext(REDIS_UID),
@@ -523,6 +557,12 @@ export class RedisSessionStore extends Construct implements ISessionStore {
       },
     });
   }
+}
+
+interface BoundApp {
+  readonly user: string;
+  readonly secretName: string;
+  readonly prefix: string;
 }
 
 interface StatefulSetOptions {

@@ -5,7 +5,7 @@ import { restrictedSecurityPatches, RESTRICTED_CONTAINER, WRITABLE_TMP } from '.
 import { PropChecker } from '../prop-checks';
 import type { AutoscalingOptions } from './stateless-web-app';
 import { SessionEnvPreset, sessionEnvironment } from '../session/env-presets';
-import { ISessionStore } from '../session/session-store';
+import { ISessionStore, SessionStoreAccess } from '../session/session-store';
 
 /**
  * The pods of a web app, one track at a time: the Deployment, its Service and its HPA.
@@ -139,7 +139,7 @@ export function buildWorkload(scope: Construct, check: PropChecker, spec: Worklo
   container.mount(WRITABLE_TMP.path, tmp);
 
   if (spec.sessionStore) {
-    bindSessionEnv(scope, container, spec.sessionStore, spec.sessionEnvPreset ?? SessionEnvPreset.GENERIC, check, spec.env);
+    bindSessionEnv(scope, container, spec.sessionStore, access, spec.sessionEnvPreset ?? SessionEnvPreset.GENERIC, check, spec.env);
   }
 
   const deploymentObject = ApiObject.of(deployment);
@@ -172,12 +172,15 @@ function bindSessionEnv(
   scope: Construct,
   container: kplus.Container,
   store: ISessionStore,
+  access: SessionStoreAccess,
   preset: SessionEnvPreset,
   check: PropChecker,
   userEnv: { [name: string]: string },
 ): void {
-  const vars = sessionEnvironment(preset, store.connection);
-  const secret = kplus.Secret.fromSecretName(scope, 'SessionPassword', store.connection.passwordSecretName);
+  // issue #14 item 7: a store may give each app its own user and password Secret (SessionStoreAccess)
+  const vars = sessionEnvironment(preset, store.connection, access);
+  const secret = kplus.Secret.fromSecretName(scope, 'SessionPassword', access.passwordSecretName ?? store.connection.passwordSecretName);
+  const secretKey = access.passwordSecretKey ?? store.connection.passwordSecretKey;
   for (const v of vars) {
     if (v.name in userEnv) {
       check.fail(
@@ -189,7 +192,7 @@ function bindSessionEnv(
     }
     container.env.addVariable(
       v.name,
-      v.password ? kplus.EnvValue.fromSecretValue({ secret, key: store.connection.passwordSecretKey }) : kplus.EnvValue.fromValue(v.value ?? ''),
+      v.password ? kplus.EnvValue.fromSecretValue({ secret, key: secretKey }) : kplus.EnvValue.fromValue(v.value ?? ''),
     );
   }
 }

@@ -215,11 +215,18 @@ export class StoreHarness {
     pod.process = undefined;
   }
 
-  /** One redis-cli call; returns trimmed stdout (errors included, as redis-cli prints them). */
-  public cli(port: number, args: string[], password?: string, input?: string): string {
+  /**
+   * One redis-cli call; returns trimmed stdout (errors included, as redis-cli prints them). With a password it
+   * authenticates as ACL user `user` (the store's `admin` by default: the store's password belongs to it).
+   */
+  public cli(port: number, args: string[], password?: string, input?: string, user = 'admin'): string {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH };
-    if (password !== undefined) env.REDISCLI_AUTH = password;
-    const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), '--raw', ...args], { env, encoding: 'utf8', input, timeout: 15_000 });
+    const auth: string[] = [];
+    if (password !== undefined) {
+      env.REDISCLI_AUTH = password;
+      auth.push('--user', user);
+    }
+    const r = spawnSync('redis-cli', [...auth, '-h', '127.0.0.1', '-p', String(port), '--raw', ...args], { env, encoding: 'utf8', input, timeout: 15_000 });
     return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
   }
 
