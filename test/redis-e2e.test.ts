@@ -1,4 +1,4 @@
-import { RedisSessionStore, RedisTopology, RiskCode } from '../src';
+import { RedisSessionStore, RedisTopology, RiskCode, StatelessWebApp } from '../src';
 import { redisAvailable, StoreHarness } from './support/redis-harness';
 import { newChart, synth } from './support/synth';
 
@@ -231,7 +231,23 @@ e2e('password Secrets the servers refuse at start (issue #14 items 4 and 7)', ()
     for (const pod of ['sessions-sentinel-0', 'sessions-0']) {
       const { code, log } = await exitOf(h, pod);
       expect(code).toBe(1);
-      expect(log).toContain("cdk8s-stateless: refusing to start: the password from the Secret is empty; auth (and Sentinel's) must be on.");
+      expect(log).toContain('cdk8s-stateless: refusing to start: the password from the Secret is empty or missing.');
     }
+  });
+
+  test('an app whose Secret is missing or ends with a newline gets no user; the store and the other apps keep working', async () => {
+    const chart = newChart('shop');
+    const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
+    for (const name of ['web', 'api', 'admin-ui']) new StatelessWebApp(chart, name, { name, image: 'registry.example.com/app:1.0.0', sessionStore: store });
+    const h = new StoreHarness(synth(chart), { 'sessions-auth': { password: 'store-pw' }, 'sessions-web-auth': { password: 'web-pw' }, 'sessions-admin-ui-auth': { password: 'ui-pw\n' } });
+    harnesses.push(h);
+    await h.allocate();
+    await h.start('sessions-0');
+    const port = h.pod('sessions-0').port;
+    expect(h.pod('sessions-0').log).toContain('cdk8s-stateless: no ACL user app-api: the password in its Secret is empty or missing');
+    expect(h.pod('sessions-0').log).toContain('cdk8s-stateless: no ACL user app-admin-ui: the password in its Secret ends with a line break (kubectl create secret --from-file keeps it)');
+    expect(h.cli(port, ['SET', 'web:s', 'v'], 'web-pw', undefined, 'app-web')).toBe('OK');
+    expect(h.cli(port, ['PING'], '', undefined, 'app-api')).toMatch(/WRONGPASS/);
+    expect(h.cli(port, ['PING'], 'ui-pw\n', undefined, 'app-admin-ui')).toMatch(/WRONGPASS/);
   });
 });

@@ -61,7 +61,7 @@ describe('RedisSessionStore standalone (default)', () => {
     expect(config['start-redis.sh']).not.toContain('requirepass');
     // the bound app's own user and password Secret reach the server as APP_USERS / APP_PASSWORD_0
     expect(env.APP_USERS).toBe('app-web:web:');
-    expect(env.APP_PASSWORD_0).toEqual({ secretKeyRef: { name: 'sessions-web-auth', key: 'password' } });
+    expect(env.APP_PASSWORD_0).toEqual({ secretKeyRef: { name: 'sessions-web-auth', key: 'password', optional: true } });
     expect(ofKind(objects, 'Secret')).toEqual([]);
     expect(JSON.stringify(objects)).not.toMatch(/requirepass [^$]/);
   });
@@ -348,8 +348,9 @@ describe('RedisSessionStore least privilege (issue #14 item 7)', () => {
     for (const sts of ofKind(objects, 'StatefulSet')) {
       const env = envOf(sts.spec.template.spec.containers[0]);
       expect(env.APP_USERS).toBe('app-api:api: app-web:web:');
-      expect(env.APP_PASSWORD_0).toEqual({ secretKeyRef: { name: 'sessions-api-auth', key: 'password' } });
-      expect(env.APP_PASSWORD_1).toEqual({ secretKeyRef: { name: 'sessions-web-auth', key: 'password' } });
+      // optional: a missing app Secret costs that app its user, not the store its pods (test/redis-e2e.test.ts)
+      expect(env.APP_PASSWORD_0).toEqual({ secretKeyRef: { name: 'sessions-api-auth', key: 'password', optional: true } });
+      expect(env.APP_PASSWORD_1).toEqual({ secretKeyRef: { name: 'sessions-web-auth', key: 'password', optional: true } });
     }
   });
 

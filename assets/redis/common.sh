@@ -6,32 +6,26 @@ else
   SERVER=redis-server; SENTINEL=redis-sentinel; CLI=redis-cli
 fi
 
-# check_password: refuse to start without a password, or with one that ends in a line break (issue #14 item 4),
-# for the store's password and every bound app's. `kubectl create secret --from-file` keeps the file's final
-# newline, and secretKeyRef passes it on unchanged: trimmed in one place and not in another, the server, its
-# probes and the apps would disagree on the password.
-check_password() {
-  check_one "the password from the Secret" "${REDIS_PASSWORD:-}"
-  i=0
-  for entry in ${APP_USERS:-}; do
-    pw=""; eval "pw=\${APP_PASSWORD_$i:-}"
-    check_one "the password of ACL user ${entry%%:*} (from its Secret)" "$pw"
-    i=$((i + 1))
-  done
+# password_problem VALUE: why VALUE cannot be a password (empty, or ending in a line break), or nothing.
+# `kubectl create secret --from-file` keeps the file's final newline, and secretKeyRef passes it on unchanged:
+# trimmed in one place and not in another, the server, its probes and the apps would disagree on the password.
+password_problem() {
+  if [ -z "$1" ]; then echo "is empty or missing"; return 0; fi
+  case "$1" in
+    *"
+"|*"$(printf '\r')") echo "ends with a line break (kubectl create secret --from-file keeps it)" ;;
+  esac
 }
-check_one() {
-  if [ -z "$2" ]; then
-    echo "cdk8s-stateless: refusing to start: $1 is empty; auth (and Sentinel's) must be on." >&2
+
+# check_password: refuse to start when the store's password is unusable (issue #14 items 4 and 7): without
+# one, auth (and Sentinel's) would be off.
+check_password() {
+  problem="$(password_problem "${REDIS_PASSWORD:-}")"
+  if [ -n "$problem" ]; then
+    echo "cdk8s-stateless: refusing to start: the password from the Secret $problem." >&2
+    echo "cdk8s-stateless: recreate the Secret with a password and no final line break, e.g. kubectl create secret generic NAME --from-literal=password=\"\$PASSWORD\"." >&2
     exit 1
   fi
-  case "$2" in
-    *"
-"|*"$(printf '\r')")
-      echo "cdk8s-stateless: refusing to start: $1 ends with a line break (kubectl create secret --from-file keeps it)." >&2
-      echo "cdk8s-stateless: recreate the Secret without it, e.g. kubectl create secret generic NAME --from-literal=password=\"\$PASSWORD\"." >&2
-      exit 1
-      ;;
-  esac
 }
 
 # sha256 VALUE: the hex SHA-256 of VALUE, as an ACL password rule takes it ("#<hash>"): no password is written
@@ -67,12 +61,19 @@ acl_users() {
   i=0
   for entry in ${APP_USERS:-}; do
     pw=""; eval "pw=\${APP_PASSWORD_$i:-}"
+    i=$((i + 1))
+    # An app whose Secret is missing or unusable gets no user (the store keeps serving the others); it can
+    # connect once its Secret is fixed and this pod restarts (environment variables are read at start).
+    problem="$(password_problem "$pw")"
+    if [ -n "$problem" ]; then
+      echo "cdk8s-stateless: no ACL user ${entry%%:*}: the password in its Secret $problem" >&2
+      continue
+    fi
     if [ "$1" = redis ]; then
       echo "user ${entry%%:*} on #$(sha256 "$pw") ~${entry#*:}* $ACL_APP_REDIS"
     else
       echo "user ${entry%%:*} on #$(sha256 "$pw") $ACL_APP_SENTINEL"
     fi
-    i=$((i + 1))
   done
 }
 

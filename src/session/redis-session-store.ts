@@ -452,7 +452,8 @@ export class RedisSessionStore extends Construct implements ISessionStore {
     const apps = [...this.apps.values()].sort((a, b) => a.user.localeCompare(b.user));
     return [
       { name: 'APP_USERS', value: apps.map((a) => `${a.user}:${a.prefix}`).join(' ') },
-      ...apps.map((a, i) => ({ name: `APP_PASSWORD_${i}`, valueFrom: { secretKeyRef: { name: a.secretName, key: 'password' } } })),
+      // optional: a missing app Secret costs that app its user (logged at start), not the whole store its pods
+      ...apps.map((a, i) => ({ name: `APP_PASSWORD_${i}`, valueFrom: { secretKeyRef: { name: a.secretName, key: 'password', optional: true } } })),
     ];
   }
 

@@ -91,6 +91,8 @@ export class StoreHarness {
         value = { 'metadata.name': podName, 'metadata.namespace': namespace }[e.valueFrom.fieldRef.fieldPath as string]!;
       } else if (e.valueFrom?.secretKeyRef) {
         value = this.secrets[e.valueFrom.secretKeyRef.name]?.[e.valueFrom.secretKeyRef.key];
+        // the kubelet leaves an optional reference to a missing Secret unset; a required one fails the pod
+        if (value === undefined && e.valueFrom.secretKeyRef.optional) continue;
         if (value === undefined) throw new Error(`secret ${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key} missing`);
       } else {
         value = String(e.value).replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name) => env[name] ?? m);
