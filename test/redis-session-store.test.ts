@@ -390,6 +390,32 @@ describe('RedisSessionStore least privilege (issue #14 item 7)', () => {
   });
 });
 
+describe('RedisSessionStore TLS (issue #14 item 8)', () => {
+  test('off by default: no TLS_DIR, no tls volume, plain port, clients told REDIS_TLS=false', () => {
+    const { objects } = build({ topology: RedisTopology.SENTINEL });
+    for (const sts of ofKind(objects, 'StatefulSet')) {
+      expect(envOf(sts.spec.template.spec.containers[0]).TLS_DIR).toBeUndefined();
+      expect(sts.spec.template.spec.volumes.map((v: any) => v.name)).not.toContain('tls');
+    }
+    expect(envOf(only(objects, 'Deployment').spec.template.spec.containers[0]).REDIS_TLS).toBe('false');
+  });
+
+  test('with tlsSecretName: the Secret mounted read-only, TLS-only ports, TLS replication, rediss:// for clients', () => {
+    const { objects } = build({ tlsSecretName: 'sessions-tls', acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
+    const sts = only(objects, 'StatefulSet');
+    expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'tls', secret: { secretName: 'sessions-tls', defaultMode: 0o440 } });
+    expect(envOf(sts.spec.template.spec.containers[0]).TLS_DIR).toBe('/etc/redis-tls');
+    const common: string = only(objects, 'ConfigMap').data['common.sh'];
+    expect(common).toContain('echo "port 0"');
+    expect(common).toContain('echo "tls-port $1"');
+    expect(common).toContain('if [ "$TOPOLOGY" = sentinel ]; then echo "tls-replication yes"; fi');
+    expect(common).toContain('${TLS_DIR:+--tls} ${TLS_DIR:+--cacert}');
+    expect(envOf(only(objects, 'Deployment').spec.template.spec.containers[0]).REDIS_URL).toBe('rediss://sessions.shop.svc.cluster.local:6379');
+    expect(schemaErrors(objects)).toEqual([]);
+    expect(podSecurityViolations(objects)).toEqual([]);
+  });
+});
+
 describe('RedisSessionStore bindings across namespaces (issue #14 item 5)', () => {
   test('clients get fully qualified host names in the store namespace, from another namespace too', () => {
     const app = Testing.app();
@@ -465,6 +491,7 @@ describe('RedisSessionStore bad input', () => {
     ['down-after 2.9 s', { topology: RedisTopology.SENTINEL, sentinelDownAfter: Duration.millis(2900) }, "RedisSessionStore 'test/sessions': 'sentinelDownAfter' must be at least 3 seconds"],
     ['failover timeout under a second', { topology: RedisTopology.SENTINEL, failoverTimeout: Duration.millis(500) }, "RedisSessionStore 'test/sessions': 'failoverTimeout' must be at least 1 second, got \"500ms\". Use Duration.seconds(60)."],
     ['bad cluster domain', { clusterDomain: 'Cluster.Local' }, "RedisSessionStore 'test/sessions': 'clusterDomain' must be a DNS domain, got \"Cluster.Local\". Use your cluster's DNS domain, usually \"cluster.local\"."],
+    ['bad TLS Secret name', { tlsSecretName: 'Sessions TLS' }, "RedisSessionStore 'test/sessions': 'tlsSecretName' must be a Secret name (lower-case DNS subdomain), got \"Sessions TLS\". Use e.g. \"sessions-tls\" (a kubernetes.io/tls Secret, e.g. from cert-manager)."],
     ['bad secret key', { passwordSecretKey: 'redis password' }, "RedisSessionStore 'test/sessions': 'passwordSecretKey' must be a Secret key (letters, digits, \"-\", \"_\", \".\"), got \"redis password\". Use e.g. \"password\"."],
     ['tiny volume', { storageSize: Size.mebibytes(10) }, "RedisSessionStore 'test/sessions': 'storageSize' must be at least 64Mi, got \"10Mi\". Use Size.gibibytes(1) or more; the AOF and its rewrite need room."],
     ['name too long', { name: 'a'.repeat(44) }, "RedisSessionStore 'test/sessions': 'name' must be a DNS-1035 label of at most 43 characters (lower-case letters, digits and \"-\", starting with a letter; derived objects add up to 20 characters to it), got \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"."],

@@ -90,7 +90,26 @@ quoted() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
 # admin) with the password from REDISCLI_AUTH
 ask() {
   target="$1"; shift
-  timeout 3 "$CLI" --user "${CLI_USER:-admin}" -h "${target%:*}" -p "${target##*:}" --raw "$@" 2>/dev/null || true
+  timeout 3 "$CLI" ${TLS_DIR:+--tls} ${TLS_DIR:+--cacert} ${TLS_DIR:+"$TLS_DIR/ca.crt"} \
+    --user "${CLI_USER:-admin}" -h "${target%:*}" -p "${target##*:}" --raw "$@" 2>/dev/null || true
+}
+
+# listen_on PORT [sentinel]: the listening lines of a configuration. With TLS_DIR (the mounted certificate Secret:
+# tls.crt, tls.key, ca.crt) the port only speaks TLS ("port 0" closes plain TCP), replication and Sentinel's own
+# connections use TLS too ("tls-replication yes": https://redis.io/docs/latest/operate/oss_and_stack/management/security/encryption/),
+# and clients need no certificate of their own ("tls-auth-clients no"), only the CA.
+listen_on() {
+  if [ -z "${TLS_DIR:-}" ]; then
+    echo "port $1"
+    return 0
+  fi
+  echo "port 0"
+  echo "tls-port $1"
+  echo "tls-cert-file $TLS_DIR/tls.crt"
+  echo "tls-key-file $TLS_DIR/tls.key"
+  echo "tls-ca-cert-file $TLS_DIR/ca.crt"
+  echo "tls-auth-clients no"
+  if [ "$TOPOLOGY" = sentinel ]; then echo "tls-replication yes"; fi
 }
 
 # sentinel_master SENTINEL: host:port of the primary that SENTINEL reports, or nothing

@@ -10,7 +10,7 @@ conf="$RUNTIME_DIR/redis.conf"
 umask 077
 {
   cat "$CONFIG_DIR/redis.conf"
-  echo "port ${self##*:}"
+  listen_on "${self##*:}"
   echo "dir $DATA_DIR"
   acl_users redis
   if [ "$TOPOLOGY" = sentinel ]; then

@@ -49,7 +49,7 @@ echo "cdk8s-stateless: monitoring primary $master"
 
 {
   cat "$CONFIG_DIR/sentinel.conf"
-  echo "port ${self##*:}"
+  listen_on "${self##*:}"
   echo "dir $RUNTIME_DIR"
   echo "sentinel announce-ip ${self%:*}"
   echo "sentinel announce-port ${self##*:}"

@@ -69,6 +69,9 @@ const START_WAIT_SECONDS = 60;
 /** Size of each Sentinel's volume: it holds only sentinel.conf, which Sentinel rewrites with its state. */
 const SENTINEL_STORAGE = Size.mebibytes(64);
 
+/** Where the TLS Secret is mounted (tlsSecretName). */
+const TLS_DIR = '/etc/redis-tls';
+
 /** Port numbers of Redis and Sentinel. */
 export const REDIS_PORT = 6379;
 export const SENTINEL_PORT = 26379;
@@ -160,6 +163,14 @@ export interface RedisSessionStoreProps {
    */
   readonly clusterDomain?: string;
   /**
+   * TLS inside the cluster (issue #14 item 8): the name of a Secret of type `kubernetes.io/tls` with `tls.crt`,
+   * `tls.key` and `ca.crt` (as cert-manager issues them), made by you. Every connection then uses TLS: clients,
+   * replication and Sentinel; plain TCP is closed. The certificate must be valid for the pods' and Services' host
+   * names; clients need the CA (`ca.crt`) and get `REDIS_TLS=true` / `rediss://` from the presets.
+   * @default - no TLS
+   */
+  readonly tlsSecretName?: string;
+  /**
    * Risks you accept (e.g. `STORE_SINGLE_POINT_OF_FAILURE` for a development cluster).
    * @default - none
    */
@@ -199,6 +210,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
   public readonly networkPolicy: ApiObject;
 
   private readonly clientNamespaces = new Set<string>();
+  private readonly tlsSecretName?: string;
   /** Bound apps by name: their ACL user, password Secret and key prefix (issue #14 item 7). */
   private readonly apps = new Map<string, BoundApp>();
   private readonly namespace?: string;
@@ -213,6 +225,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
     validate(check, props, this.name, sentinel);
 
     this.namespace = Chart.of(this).namespace;
+    this.tlsSecretName = props.tlsSecretName;
     const domain = props.clusterDomain ?? 'cluster.local';
     const masterName = props.masterName ?? 'mymaster';
     const replicas = sentinel ? props.replicas ?? 3 : 1;
@@ -290,6 +303,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
           { name: 'START_WAIT_SECONDS', value: String(START_WAIT_SECONDS) },
         ]
         : []),
+      ...(props.tlsSecretName ? [{ name: 'TLS_DIR', value: TLS_DIR }] : []),
       { name: 'CONFIG_DIR', value: '/etc/redis' },
       { name: 'RUNTIME_DIR', value: '/run/redis' },
       { name: 'DATA_DIR', value: '/data' },
@@ -371,7 +385,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
       port: sentinel ? SENTINEL_PORT : REDIS_PORT,
       sentinels: sentinel ? nodes(sentinelName, clientDomain, sentinelHeadless, sentinels, SENTINEL_PORT) : undefined,
       sentinelMasterName: sentinel ? masterName : undefined,
-      tls: false,
+      tls: props.tlsSecretName !== undefined,
       passwordSecretName,
       passwordSecretKey,
       sentinelRequiresPassword: sentinel,
@@ -532,6 +546,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
                 livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(o.port) }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
                 volumeMounts: [
                   { name: 'config', mountPath: '/etc/redis', readOnly: true },
+                  ...(this.tlsSecretName ? [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }] : []),
                   { name: 'runtime', mountPath: '/run/redis' },
                   { name: 'tmp', mountPath: WRITABLE_TMP.path },
                   { name: 'data', mountPath: '/data' },
@@ -540,6 +555,8 @@ export class RedisSessionStore extends Construct implements ISessionStore {
             ],
             volumes: [
               { name: 'config', configMap: { name: `${this.name}-config` } },
+              // readable by the pod's fsGroup (the valkey/redis user) only
+              ...(this.tlsSecretName ? [{ name: 'tls', secret: { secretName: this.tlsSecretName, defaultMode: 0o440 } }] : []),
               { name: 'runtime', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('16Mi') } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
             ],
@@ -637,6 +654,9 @@ function validate(check: PropChecker, props: RedisSessionStoreProps, name: strin
   }
   if (props.passwordSecretName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.passwordSecretName)) {
     check.fail('passwordSecretName', 'must be a Secret name (lower-case DNS subdomain)', props.passwordSecretName, 'Use e.g. "sessions-auth".');
+  }
+  if (props.tlsSecretName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.tlsSecretName)) {
+    check.fail('tlsSecretName', 'must be a Secret name (lower-case DNS subdomain)', props.tlsSecretName, 'Use e.g. "sessions-tls" (a kubernetes.io/tls Secret, e.g. from cert-manager).');
   }
   if (props.passwordSecretKey !== undefined && !/^[-._a-zA-Z0-9]+$/.test(props.passwordSecretKey)) {
     check.fail('passwordSecretKey', 'must be a Secret key (letters, digits, "-", "_", ".")', props.passwordSecretKey, 'Use e.g. "password".');

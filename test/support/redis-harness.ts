@@ -29,6 +29,20 @@ export function redisAvailable(env: NodeJS.ProcessEnv = process.env): boolean {
   return found;
 }
 
+/** Whether openssl is installed (the TLS test makes its certificates with it); in CI its absence is a failure. */
+export function opensslAvailable(env: NodeJS.ProcessEnv = process.env): boolean {
+  const found = spawnSync('/bin/sh', ['-c', 'command -v openssl'], { encoding: 'utf8', env: { PATH: env.PATH } }).status === 0;
+  if (!found) {
+    const message = 'openssl not found: the TLS end-to-end test makes its certificates with it. Install with: apt-get install -y openssl';
+    if (env.CI) {
+      throw new Error(`${message} (CI is set, so this fails instead of skipping)`);
+    }
+    // eslint-disable-next-line no-console
+    console.warn(`\n!!! SKIPPING THE TLS END-TO-END TEST !!!\n${message}\n`);
+  }
+  return found;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -51,6 +65,8 @@ export class StoreHarness {
   public readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-stateless-e2e-'));
   private readonly configDir = path.join(this.dir, 'config');
   private readonly pods = new Map<string, PodProcess>();
+  /** The test's certificates (tls.crt, tls.key, ca.crt) standing in for the mounted TLS Secret; cli() then speaks TLS. */
+  public tlsDir?: string;
   /** pod FQDN (as rendered) -> 127.0.0.1:port */
   private readonly addresses = new Map<string, string>();
 
@@ -103,6 +119,10 @@ export class StoreHarness {
     env.CONFIG_DIR = this.configDir;
     env.RUNTIME_DIR = this.ensureDir(podName, 'run');
     env.DATA_DIR = this.ensureDir(podName, 'data');
+    if (env.TLS_DIR !== undefined) {
+      if (!this.tlsDir) throw new Error(`${podName} mounts a TLS Secret: set harness.tlsDir`);
+      env.TLS_DIR = this.tlsDir;
+    }
     // host names -> loopback
     for (const key of ['REDIS_NODES', 'SENTINEL_NODES']) {
       if (env[key]) env[key] = env[key].split(' ').map((entry) => this.loopback(entry, namespace)).join(' ');
@@ -228,7 +248,8 @@ export class StoreHarness {
       env.REDISCLI_AUTH = password;
       auth.push('--user', user);
     }
-    const r = spawnSync('redis-cli', [...auth, '-h', '127.0.0.1', '-p', String(port), '--raw', ...args], { env, encoding: 'utf8', input, timeout: 15_000 });
+    const tls = this.tlsDir ? ['--tls', '--cacert', path.join(this.tlsDir, 'ca.crt')] : [];
+    const r = spawnSync('redis-cli', [...tls, ...auth, '-h', '127.0.0.1', '-p', String(port), '--raw', ...args], { env, encoding: 'utf8', input, timeout: 15_000 });
     return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
   }
 
