@@ -73,6 +73,9 @@ echo "cdk8s-stateless: monitoring primary $master"
   # down cannot learn the replicas from it (it lists them in INFO), and without any it can only abort the
   # failover (-failover-abort-no-good-slave). sentinel.c reads "known-replica <name> <ip> <port>" into the
   # master's replicas (sentinelHandleConfiguration); a duplicate would stop it from starting, hence the dedup.
+  # A replica whose pod does not exist yet is no obstacle: with resolve-hostnames yes, sentinel.c keeps an
+  # unresolved host name (createSentinelRedisInstance calls createSentinelAddr(hostname, port, 1), "accept
+  # unresolved") and resolves it later.
   {
     saved_line "known-replica $SENTINEL_MASTER "
     for n in $REDIS_NODES; do echo "sentinel known-replica $SENTINEL_MASTER ${n%:*} ${n##*:}"; done
