@@ -187,6 +187,15 @@ new JsonFile(project, 'bench/tsconfig.json', {
 });
 project.testTask.prependExec('tsc -p test/tsconfig.typecheck.json', { name: 'typecheck' });
 
+// Issue #10: the session store's shell scripts are real files in assets/redis/ (read at synth, shipped in
+// the npm package next to lib/); `npm test` checks them with shellcheck (Debian package `shellcheck`,
+// installed by .ci/run). POSIX sh: the images run them with busybox/dash `sh`.
+const shellcheck = project.addTask('shellcheck', {
+  description: 'Check the session store shell scripts (assets/redis/*.sh) with shellcheck',
+  exec: 'shellcheck --shell=sh --external-sources assets/redis/*.sh',
+});
+project.testTask.spawn(shellcheck);
+
 // The main job: synthesize every example with the cdk8s CLI and show the risks it reports.
 project.addTask('examples', {
   description: 'Synthesize every example (cdk8s synth) into its committed dist/ and print the warnings',
@@ -198,7 +207,7 @@ project.addTask('examples', {
 // used by `npm ci`. 1.12.2 is complete there.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 
-for (const p of ['/examples/', '/.ci/', '/bench/']) {
+for (const p of ['/examples/', '/.ci/', '/bench/', '/assets/redis/.shellcheckrc']) {
   project.npmignore?.exclude(p);
 }
 

@@ -136,14 +136,16 @@ describe('examples/rider-api: the seed scenario', () => {
   test('Spring sessions in Redis Sentinel', () => {
     const env = find('Deployment', 'rider-api').spec.template.spec.containers[0].env;
     expect(env.map((e: any) => e.name)).toEqual([
-      'SPRING_SESSION_STORE_TYPE',
       'SPRING_DATA_REDIS_SENTINEL_MASTER',
       'SPRING_DATA_REDIS_SENTINEL_NODES',
+      'SPRING_DATA_REDIS_USERNAME',
       'SPRING_DATA_REDIS_PASSWORD',
+      'SPRING_DATA_REDIS_SENTINEL_USERNAME',
       'SPRING_DATA_REDIS_SENTINEL_PASSWORD',
       'SPRING_DATA_REDIS_SSL_ENABLED',
+      'SPRING_SESSION_REDIS_NAMESPACE',
     ]);
-    expect(env[0].value).toBe('redis');
+    expect(env[0].value).toBe('mymaster');
     expect(find('StatefulSet', 'rider-sessions').spec.replicas).toBe(3);
     expect(find('StatefulSet', 'rider-sessions-sentinel').spec.replicas).toBe(3);
   });
@@ -177,7 +179,7 @@ describe('examples/legacy-servlet: sticky before, stateless after', () => {
   test('after: no affinity anywhere, sessions in Redis Sentinel through Spring Session', () => {
     expect(JSON.stringify(stateless)).not.toMatch(/affinity|session-cookie/i);
     const env = stateless.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].env.map((e: any) => e.name);
-    expect(env).toEqual(expect.arrayContaining(['SPRING_SESSION_STORE_TYPE', 'SPRING_DATA_REDIS_SENTINEL_NODES']));
+    expect(env).toEqual(expect.arrayContaining(['SPRING_DATA_REDIS_SENTINEL_MASTER', 'SPRING_DATA_REDIS_SENTINEL_NODES']));
     expect(stateless.find((o) => o.kind === 'Ingress')!.spec.rules[0].http.paths[0].path).toBe('/helloworld/');
   });
 });

@@ -67,7 +67,7 @@ describe('RedisSessionStore primaryEndpoint', () => {
     ]);
     expect(lines.filter((l) => l.startsWith('tcp-check '))).toEqual([
       'tcp-check connect',
-      'tcp-check send-lf *2\\r\\n$4\\r\\nAUTH\\r\\n$%[env(REDIS_PASSWORD),length]\\r\\n%[env(REDIS_PASSWORD)]\\r\\n comment AUTH',
+      'tcp-check send-lf *3\\r\\n$4\\r\\nAUTH\\r\\n$7\\r\\nmonitor\\r\\n$%[env(REDIS_PASSWORD),length]\\r\\n%[env(REDIS_PASSWORD)]\\r\\n comment AUTH',
       'tcp-check expect string +OK comment AUTH',
       'tcp-check send *1\\r\\n$4\\r\\nROLE\\r\\n comment ROLE',
       'tcp-check expect rstring ^\\*[0-9]+\\r\\n\\$[0-9]+\\r\\n[a-z]+\\r\\n comment ROLE-reply',

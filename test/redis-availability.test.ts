@@ -1,4 +1,4 @@
-import { redisAvailable } from './support/redis-harness';
+import { opensslAvailable, redisAvailable } from './support/redis-harness';
 
 /** The end-to-end suites fail in CI when redis-server is missing, and skip loudly elsewhere. */
 describe('redisAvailable', () => {
@@ -17,6 +17,26 @@ describe('redisAvailable', () => {
       expect(redisAvailable(missing)).toBe(false);
       expect(warn.mock.calls[0][0]).toContain('!!! SKIPPING END-TO-END REDIS TESTS !!!');
       expect(warn.mock.calls[0][0]).toContain('apt-get install -y redis-server redis-sentinel');
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
+describe('opensslAvailable (the TLS test)', () => {
+  const missing = { PATH: '/nonexistent' };
+
+  test('in CI a missing openssl is a failure with the install command', () => {
+    expect(() => opensslAvailable({ ...missing, CI: 'true' })).toThrow(
+      'openssl not found: the TLS end-to-end test makes its certificates with it. Install with: apt-get install -y openssl (CI is set, so this fails instead of skipping)',
+    );
+  });
+
+  test('outside CI it skips with a loud message', () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      expect(opensslAvailable(missing)).toBe(false);
+      expect(warn.mock.calls[0][0]).toContain('!!! SKIPPING THE TLS END-TO-END TEST !!!');
     } finally {
       warn.mockRestore();
     }

@@ -1,4 +1,4 @@
-import { RedisSessionStore, RedisTopology, RiskCode } from '../src';
+import { RedisSessionStore, RedisTopology, RiskCode, StatelessWebApp } from '../src';
 import { redisAvailable, StoreHarness } from './support/redis-harness';
 import { newChart, synth } from './support/synth';
 
@@ -188,5 +188,66 @@ e2e('Sentinel store on real redis-server and redis-sentinel', () => {
     const before = masterOf('sessions-sentinel-1');
     expect(await harness.runScript(replica, ['sh', '/etc/redis/prestop-redis.sh'])).toBe('');
     expect(masterOf('sessions-sentinel-1')).toBe(before);
+  });
+});
+
+e2e('password Secrets the servers refuse at start (issue #14 items 4 and 7)', () => {
+  const build = (topology: RedisTopology) => {
+    const chart = newChart('shop');
+    new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology, acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
+    return synth(chart);
+  };
+  const harnesses: StoreHarness[] = [];
+  afterAll(async () => {
+    for (const h of harnesses) await h.close();
+  });
+  const exitOf = async (h: StoreHarness, pod: string) => {
+    await h.start(pod, { wait: false });
+    const child = h.pod(pod).process!;
+    await h.waitFor(() => child.exitCode !== null, 10_000, `${pod} to exit`);
+    await new Promise((r) => setTimeout(r, 100)); // drain its output
+    return { code: child.exitCode, log: h.pod(pod).log };
+  };
+
+  test('a password ending in a newline (kubectl create secret --from-file) stops the server with a clear line, not a failing probe', async () => {
+    const h = new StoreHarness(build(RedisTopology.STANDALONE), { 'sessions-auth': { password: 's3cret\n' } });
+    harnesses.push(h);
+    await h.allocate();
+    const { code, log } = await exitOf(h, 'sessions-0');
+    expect(code).toBe(1);
+    expect(log).toContain('cdk8s-stateless: refusing to start: the password from the Secret ends with a line break (kubectl create secret --from-file keeps it).');
+    // the same password without the newline starts, and server, probe and client agree on it
+    const ok = new StoreHarness(build(RedisTopology.STANDALONE), { 'sessions-auth': { password: 's3cret' } });
+    harnesses.push(ok);
+    await ok.allocate();
+    await ok.start('sessions-0');
+    expect(await ok.runScript('sessions-0', ['sh', '/etc/redis/probe.sh', String(ok.pod('sessions-0').port)])).toBe('');
+  });
+
+  test('a Sentinel (and a Redis server) refuses to start with an empty password', async () => {
+    const h = new StoreHarness(build(RedisTopology.SENTINEL), { 'sessions-auth': { password: '' } });
+    harnesses.push(h);
+    await h.allocate();
+    for (const pod of ['sessions-sentinel-0', 'sessions-0']) {
+      const { code, log } = await exitOf(h, pod);
+      expect(code).toBe(1);
+      expect(log).toContain('cdk8s-stateless: refusing to start: the password from the Secret is empty or missing.');
+    }
+  });
+
+  test('an app whose Secret is missing or ends with a newline gets no user; the store and the other apps keep working', async () => {
+    const chart = newChart('shop');
+    const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
+    for (const name of ['web', 'api', 'admin-ui']) new StatelessWebApp(chart, name, { name, image: 'registry.example.com/app:1.0.0', sessionStore: store });
+    const h = new StoreHarness(synth(chart), { 'sessions-auth': { password: 'store-pw' }, 'sessions-web-auth': { password: 'web-pw' }, 'sessions-admin-ui-auth': { password: 'ui-pw\n' } });
+    harnesses.push(h);
+    await h.allocate();
+    await h.start('sessions-0');
+    const port = h.pod('sessions-0').port;
+    expect(h.pod('sessions-0').log).toContain('cdk8s-stateless: no ACL user app-api: the password in its Secret is empty or missing');
+    expect(h.pod('sessions-0').log).toContain('cdk8s-stateless: no ACL user app-admin-ui: the password in its Secret ends with a line break (kubectl create secret --from-file keeps it)');
+    expect(h.cli(port, ['SET', 'web:s', 'v'], 'web-pw', undefined, 'app-web')).toBe('OK');
+    expect(h.cli(port, ['PING'], '', undefined, 'app-api')).toMatch(/WRONGPASS/);
+    expect(h.cli(port, ['PING'], 'ui-pw\n', undefined, 'app-admin-ui')).toMatch(/WRONGPASS/);
   });
 });

@@ -1,5 +1,5 @@
 import { ApiObject, Chart, Duration, Size, Testing } from 'cdk8s';
-import { RedisSessionStore, RedisSessionStoreProps, RedisTopology, RiskCode, SessionEnvPreset, StatelessWebApp } from '../src';
+import { RedisSessionStore, RedisSessionStoreProps, RedisTopology, RiskCode, SessionEnvPreset, SessionStore, StatelessWebApp } from '../src';
 import { lintViolations, podSecurityViolations } from './support/policy';
 import { newChart, only, ofKind, schemaErrors, synth, synthYaml } from './support/synth';
 
@@ -41,7 +41,7 @@ describe('RedisSessionStore standalone (default)', () => {
   });
 
   test('the default image is pinned Valkey', () => {
-    expect(container.image).toBe('docker.io/valkey/valkey:8.1.10');
+    expect(container.image).toBe('docker.io/valkey/valkey:9.1.1');
     expect(container.imagePullPolicy).toBe('IfNotPresent');
   });
 
@@ -54,7 +54,14 @@ describe('RedisSessionStore standalone (default)', () => {
     const env = envOf(container);
     expect(env.REDIS_PASSWORD).toEqual({ secretKeyRef: { name: 'sessions-auth', key: 'password' } });
     expect(env.REDISCLI_AUTH).toEqual({ secretKeyRef: { name: 'sessions-auth', key: 'password' } });
-    expect(config['start-redis.sh']).toContain('requirepass $(quoted "$REDIS_PASSWORD")');
+    // ACL users instead of requirepass: the default user is disabled, the store's password is its internal users'
+    expect(config['start-redis.sh']).toContain('acl_users redis');
+    expect(config['common.sh']).toContain('echo "user default reset"');
+    expect(config['common.sh']).toContain('echo "user admin on #$admin ~* &* +@all"');
+    expect(config['start-redis.sh']).not.toContain('requirepass');
+    // the bound app's own user and password Secret reach the server as APP_USERS / APP_PASSWORD_0
+    expect(env.APP_USERS).toBe('app-web:web:');
+    expect(env.APP_PASSWORD_0).toEqual({ secretKeyRef: { name: 'sessions-web-auth', key: 'password', optional: true } });
     expect(ofKind(objects, 'Secret')).toEqual([]);
     expect(JSON.stringify(objects)).not.toMatch(/requirepass [^$]/);
   });
@@ -64,14 +71,16 @@ describe('RedisSessionStore standalone (default)', () => {
     expect(only(objects, 'Service', 'sessions-headless').spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
   });
 
-  test('the bound app gets REDIS_URL for the in-cluster Service and the password by secretKeyRef', () => {
+  test('the bound app gets REDIS_URL for the in-cluster Service, its own user, key prefix and password Secret', () => {
     const app = only(objects, 'Deployment').spec.template.spec.containers[0];
     expect(envOf(app)).toEqual({
       REDIS_URL: 'redis://sessions.shop.svc.cluster.local:6379',
       REDIS_HOST: 'sessions.shop.svc.cluster.local',
       REDIS_PORT: '6379',
-      REDIS_PASSWORD: { secretKeyRef: { name: 'sessions-auth', key: 'password' } },
+      REDIS_USERNAME: 'app-web',
+      REDIS_PASSWORD: { secretKeyRef: { name: 'sessions-web-auth', key: 'password' } },
       REDIS_TLS: 'false',
+      REDIS_KEY_PREFIX: 'web:',
     });
   });
 
@@ -105,7 +114,7 @@ describe('RedisSessionStore standalone (default)', () => {
 });
 
 describe('RedisSessionStore Sentinel', () => {
-  const { chart, objects } = build({ topology: RedisTopology.SENTINEL });
+  const { chart, store, objects } = build({ topology: RedisTopology.SENTINEL });
   const redis = only(objects, 'StatefulSet', 'sessions');
   const sentinel = only(objects, 'StatefulSet', 'sessions-sentinel');
   const config = only(objects, 'ConfigMap').data;
@@ -114,9 +123,10 @@ describe('RedisSessionStore Sentinel', () => {
     expect(synthYaml(chart)).toMatchSnapshot();
   });
 
-  test('3 Redis (started in order, the first one primary) and 3 Sentinels', () => {
+  test('3 Redis (created together, so a cold restart brings back the promoted one at once) and 3 Sentinels', () => {
     expect(redis.spec.replicas).toBe(3);
-    expect(redis.spec.podManagementPolicy).toBe('OrderedReady');
+    expect(redis.spec.podManagementPolicy).toBe('Parallel');
+    expect(sentinel.spec.podManagementPolicy).toBe('Parallel');
     expect(sentinel.spec.replicas).toBe(3);
     const env = envOf(redis.spec.template.spec.containers[0]);
     expect(env.TOPOLOGY).toBe('sentinel');
@@ -146,7 +156,7 @@ describe('RedisSessionStore Sentinel', () => {
 
   test('a restarted old primary asks the Sentinels first and rejoins as a replica', () => {
     const script: string = config['start-redis.sh'];
-    const askSentinels = script.indexOf('master="$(current_primary)"');
+    const askSentinels = script.indexOf('master="$(current_primary "")"');
     const firstStart = script.indexOf('nth_entry "$REDIS_NODES" 0');
     expect(askSentinels).toBeGreaterThan(0);
     expect(firstStart).toBeGreaterThan(askSentinels);
@@ -155,18 +165,48 @@ describe('RedisSessionStore Sentinel', () => {
     // the newest view wins: a Sentinel running a failover, else the highest config-epoch
     expect(config['common.sh']).toContain('*failover_in_progress*) rank=999999999');
     expect(config['common.sh']).toContain("sed -n '/^config-epoch$/{n;p;q;}'");
-    expect(config['start-sentinel.sh']).toContain('master="$(current_primary "$self")"');
+    expect(config['start-sentinel.sh']).toContain('view="$(newest_view "$self")"');
+  });
+
+  test('a node that holds data never elects itself: it waits for the Sentinels, then refuses to start', () => {
+    const script: string = config['start-redis.sh'];
+    expect(script).toContain('if [ -z "$master" ] && holds_data; then');
+    expect(script).toContain('exit 1');
+    expect(script.indexOf('holds_data; then')).toBeLessThan(script.indexOf('nth_entry "$REDIS_NODES" 0'));
+    expect(config['common.sh']).toContain('[ -d "$DATA_DIR/appendonlydir" ]');
+    expect(envOf(redis.spec.template.spec.containers[0]).START_WAIT_SECONDS).toBe('60');
+  });
+
+  test('Sentinels keep their state on a PersistentVolumeClaim and know every replica from the start', () => {
+    expect(sentinel.spec.volumeClaimTemplates).toEqual([
+      expect.objectContaining({ metadata: expect.objectContaining({ name: 'data' }), spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } } }),
+    ]);
+    expect(sentinel.spec.template.spec.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
+    expect(sentinel.spec.template.spec.volumes.map((v: any) => v.name)).not.toContain('data');
+    const script: string = config['start-sentinel.sh'];
+    expect(script).toContain('conf="$DATA_DIR/sentinel.conf"');
+    expect(script).toContain('exec "$SENTINEL" "$conf"');
+    expect(script).toContain('for n in $REDIS_NODES; do echo "sentinel known-replica $SENTINEL_MASTER ${n%:*} ${n##*:}"; done');
   });
 
   test('a stopping primary hands over first: preStop hook on Redis, none on Sentinels', () => {
     expect(redis.spec.template.spec.containers[0].lifecycle).toEqual({ preStop: { exec: { command: ['sh', '/etc/redis/prestop-redis.sh'] } } });
     expect(config['prestop-redis.sh']).toContain('SENTINEL FAILOVER "$SENTINEL_MASTER"');
     expect(sentinel.spec.template.spec.containers[0].lifecycle).toBeUndefined();
-    expect(redis.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(20);
   });
 
-  test('writes stop on a primary that lost all replicas (no split-brain sessions)', () => {
+  test('the preStop budget and the grace period are derived together: budget + one ask (3 s) + 12 s to shut down', () => {
+    const env = envOf(redis.spec.template.spec.containers[0]);
+    expect(env.PRESTOP_BUDGET_SECONDS).toBe('15');
+    expect(redis.spec.template.spec.terminationGracePeriodSeconds).toBe(15 + 3 + 12);
+    expect(config['prestop-redis.sh']).toContain('budget="${PRESTOP_BUDGET_SECONDS:-15}"');
+    expect(config['common.sh']).toContain('timeout 3 "$CLI"');
+  });
+
+  test('writes stop on a primary that lost all replicas before the Sentinels can promote one (lag limit from down-after)', () => {
     expect(config['redis.conf']).toMatch(/^min-replicas-to-write 1$/m);
+    // refused at the latest max-lag + 2 s after the last acknowledgement: 3 + 2 <= 5 s
+    expect(config['redis.conf']).toMatch(/^min-replicas-max-lag 3$/m);
   });
 
   test('PDBs for Redis and Sentinels, NetworkPolicy on 6379 and 26379', () => {
@@ -186,10 +226,14 @@ describe('RedisSessionStore Sentinel', () => {
     expect(env).toEqual({
       REDIS_SENTINELS: [0, 1, 2].map((i) => `sessions-sentinel-${i}.sessions-sentinel-headless.shop.svc.cluster.local:26379`).join(','),
       REDIS_SENTINEL_MASTER: 'mymaster',
-      REDIS_PASSWORD: { secretKeyRef: { name: 'sessions-auth', key: 'password' } },
-      REDIS_SENTINEL_PASSWORD: { secretKeyRef: { name: 'sessions-auth', key: 'password' } },
+      REDIS_USERNAME: 'app-web',
+      REDIS_PASSWORD: { secretKeyRef: { name: 'sessions-web-auth', key: 'password' } },
+      REDIS_SENTINEL_USERNAME: 'app-web',
+      REDIS_SENTINEL_PASSWORD: { secretKeyRef: { name: 'sessions-web-auth', key: 'password' } },
       REDIS_TLS: 'false',
+      REDIS_KEY_PREFIX: 'web:',
     });
+    expect(store.passwordSecretNameFor('web')).toBe('sessions-web-auth');
   });
 
   test('no risk reported for the Sentinel topology', () => {
@@ -228,6 +272,7 @@ describe('RedisSessionStore options', () => {
     const config = only(objects, 'ConfigMap').data;
     expect(config['sentinel-master.conf']).toContain('sentinel down-after-milliseconds mymaster 10000');
     expect(config['sentinel-master.conf']).toContain('sentinel failover-timeout mymaster 180000');
+    expect(config['redis.conf']).toMatch(/^min-replicas-max-lag 8$/m);
     expect(config['redis.conf']).toContain('maxmemory-policy allkeys-lru');
     expect(envOf(redis.spec.template.spec.containers[0]).REDIS_NODES).toContain('sessions-0.sessions-headless.$(POD_NAMESPACE).svc.corp.internal:6379');
   });
@@ -237,18 +282,22 @@ describe('RedisSessionStore options', () => {
     expect(config['redis.conf']).toMatch(new RegExp(`^maxmemory ${Math.floor(512 * 0.7) * 1024 * 1024}$`, 'm'));
   });
 
-  test('Spring Boot preset on Sentinel: the seed variables, with nodes instead of host', () => {
+  test('Spring Boot preset on Sentinel: nodes instead of host, no SPRING_SESSION_STORE_TYPE', () => {
     const chart = newChart('rides');
     const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL });
     new StatelessWebApp(chart, 'api', { name: 'api', image: IMAGE, sessionStore: store, sessionEnvPreset: SessionEnvPreset.SPRING_BOOT });
     const env = envOf(only(synth(chart), 'Deployment').spec.template.spec.containers[0]);
+    // Spring Boot 3 has no spring.session.store-type: the variable would be ignored (see env-presets.ts)
     expect(env).toEqual({
-      SPRING_SESSION_STORE_TYPE: 'redis',
       SPRING_DATA_REDIS_SENTINEL_MASTER: 'mymaster',
       SPRING_DATA_REDIS_SENTINEL_NODES: [0, 1, 2].map((i) => `sessions-sentinel-${i}.sessions-sentinel-headless.rides.svc.cluster.local:26379`).join(','),
-      SPRING_DATA_REDIS_PASSWORD: { secretKeyRef: { name: 'sessions-auth', key: 'password' } },
-      SPRING_DATA_REDIS_SENTINEL_PASSWORD: { secretKeyRef: { name: 'sessions-auth', key: 'password' } },
+      SPRING_DATA_REDIS_USERNAME: 'app-api',
+      SPRING_DATA_REDIS_PASSWORD: { secretKeyRef: { name: 'sessions-api-auth', key: 'password' } },
+      SPRING_DATA_REDIS_SENTINEL_USERNAME: 'app-api',
+      SPRING_DATA_REDIS_SENTINEL_PASSWORD: { secretKeyRef: { name: 'sessions-api-auth', key: 'password' } },
       SPRING_DATA_REDIS_SSL_ENABLED: 'false',
+      // Spring Session keys are "<namespace>:sessions:<id>", inside the app's key prefix
+      SPRING_SESSION_REDIS_NAMESPACE: 'api:spring:session',
     });
   });
 
@@ -263,7 +312,14 @@ describe('RedisSessionStore options', () => {
     expect(a.REDIS_SENTINEL_NAME).toBe('mymaster');
     expect(JSON.parse(a.REDIS_SENTINEL_ROOT_NODES)).toEqual([0, 1, 2].map((i) => ({ host: `ha-sentinel-${i}.ha-sentinel-headless.rides.svc.cluster.local`, port: 26379 })));
     const b = envOf(only(objects, 'Deployment', 'b').spec.template.spec.containers[0]);
-    expect(b).toEqual({ REDIS_URL: 'redis://single.rides.svc.cluster.local:6379', REDIS_PASSWORD: { secretKeyRef: { name: 'single-auth', key: 'password' } } });
+    expect(b).toEqual({
+      REDIS_URL: 'redis://single.rides.svc.cluster.local:6379',
+      REDIS_USERNAME: 'app-b',
+      REDIS_PASSWORD: { secretKeyRef: { name: 'single-b-auth', key: 'password' } },
+      REDIS_KEY_PREFIX: 'b:',
+    });
+    expect(a.REDIS_USERNAME).toBe('app-a');
+    expect(a.REDIS_SENTINEL_USERNAME).toBe('app-a');
   });
 
   test('an app in another namespace is admitted by namespace and label', () => {
@@ -280,33 +336,165 @@ describe('RedisSessionStore options', () => {
   });
 });
 
-test('a default name from a long construct path still leaves room for every derived name', () => {
+describe('RedisSessionStore least privilege (issue #14 item 7)', () => {
+  const chart = newChart('shop');
+  const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL });
+  new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, sessionStore: store });
+  new StatelessWebApp(chart, 'api', { name: 'api', image: IMAGE, sessionStore: store });
+  const objects = synth(chart);
+  const config = only(objects, 'ConfigMap').data;
+
+  test('every pod of the store knows every bound app: one user, key prefix and password Secret each, in a stable order', () => {
+    for (const sts of ofKind(objects, 'StatefulSet')) {
+      const env = envOf(sts.spec.template.spec.containers[0]);
+      expect(env.APP_USERS).toBe('app-api:api: app-web:web:');
+      // optional: a missing app Secret costs that app its user, not the store its pods (test/redis-e2e.test.ts)
+      expect(env.APP_PASSWORD_0).toEqual({ secretKeyRef: { name: 'sessions-api-auth', key: 'password', optional: true } });
+      expect(env.APP_PASSWORD_1).toEqual({ secretKeyRef: { name: 'sessions-web-auth', key: 'password', optional: true } });
+    }
+  });
+
+  test('app users: their prefix only, no channels, no dangerous command, no key listing; Sentinel: lookups only', () => {
+    const common: string = config['common.sh'];
+    expect(common).toContain("ACL_APP_REDIS='resetchannels -@all +@read +@write +@connection +@transaction -@dangerous -scan -randomkey -function +info'");
+    expect(common).toContain('echo "user ${entry%%:*} on #$(sha256 "$pw") ~${entry#*:}* $ACL_APP_REDIS"');
+    expect(common).toMatch(/ACL_APP_SENTINEL='allchannels -@all \+@connection -@dangerous .*\+sentinel\|get-master-addr-by-name/);
+    expect(common).not.toMatch(/ACL_APP_SENTINEL=.*(\+sentinel\|(set|failover|reset|monitor|remove|config)|\+publish)/);
+  });
+
+  test('replication, Sentinel and probes use their own users; passwords only as SHA-256 hashes', () => {
+    expect(config['common.sh']).toContain("ACL_REPLICATOR='-@all +psync +replconf +ping'");
+    expect(config['common.sh']).toContain('echo "user probe on #$admin -@all +ping"');
+    expect(config['start-redis.sh']).toContain('echo "masteruser replicator"');
+    expect(config['start-sentinel.sh']).toContain('echo "sentinel auth-user $SENTINEL_MASTER sentinel"');
+    expect(config['probe.sh']).toContain('CLI_USER=probe');
+    expect(config['common.sh']).toContain("sha256() { printf '%s' \"$1\" | sha256sum | cut -d' ' -f1; }");
+  });
+
+  test('an external store gives no user: apps keep its password Secret', () => {
+    const c = newChart('shop');
+    const ext = SessionStore.external({ host: 'sessions.abc.cache.amazonaws.com', passwordSecretName: 'elasticache-auth' });
+    new StatelessWebApp(c, 'web', { name: 'web', image: IMAGE, sessionStore: ext });
+    const env = envOf(only(synth(c), 'Deployment').spec.template.spec.containers[0]);
+    expect(env.REDIS_USERNAME).toBeUndefined();
+    expect(env.REDIS_KEY_PREFIX).toBeUndefined();
+    expect(env.REDIS_PASSWORD).toEqual({ secretKeyRef: { name: 'elasticache-auth', key: 'password' } });
+  });
+
+  test('a client name that cannot name an ACL user is refused', () => {
+    const c = newChart('shop');
+    const s = new RedisSessionStore(c, 'sessions', { name: 'sessions', acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
+    expect(() => s.grantAccess({ name: 'Web App', namespace: 'shop' })).toThrow(
+      "RedisSessionStore 'test/sessions': 'client name' must be a DNS label (it names the app's ACL user, key prefix and password Secret), got \"Web App\". Name the app with lower-case letters, digits and \"-\".",
+    );
+  });
+});
+
+describe('RedisSessionStore TLS (issue #14 item 8)', () => {
+  test('off by default: no TLS_DIR, no tls volume, plain port, clients told REDIS_TLS=false', () => {
+    const { objects } = build({ topology: RedisTopology.SENTINEL });
+    for (const sts of ofKind(objects, 'StatefulSet')) {
+      expect(envOf(sts.spec.template.spec.containers[0]).TLS_DIR).toBeUndefined();
+      expect(sts.spec.template.spec.volumes.map((v: any) => v.name)).not.toContain('tls');
+    }
+    expect(envOf(only(objects, 'Deployment').spec.template.spec.containers[0]).REDIS_TLS).toBe('false');
+  });
+
+  test('with tlsSecretName: the Secret mounted read-only, TLS-only ports, TLS replication, rediss:// for clients', () => {
+    const { objects } = build({ tlsSecretName: 'sessions-tls', acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
+    const sts = only(objects, 'StatefulSet');
+    expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'tls', secret: { secretName: 'sessions-tls', defaultMode: 0o440 } });
+    expect(envOf(sts.spec.template.spec.containers[0]).TLS_DIR).toBe('/etc/redis-tls');
+    const common: string = only(objects, 'ConfigMap').data['common.sh'];
+    expect(common).toContain('echo "port 0"');
+    expect(common).toContain('echo "tls-port $1"');
+    expect(common).toContain('if [ "$TOPOLOGY" = sentinel ]; then echo "tls-replication yes"; fi');
+    expect(common).toContain('${TLS_DIR:+--tls} ${TLS_DIR:+--cacert}');
+    expect(envOf(only(objects, 'Deployment').spec.template.spec.containers[0]).REDIS_URL).toBe('rediss://sessions.shop.svc.cluster.local:6379');
+    expect(schemaErrors(objects)).toEqual([]);
+    expect(podSecurityViolations(objects)).toEqual([]);
+  });
+});
+
+describe('RedisSessionStore bindings across namespaces (issue #14 item 5)', () => {
+  test('clients get fully qualified host names in the store namespace, from another namespace too', () => {
+    const app = Testing.app();
+    const store = new RedisSessionStore(new Chart(app, 'data', { namespace: 'data' }), 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL, clusterDomain: 'corp.internal' });
+    const web = new Chart(app, 'web', { namespace: 'web' });
+    new StatelessWebApp(web, 'web', { name: 'web', image: IMAGE, sessionStore: store });
+    expect(store.connection.host).toBe('sessions-sentinel.data.svc.corp.internal');
+    const env = envOf(only(synth(web), 'Deployment').spec.template.spec.containers[0]);
+    expect(env.REDIS_SENTINELS.split(',')).toEqual([0, 1, 2].map((i) => `sessions-sentinel-${i}.sessions-sentinel-headless.data.svc.corp.internal:26379`));
+  });
+
+  test('a store chart without a namespace cannot serve an app chart with one', () => {
+    const app = Testing.app();
+    const store = new RedisSessionStore(new Chart(app, 'data'), 'sessions', { name: 'sessions', acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
+    expect(() => new StatelessWebApp(new Chart(app, 'web', { namespace: 'web' }), 'web', { name: 'web', image: IMAGE, sessionStore: store })).toThrow(
+      "RedisSessionStore 'data/sessions': 'namespace' must be set on the store's chart when a bound app's chart sets one (app \"web\" is in namespace \"web\"): " +
+        "without it the app gets short host names that resolve in its own namespace, got (nothing). Give the store's chart a namespace, e.g. new Chart(app, 'data', { namespace: 'data' }), or put both in charts without one.",
+    );
+  });
+
+  test('a store chart with a namespace cannot admit an app chart without one through its NetworkPolicy', () => {
+    const app = Testing.app();
+    const store = new RedisSessionStore(new Chart(app, 'data', { namespace: 'data' }), 'sessions', { name: 'sessions', acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
+    expect(() => new StatelessWebApp(new Chart(app, 'web'), 'web', { name: 'web', image: IMAGE, sessionStore: store })).toThrow(
+      "RedisSessionStore 'data/sessions': 'namespace' is \"data\" but bound app \"web\" is in a chart without a namespace: the store's NetworkPolicy can only admit it in \"data\", " +
+        'got "data". Give the app\'s chart a namespace (e.g. "data").',
+    );
+  });
+
+  test('neither chart with a namespace: short names, both applied to the same namespace', () => {
+    const chart = new Chart(Testing.app(), 'all');
+    const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
+    new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, sessionStore: store });
+    expect(envOf(only(synth(chart), 'Deployment').spec.template.spec.containers[0]).REDIS_HOST).toBe('sessions');
+  });
+});
+
+test('a default name from a long construct path still leaves room for every derived name, pods and revision labels included', () => {
   const chart = new Chart(Testing.app(), 'a-rather-long-chart-name-for-the-payments-team', { namespace: 'shop' });
   const store = new RedisSessionStore(chart, 'session-store-for-checkout-and-cart', { topology: RedisTopology.SENTINEL });
-  expect(store.name.length).toBeLessThanOrEqual(45);
-  const names = synth(chart).map((o) => o.metadata.name);
+  expect(store.name.length).toBe(43);
+  const objects = synth(chart);
+  const names = objects.map((o) => o.metadata.name);
   expect(names).toContain(`${store.name}-sentinel-headless`);
   for (const n of names) expect(n.length).toBeLessThanOrEqual(63);
+  // the StatefulSet controller labels each pod controller-revision-hash: <statefulset>-<10-character hash>
+  // (a label value, at most 63) and names it <statefulset>-<ordinal> (a host name, at most 63)
+  for (const sts of ofKind(objects, 'StatefulSet')) {
+    expect(`${sts.metadata.name}-${'h'.repeat(10)}`.length).toBeLessThanOrEqual(63);
+    expect(`${sts.metadata.name}-${sts.spec.replicas - 1}`.length).toBeLessThanOrEqual(63);
+    for (const claim of sts.spec.volumeClaimTemplates) expect(`${claim.metadata.name}-${sts.metadata.name}-${sts.spec.replicas - 1}`.length).toBeLessThanOrEqual(63);
+  }
+  expect(only(objects, 'StatefulSet', `${store.name}-sentinel`).metadata.name.length).toBe(52);
 });
 
 describe('RedisSessionStore bad input', () => {
   const cases: Array<[string, RedisSessionStoreProps, string]> = [
-    ['even Sentinel count', { topology: RedisTopology.SENTINEL, sentinels: 4 }, "RedisSessionStore 'test/sessions': 'sentinels' must be an odd whole number, at least 3 (a majority must agree on a failover), got 4. Use 3 or 5."],
-    ['one Sentinel', { topology: RedisTopology.SENTINEL, sentinels: 1 }, "RedisSessionStore 'test/sessions': 'sentinels' must be an odd whole number, at least 3 (a majority must agree on a failover), got 1. Use 3 or 5."],
+    ['even Sentinel count', { topology: RedisTopology.SENTINEL, sentinels: 4 }, "RedisSessionStore 'test/sessions': 'sentinels' must be an odd whole number from 3 to 9 (a majority must agree on a failover), got 4. Use 3 or 5."],
+    ['one Sentinel', { topology: RedisTopology.SENTINEL, sentinels: 1 }, "RedisSessionStore 'test/sessions': 'sentinels' must be an odd whole number from 3 to 9 (a majority must agree on a failover), got 1. Use 3 or 5."],
+    ['2^31 - 1 Sentinels (refused before anything is allocated for them)', { topology: RedisTopology.SENTINEL, sentinels: 2147483647 }, "RedisSessionStore 'test/sessions': 'sentinels' must be an odd whole number from 3 to 9 (a majority must agree on a failover), got 2147483647. Use 3 or 5."],
+    ['2^31 - 1 Redis servers', { topology: RedisTopology.SENTINEL, replicas: 2147483647 }, "RedisSessionStore 'test/sessions': 'replicas' must be an integer from 2 to 9, got 2147483647."],
+    ['down-after of 25 days (redis-sentinel refuses it)', { topology: RedisTopology.SENTINEL, sentinelDownAfter: Duration.days(25) }, "RedisSessionStore 'test/sessions': 'sentinelDownAfter' must be at most 2147483647 ms (redis-sentinel reads it as a 32-bit int and refuses larger values), got \"2160000000ms\". Use Duration.seconds(5)."],
+    ['failover timeout of 25 days', { topology: RedisTopology.SENTINEL, failoverTimeout: Duration.days(25) }, "RedisSessionStore 'test/sessions': 'failoverTimeout' must be at most 2147483647 ms (redis-sentinel reads it as a 32-bit int and refuses larger values), got \"2160000000ms\". Use Duration.seconds(60)."],
     ['sentinels on standalone', { sentinels: 3 }, "RedisSessionStore 'test/sessions': 'sentinels' only applies to the Sentinel topology, got 3. Set topology: RedisTopology.SENTINEL, or remove sentinels."],
     ['replicas on standalone', { replicas: 3 }, "RedisSessionStore 'test/sessions': 'replicas' must be 1 for a standalone store (replicas without Sentinel are never promoted), got 3. Use topology: RedisTopology.SENTINEL for replicas."],
     ['one Redis with Sentinel', { topology: RedisTopology.SENTINEL, replicas: 1 }, "RedisSessionStore 'test/sessions': 'replicas' must be an integer from 2 to 9, got 1. Use 3: one primary and two replicas (at least one replica is needed for failover)."],
-    ['latest image', { image: 'valkey/valkey:latest' }, "RedisSessionStore 'test/sessions': 'image' must be pinned to a version tag or digest, got \"valkey/valkey:latest\". Use e.g. \"docker.io/valkey/valkey:8.1.10\"; \"latest\" changes under a running store."],
+    ['latest image', { image: 'valkey/valkey:latest' }, "RedisSessionStore 'test/sessions': 'image' must be pinned to a version tag or digest, got \"valkey/valkey:latest\". Use e.g. \"docker.io/valkey/valkey:9.1.1\"; \"latest\" changes under a running store."],
     ['untagged image', { image: 'valkey/valkey' }, "RedisSessionStore 'test/sessions': 'image' must be pinned to a version tag or digest, got \"valkey/valkey\"."],
     ['bad master name', { topology: RedisTopology.SENTINEL, masterName: 'my master' }, "RedisSessionStore 'test/sessions': 'masterName' must be letters, digits, \".\", \"_\" or \"-\", got \"my master\". Use e.g. \"mymaster\"."],
     ['bad secret name', { passwordSecretName: 'Redis_Auth' }, "RedisSessionStore 'test/sessions': 'passwordSecretName' must be a Secret name (lower-case DNS subdomain), got \"Redis_Auth\". Use e.g. \"sessions-auth\"."],
     ['bad maxmemory policy', { maxmemoryPolicy: 'lru' }, "RedisSessionStore 'test/sessions': 'maxmemoryPolicy' must be one of noeviction, allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu, volatile-random, volatile-ttl, got \"lru\". Use \"volatile-lru\" for sessions with a TTL."],
-    ['down-after 0', { topology: RedisTopology.SENTINEL, sentinelDownAfter: Duration.millis(0) }, "RedisSessionStore 'test/sessions': 'sentinelDownAfter' must be at least 1 second, got \"0ms\". Use Duration.seconds(5); shorter causes failovers on a slow network."],
+    ['down-after 0', { topology: RedisTopology.SENTINEL, sentinelDownAfter: Duration.millis(0) }, "RedisSessionStore 'test/sessions': 'sentinelDownAfter' must be at least 3 seconds (the primary's replica lag limit, min-replicas-max-lag, is derived from it and must stay at least 1 s), got \"0ms\". Use Duration.seconds(5); shorter causes failovers on a slow network."],
+    ['down-after 2.9 s', { topology: RedisTopology.SENTINEL, sentinelDownAfter: Duration.millis(2900) }, "RedisSessionStore 'test/sessions': 'sentinelDownAfter' must be at least 3 seconds"],
     ['failover timeout under a second', { topology: RedisTopology.SENTINEL, failoverTimeout: Duration.millis(500) }, "RedisSessionStore 'test/sessions': 'failoverTimeout' must be at least 1 second, got \"500ms\". Use Duration.seconds(60)."],
     ['bad cluster domain', { clusterDomain: 'Cluster.Local' }, "RedisSessionStore 'test/sessions': 'clusterDomain' must be a DNS domain, got \"Cluster.Local\". Use your cluster's DNS domain, usually \"cluster.local\"."],
+    ['bad TLS Secret name', { tlsSecretName: 'Sessions TLS' }, "RedisSessionStore 'test/sessions': 'tlsSecretName' must be a Secret name (lower-case DNS subdomain), got \"Sessions TLS\". Use e.g. \"sessions-tls\" (a kubernetes.io/tls Secret, e.g. from cert-manager)."],
     ['bad secret key', { passwordSecretKey: 'redis password' }, "RedisSessionStore 'test/sessions': 'passwordSecretKey' must be a Secret key (letters, digits, \"-\", \"_\", \".\"), got \"redis password\". Use e.g. \"password\"."],
     ['tiny volume', { storageSize: Size.mebibytes(10) }, "RedisSessionStore 'test/sessions': 'storageSize' must be at least 64Mi, got \"10Mi\". Use Size.gibibytes(1) or more; the AOF and its rewrite need room."],
-    ['name too long', { name: 'a'.repeat(46) }, "RedisSessionStore 'test/sessions': 'name' must be a DNS-1035 label of at most 45 characters"],
+    ['name too long', { name: 'a'.repeat(44) }, "RedisSessionStore 'test/sessions': 'name' must be a DNS-1035 label of at most 43 characters (lower-case letters, digits and \"-\", starting with a letter; derived objects add up to 20 characters to it), got \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"."],
     ['unknown topology', { topology: 'cluster' as RedisTopology }, "RedisSessionStore 'test/sessions': 'topology' must be one of RedisTopology.STANDALONE, RedisTopology.SENTINEL, got \"cluster\". Use a RedisTopology value, e.g. RedisTopology.STANDALONE."],
     ['bad storage class', { storageClassName: 'Fast SSD' }, "RedisSessionStore 'test/sessions': 'storageClassName' must be an object name (a lower-case DNS subdomain), got \"Fast SSD\". Use e.g. \"fast-ssd\"."],
     [

@@ -14,6 +14,7 @@ import { SessionAppChart } from '../examples/session-app/main';
  */
 const SERVER = path.join(__dirname, '..', 'examples', 'session-app', 'server.js');
 const PASSWORD = 's3ssion-pa55';
+const APP_PASSWORD = 'session-app-pa55';
 const available = redisAvailable();
 const e2e = available ? describe : describe.skip;
 
@@ -91,7 +92,8 @@ e2e('session app on a standalone store (generic preset, REDIS_URL)', () => {
   const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
   new StatelessWebApp(chart, 'app', { name: 'session-app', image: 'registry.example.com/session-app:1.0.0', sessionStore: store });
   const objects = synth(chart);
-  const harness = new StoreHarness(objects, { 'sessions-auth': { password: PASSWORD } });
+  // the store's password, and the app's own ACL user's (issue #14 item 7: Secret <store>-<app>-auth)
+  const harness = new StoreHarness(objects, { 'sessions-auth': { password: PASSWORD }, 'sessions-session-app-auth': { password: APP_PASSWORD } });
   let instance: Instance;
 
   beforeAll(async () => {
@@ -99,7 +101,9 @@ e2e('session app on a standalone store (generic preset, REDIS_URL)', () => {
     await harness.start('sessions-0');
     const { container, namespace } = deploymentEnv(objects, 'session-app');
     const env = harness.clientEnvironment(container, namespace);
-    // REDIS_URL names the ClusterIP Service; on loopback it is the pod's address
+    // REDIS_URL names the ClusterIP Service (and the app's user); on loopback it is the pod's address
+    expect(env.REDIS_URL).toBe('redis://sessions.hello.svc.cluster.local:6379');
+    expect(env.REDIS_USERNAME).toBe('app-session-app');
     env.REDIS_URL = `redis://127.0.0.1:${harness.pod('sessions-0').port}`;
     instance = await startInstance('solo', env);
   });
@@ -123,7 +127,7 @@ e2e('session app on a standalone store (generic preset, REDIS_URL)', () => {
 e2e('three session app instances behind a round-robin proxy, on Redis Sentinel', () => {
   const chart = new SessionAppChart(Testing.app(), 'session-app', { namespace: 'hello' });
   const objects = synth(chart);
-  const harness = new StoreHarness(objects, { 'hello-sessions-auth': { password: PASSWORD } });
+  const harness = new StoreHarness(objects, { 'hello-sessions-auth': { password: PASSWORD }, 'hello-sessions-session-app-auth': { password: APP_PASSWORD } });
   const instances: Instance[] = [];
   let proxy: { port: number; close: () => Promise<void> };
 
@@ -133,7 +137,17 @@ e2e('three session app instances behind a round-robin proxy, on Redis Sentinel',
     await Promise.all(['hello-sessions-sentinel-0', 'hello-sessions-sentinel-1', 'hello-sessions-sentinel-2'].map((p) => harness.start(p)));
     const { container, namespace } = deploymentEnv(objects, 'session-app');
     const env = harness.clientEnvironment(container, namespace);
-    expect(Object.keys(env).sort()).toEqual(['REDIS_PASSWORD', 'REDIS_SENTINELS', 'REDIS_SENTINEL_MASTER', 'REDIS_SENTINEL_PASSWORD', 'REDIS_TLS']);
+    expect(Object.keys(env).sort()).toEqual([
+      'REDIS_KEY_PREFIX',
+      'REDIS_PASSWORD',
+      'REDIS_SENTINELS',
+      'REDIS_SENTINEL_MASTER',
+      'REDIS_SENTINEL_PASSWORD',
+      'REDIS_SENTINEL_USERNAME',
+      'REDIS_TLS',
+      'REDIS_USERNAME',
+    ]);
+    expect(env.REDIS_PASSWORD).toBe(APP_PASSWORD);
     for (let i = 0; i < 3; i++) instances.push(await startInstance(`session-app-${i}`, env));
     proxy = await roundRobinProxy(instances);
     // writes need a synced replica (min-replicas-to-write 1): wait for the first full sync

@@ -31,6 +31,7 @@ describe('RedisSessionStore metrics', () => {
     expect(exporter.image).toBe('docker.io/oliver006/redis_exporter:v1.90.0');
     expect(exporter.env).toEqual([
       { name: 'REDIS_ADDR', value: 'redis://localhost:6379' },
+      { name: 'REDIS_USER', value: 'monitor' },
       { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'sessions-auth', key: 'password' } } },
     ]);
     expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9121, protocol: 'TCP' }]);

@@ -15,7 +15,8 @@ export class RiderApiChart extends Chart {
     super(scope, id, props);
 
     // One primary, two replicas, three Sentinels (master set "mymaster", quorum 2).
-    // The password is read from the Secret "rider-sessions-auth" (key "password"), which you create.
+    // Passwords are read from the Secrets "rider-sessions-auth" (the store's internal users) and
+    // "rider-sessions-rider-api-auth" (the rider-api's own ACL user), key "password", which you create.
     const sessions = new RedisSessionStore(this, 'sessions', {
       name: 'rider-sessions',
       topology: RedisTopology.SENTINEL,
@@ -31,7 +32,7 @@ export class RiderApiChart extends Chart {
       healthCheckPath: '/actuator/health',
       autoscaling: { minReplicas: 6, maxReplicas: 20, targetCpuUtilizationPercent: 70 },
       sessionStore: sessions,
-      // SPRING_SESSION_STORE_TYPE=redis and SPRING_DATA_REDIS_SENTINEL_{MASTER,NODES,PASSWORD}
+      // SPRING_DATA_REDIS_SENTINEL_{MASTER,NODES,PASSWORD} (Spring Boot 3.x)
       sessionEnvPreset: SessionEnvPreset.SPRING_BOOT,
     });
   }

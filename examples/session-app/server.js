@@ -7,6 +7,7 @@
  * (SessionEnvPreset.GENERIC):
  *   standalone: REDIS_URL (redis:// or rediss://), REDIS_PASSWORD
  *   Sentinel:   REDIS_SENTINELS (host:port,...), REDIS_SENTINEL_MASTER, REDIS_PASSWORD, REDIS_SENTINEL_PASSWORD, REDIS_TLS
+ *   and, with a RedisSessionStore (one ACL user per app): REDIS_USERNAME, REDIS_SENTINEL_USERNAME, REDIS_KEY_PREFIX
  * plus PORT (default 8080) and SESSION_TTL_SECONDS (default 1800).
  *
  * Optional, for the affinity lab (lab/, docs/affinity-lab.md); unset, the app behaves as above:
@@ -29,6 +30,9 @@ const SESSION_COOKIE = 'sid';
 /** A Redis client from the StatelessWebApp environment. */
 function redisFromEnv(env) {
   const password = env.REDIS_PASSWORD || undefined;
+  // a RedisSessionStore gives each app its own ACL user and key prefix (REDIS_USERNAME, REDIS_KEY_PREFIX)
+  const username = env.REDIS_USERNAME || undefined;
+  const keyPrefix = env.REDIS_KEY_PREFIX || '';
   if (env.REDIS_SENTINELS) {
     const sentinels = env.REDIS_SENTINELS.split(',').map((entry) => {
       const at = entry.lastIndexOf(':');
@@ -38,7 +42,10 @@ function redisFromEnv(env) {
     return new Redis({
       sentinels,
       name: env.REDIS_SENTINEL_MASTER,
+      username,
       password,
+      keyPrefix,
+      sentinelUsername: env.REDIS_SENTINEL_USERNAME || undefined,
       sentinelPassword: env.REDIS_SENTINEL_PASSWORD || undefined,
       tls,
       enableTLSForSentinelMode: Boolean(tls),
@@ -47,7 +54,7 @@ function redisFromEnv(env) {
     });
   }
   if (env.REDIS_URL) {
-    return new Redis(env.REDIS_URL, { password });
+    return new Redis(env.REDIS_URL, { username, password, keyPrefix });
   }
   throw new Error('No session store configured: set REDIS_URL, or REDIS_SENTINELS and REDIS_SENTINEL_MASTER (StatelessWebApp injects them).');
 }

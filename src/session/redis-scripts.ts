@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
 /**
  * The shell scripts and configuration files of a RedisSessionStore, as they are written
  * into its ConfigMap.
@@ -16,199 +19,32 @@
  *
  * The scripts run with the image's `valkey-*` binaries, or `redis-*` when those are absent,
  * so an image override to Redis works unchanged.
+ *
+ * The scripts are real files in `assets/redis/` (shipped in the npm package next to `lib/`, checked by
+ * `shellcheck` in `npm test`) and are read when a store is synthesized.
  */
-
-/** Shared helpers, sourced by the other scripts. */
-export const COMMON_SH = `# cdk8s-stateless: helpers shared by the session store scripts.
-if command -v valkey-server >/dev/null 2>&1; then
-  SERVER=valkey-server; SENTINEL=valkey-sentinel; CLI=valkey-cli
-else
-  SERVER=redis-server; SENTINEL=redis-sentinel; CLI=redis-cli
-fi
-
-# nth_entry LIST N: the N-th (0-based) word of LIST
-nth_entry() { echo "$1" | tr ' ' '\\n' | grep -v '^$' | sed -n "$(($2 + 1))p"; }
-
-# self_entry LIST: this pod's host:port in LIST, by the ordinal suffix of POD_NAME
-self_entry() { nth_entry "$1" "\${POD_NAME##*-}"; }
-
-# quoted VALUE: VALUE as a double-quoted Redis configuration string
-quoted() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\\\/\\\\\\\\/g; s/"/\\\\"/g')"; }
-
-# ask HOST:PORT ARGS...: one command, 3 s at most, empty output on any failure (auth from REDISCLI_AUTH)
-ask() {
-  target="$1"; shift
-  timeout 3 "$CLI" -h "\${target%:*}" -p "\${target##*:}" --raw "$@" 2>/dev/null || true
-}
-
-# sentinel_master SENTINEL: host:port of the primary that SENTINEL reports, or nothing
-sentinel_master() {
-  reply="$(ask "$1" SENTINEL get-master-addr-by-name "$SENTINEL_MASTER")"
-  host="$(echo "$reply" | sed -n 1p)"; port="$(echo "$reply" | sed -n 2p)"
-  case "$port" in ''|*[!0-9]*) return 0 ;; esac
-  case "$host" in ''|*' '*) return 0 ;; esac
-  echo "$host:$port"
-}
-
-# current_primary [EXCEPT]: host:port of the primary in the newest view any Sentinel has, or nothing.
-# Right after a failover the Sentinels disagree for a while, so the first answer may be stale: the
-# Sentinel running a failover (flag failover_in_progress) already names the promoted replica; otherwise
-# the highest config-epoch wins. EXCEPT skips one Sentinel (the caller itself).
-current_primary() {
-  best=""; best_rank=-1
-  for s in $SENTINEL_NODES; do
-    [ "$s" = "\${1:-}" ] && continue
-    addr="$(sentinel_master "$s")"
-    [ -n "$addr" ] || continue
-    info="$(ask "$s" SENTINEL master "$SENTINEL_MASTER")"
-    rank="$(echo "$info" | sed -n '/^config-epoch$/{n;p;q;}')"
-    case "$rank" in ''|*[!0-9]*) rank=0 ;; esac
-    case "$(echo "$info" | sed -n '/^flags$/{n;p;q;}')" in *failover_in_progress*) rank=999999999 ;; esac
-    if [ "$rank" -gt "$best_rank" ]; then best="$addr"; best_rank="$rank"; fi
-  done
-  echo "$best"
-}
-`;
-
-/** Starts one Redis server: standalone, or in the Sentinel topology as primary or replica. */
-export const START_REDIS_SH = `#!/bin/sh
-# cdk8s-stateless: starts one Redis server of the session store.
-set -eu
-. "$CONFIG_DIR/common.sh"
-
-self="$(self_entry "$REDIS_NODES")"
-conf="$RUNTIME_DIR/redis.conf"
-umask 077
-{
-  cat "$CONFIG_DIR/redis.conf"
-  echo "port \${self##*:}"
-  echo "dir $DATA_DIR"
-  printf '%s\\n' "requirepass $(quoted "$REDIS_PASSWORD")"
-  printf '%s\\n' "masterauth $(quoted "$REDIS_PASSWORD")"
-} > "$conf"
-
-if [ "$TOPOLOGY" = sentinel ]; then
-  # Replicas announce their resolvable host name, so Sentinels and clients can reach them.
-  echo "replica-announce-ip \${self%:*}" >> "$conf"
-  echo "replica-announce-port \${self##*:}" >> "$conf"
-  # 1. After a failover the Sentinels know the current primary: follow it (the newest configuration
-  #    they report), even if this pod was the primary before it restarted (it rejoins as a replica).
-  master="$(current_primary)"
-  # 2. No Sentinel knows a primary: this is the first start, and the first node is the primary.
-  if [ -z "$master" ]; then
-    master="$(nth_entry "$REDIS_NODES" 0)"
-    echo "cdk8s-stateless: no Sentinel reports a primary; first start, primary is $master"
-  else
-    echo "cdk8s-stateless: Sentinels report the primary $master"
-  fi
-  if [ "$master" != "$self" ]; then
-    echo "replicaof \${master%:*} \${master##*:}" >> "$conf"
-  fi
-fi
-exec "$SERVER" "$conf"
-`;
-
-/** Starts one Sentinel, monitoring the current primary. */
-export const START_SENTINEL_SH = `#!/bin/sh
-# cdk8s-stateless: starts one Redis Sentinel of the session store.
-set -eu
-. "$CONFIG_DIR/common.sh"
-
-self="$(self_entry "$SENTINEL_NODES")"
-master=""
-attempt=0
-while [ -z "$master" ] && [ "$attempt" -lt 10 ]; do
-  # 1. Other Sentinels already monitor the set: take their newest configuration.
-  master="$(current_primary "$self")"
-  # 2. Otherwise the Redis server that says it is a primary.
-  if [ -z "$master" ]; then
-    for n in $REDIS_NODES; do
-      if [ "$(ask "$n" ROLE | sed -n 1p)" = master ]; then master="$n"; break; fi
-    done
-  fi
-  if [ -z "$master" ]; then
-    attempt=$((attempt + 1))
-    sleep 3
-  fi
-done
-# 3. Nothing answers: the first node, which is the primary on a first start.
-[ -n "$master" ] || master="$(nth_entry "$REDIS_NODES" 0)"
-echo "cdk8s-stateless: monitoring primary $master"
-
-conf="$RUNTIME_DIR/sentinel.conf"
-umask 077
-{
-  cat "$CONFIG_DIR/sentinel.conf"
-  echo "port \${self##*:}"
-  echo "dir $RUNTIME_DIR"
-  echo "sentinel announce-ip \${self%:*}"
-  echo "sentinel announce-port \${self##*:}"
-  printf '%s\\n' "requirepass $(quoted "$REDIS_PASSWORD")"
-  printf '%s\\n' "sentinel sentinel-pass $(quoted "$REDIS_PASSWORD")"
-  echo "sentinel monitor $SENTINEL_MASTER \${master%:*} \${master##*:} $SENTINEL_QUORUM"
-  printf '%s\\n' "sentinel auth-pass $SENTINEL_MASTER $(quoted "$REDIS_PASSWORD")"
-  cat "$CONFIG_DIR/sentinel-master.conf"
-} > "$conf"
-exec "$SENTINEL" "$conf"
-`;
 
 /**
- * preStop of a Redis server in the Sentinel topology: a primary that is about to stop (rolling update,
- * drain, eviction) asks the Sentinels for a planned failover and waits until they name another primary,
- * so the stop costs a second of switching instead of down-after-milliseconds of refused writes.
+ * Where the scripts are: `assets/redis/` at the package root. This file is `src/session/redis-scripts.ts`
+ * under ts-jest and ts-node, and `lib/session/redis-scripts.js` once compiled: both are two levels below
+ * the root, so one relative path serves both.
  */
-export const PRESTOP_REDIS_SH = `#!/bin/sh
-# cdk8s-stateless: hand the primary role over before this Redis server stops.
-set -u
-. "$CONFIG_DIR/common.sh"
-[ "$TOPOLOGY" = sentinel ] || exit 0
-self="$(self_entry "$REDIS_NODES")"
-[ "$(ask "127.0.0.1:\${self##*:}" ROLE | sed -n 1p)" = master ] || exit 0
-# A Sentinel may refuse for a moment (NOGOODSLAVE while a replica resyncs, INPROG): retry for up to 10 s.
-attempt=0
-while [ "$attempt" -lt 10 ]; do
-  for s in $SENTINEL_NODES; do
-    reply="$(ask "$s" SENTINEL FAILOVER "$SENTINEL_MASTER")"
-    if [ "$reply" != OK ]; then
-      echo "cdk8s-stateless: Sentinel $s refused the failover: \${reply:-no answer}"
-      continue
-    fi
-    echo "cdk8s-stateless: primary $self stopping; failover requested from Sentinel $s"
-    # wait until every Sentinel that answers names another primary, so that clients asking any of them
-    # find the new one (15 s at most, within terminationGracePeriodSeconds)
-    i=0
-    while [ "$i" -lt 15 ]; do
-      agreed=yes
-      master=""
-      for t in $SENTINEL_NODES; do
-        m="$(sentinel_master "$t")"
-        if [ "$m" = "$self" ]; then agreed=no; fi
-        if [ -n "$m" ] && [ "$m" != "$self" ]; then master="$m"; fi
-      done
-      if [ "$agreed" = yes ] && [ -n "$master" ]; then
-        echo "cdk8s-stateless: Sentinels promoted $master"
-        exit 0
-      fi
-      sleep 1
-      i=$((i + 1))
-    done
-    echo "cdk8s-stateless: the Sentinels did not all name a new primary within 15 s"
-    exit 0
-  done
-  attempt=$((attempt + 1))
-  sleep 1
-done
-echo "cdk8s-stateless: no Sentinel accepted a failover; stopping as primary"
-exit 0
-`;
+export const REDIS_ASSETS_DIR = path.join(__dirname, '..', '..', 'assets', 'redis');
 
-/** Readiness probe: `probe.sh PORT` answers PONG. */
-export const PROBE_SH = `#!/bin/sh
-# cdk8s-stateless: readiness probe, PING on this pod's port.
-set -eu
-. "$CONFIG_DIR/common.sh"
-[ "$(ask "127.0.0.1:$1" PING)" = PONG ]
-`;
+/** The scripts of a store, by the file name they get in the ConfigMap (and in `assets/redis/`). */
+export type RedisScript = 'common.sh' | 'start-redis.sh' | 'start-sentinel.sh' | 'prestop-redis.sh' | 'probe.sh';
+
+const scriptCache = new Map<RedisScript, string>();
+
+/** The text of one script, read once per process. */
+export function redisScript(name: RedisScript): string {
+  let text = scriptCache.get(name);
+  if (text === undefined) {
+    text = fs.readFileSync(path.join(REDIS_ASSETS_DIR, name), 'utf8');
+    scriptCache.set(name, text);
+  }
+  return text;
+}
 
 /** Options that shape the static configuration files. */
 export interface RedisConfigOptions {
@@ -220,8 +56,28 @@ export interface RedisConfigOptions {
   readonly failoverTimeoutMs: number;
 }
 
+/**
+ * `min-replicas-max-lag`, derived from the Sentinels' detection time (issue #14 item 2).
+ *
+ * A primary counts a replica as good while `server.unixtime - repl_ack_time <= min-replicas-max-lag` (whole
+ * seconds), and it recounts only once a second, in replicationCron, or when a replica connects or disconnects
+ * (redis/redis src/replication.c, refreshGoodSlavesCount; processCommand refuses writes with NOREPLICAS while
+ * the count is below min-replicas-to-write). Replicas acknowledge every second. So a primary cut off from its
+ * replicas refuses writes at the latest `max-lag + 2` s after the last acknowledgement it processed. The
+ * Sentinels promote a replica no earlier than `down-after-milliseconds` after the primary stopped answering.
+ * With `max-lag + 2 <= down-after` the cut-off primary has stopped accepting writes before any replica is
+ * promoted. (It was 10 s against a 5 s down-after: a primary stalled for 8-10 s kept accepting writes that the
+ * failover then discarded.) What this cannot cover: commands a stalled primary already holds in its socket
+ * buffers when it resumes are processed before its next recount; only WAIT tells a client that a write reached
+ * the replicas (see the README's store section).
+ */
+export function minReplicasMaxLag(downAfterMs: number): number {
+  return Math.max(1, Math.floor(downAfterMs / 1000) - 2);
+}
+
 /** redis.conf: the static part (ports, addresses and secrets are appended by start-redis.sh). */
 export function redisConf(o: RedisConfigOptions): string {
+  const maxLag = minReplicasMaxLag(o.downAfterMs);
   const lines = [
     '# cdk8s-stateless: Redis configuration of a session store (port, dir, auth and replication are appended at start).',
     'bind * -::*',
@@ -237,10 +93,10 @@ export function redisConf(o: RedisConfigOptions): string {
   ];
   if (o.sentinel) {
     lines.push(
-      '# A primary that has lost every replica for 10 s stops accepting writes,',
-      '# so a partitioned old primary cannot accept sessions that the failover would discard.',
+      `# A primary that has heard from no replica for ${maxLag} s stops accepting writes (NOREPLICAS), before the`,
+      `# Sentinels can declare it down (${o.downAfterMs} ms), so a cut-off primary cannot accept sessions a failover discards.`,
       'min-replicas-to-write 1',
-      'min-replicas-max-lag 10',
+      `min-replicas-max-lag ${maxLag}`,
       'replica-serve-stale-data yes',
       'replica-read-only yes',
     );

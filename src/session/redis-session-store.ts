@@ -6,7 +6,7 @@ import { PropChecker } from '../prop-checks';
 import { defaultResourceName } from '../resource-names';
 import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
 import { PrimaryEndpoint, PrimaryEndpointOptions, validatePrimaryEndpoint } from './primary-endpoint'; // #14 item 10
-import { COMMON_SH, PRESTOP_REDIS_SH, PROBE_SH, redisConf, sentinelConf, sentinelMasterConf, START_REDIS_SH, START_SENTINEL_SH } from './redis-scripts';
+import { redisConf, redisScript, sentinelConf, sentinelMasterConf } from './redis-scripts';
 import { ISessionStore, RedisTopology, SessionStoreAccess, SessionStoreClient, SessionStoreConnection } from './session-store';
 import { StoreMetrics, StoreMetricsOptions, validateStoreMetrics } from './store-metrics'; // #14 item 9
 
@@ -15,14 +15,64 @@ const k8s = kplus.k8s;
 /**
  * The default image: Valkey, the BSD-licensed, Redis-protocol compatible fork maintained by the
  * Linux Foundation, pinned to a patch release. Override with `image` (e.g. `redis:7.2.5`).
+ *
+ * Issue #14 item 11: the current stable major, 9.1, at its latest patch release 9.1.1 ("Released Tue 21 July
+ * 2026", upgrade urgency SECURITY: CVE-2026-56684, CVE-2026-63639, plus Sentinel failover and replication fixes;
+ * https://github.com/valkey-io/valkey/releases/tag/9.1.1). A patch pin, not `9` or `9.1`: a tag that moves
+ * restarts a running store onto a different server on the next pod reschedule.
  */
-export const DEFAULT_REDIS_IMAGE = 'docker.io/valkey/valkey:8.1.10';
+export const DEFAULT_REDIS_IMAGE = 'docker.io/valkey/valkey:9.1.1';
 
 /** The UID of the `valkey` and `redis` users in the official images. */
 const REDIS_UID = 999;
 
-/** The longest suffix of a name derived from a store's name. */
-const LONGEST_SUFFIX = '-sentinel-headless';
+/**
+ * The longest a store's name may be (issue #14 item 5), from the real limits of every name derived from it:
+ * - the Sentinel StatefulSet `<name>-sentinel`: the StatefulSet controller labels every pod with
+ *   `controller-revision-hash: <statefulset>-<hash>` (a 10-character hash), and a label value is at most 63
+ *   characters, so a StatefulSet name above 52 characters gets no pods at all
+ *   (kubernetes/kubernetes#64023; pkg/controller/history/controller_history.go, ControllerRevisionName;
+ *   https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set):
+ *   52 - "-sentinel".length = 43;
+ * - pods `<statefulset>-<ordinal>` (host names, at most 63) and the Services `<name>-sentinel-headless`
+ *   (a DNS-1035 label, at most 63: name <= 45) are shorter than that bound.
+ */
+const MAX_STATEFULSET_NAME = 63 - '-'.length - 10;
+const LONGEST_STATEFULSET_SUFFIX = '-sentinel';
+/** The suffix budget handed to the name checks: a name of at most 43 characters. */
+const NAME_SUFFIX_BUDGET = 63 - (MAX_STATEFULSET_NAME - LONGEST_STATEFULSET_SUFFIX.length);
+
+/**
+ * The largest `down-after-milliseconds` and `failover-timeout` Sentinel accepts: it parses them with `atoi`
+ * into an int and refuses a value <= 0 ("negative or zero time parameter."), so anything above INT_MAX
+ * (2^31 - 1 ms, about 24.8 days) makes redis-sentinel refuse its configuration and the pod crash-loop
+ * (redis/redis src/sentinel.c, sentinelHandleConfiguration; the same code in valkey-io/valkey src/sentinel.c).
+ */
+const SENTINEL_MAX_MS = 2 ** 31 - 1;
+
+/** Most Redis servers and Sentinels a store runs (checked before anything is allocated for them). */
+const MAX_REDIS_SERVERS = 9;
+const MAX_SENTINELS = 9;
+
+/**
+ * Issue #10: the primary's preStop hand-over and the pod's grace period, named together.
+ * The hook (prestop-redis.sh) stops trying at its PRESTOP_BUDGET_SECONDS deadline; one `ask` may overrun it by
+ * its 3 s timeout (common.sh); then the kubelet sends SIGTERM and the server needs time to flush its AOF and
+ * exit. The grace period is derived from the budget, so the budget can never outgrow it.
+ */
+export const PRESTOP_BUDGET_SECONDS = 15;
+const ASK_TIMEOUT_SECONDS = 3;
+const SHUTDOWN_SECONDS = 12;
+export const TERMINATION_GRACE_SECONDS = PRESTOP_BUDGET_SECONDS + ASK_TIMEOUT_SECONDS + SHUTDOWN_SECONDS;
+
+/** How long a Redis server that holds data waits for a Sentinel to name the primary before it gives up (start-redis.sh). */
+const START_WAIT_SECONDS = 60;
+
+/** Size of each Sentinel's volume: it holds only sentinel.conf, which Sentinel rewrites with its state. */
+const SENTINEL_STORAGE = Size.mebibytes(64);
+
+/** Where the TLS Secret is mounted (tlsSecretName). */
+const TLS_DIR = '/etc/redis-tls';
 
 /** Port numbers of Redis and Sentinel. */
 export const REDIS_PORT = 6379;
@@ -84,7 +134,7 @@ export interface RedisSessionStoreProps {
   readonly passwordSecretKey?: string;
   /**
    * Container image, Redis-protocol compatible, pinned.
-   * @default "docker.io/valkey/valkey:8.1.10"
+   * @default "docker.io/valkey/valkey:9.1.1"
    */
   readonly image?: string;
   /**
@@ -115,6 +165,14 @@ export interface RedisSessionStoreProps {
    */
   readonly clusterDomain?: string;
   /**
+   * TLS inside the cluster (issue #14 item 8): the name of a Secret of type `kubernetes.io/tls` with `tls.crt`,
+   * `tls.key` and `ca.crt` (as cert-manager issues them), made by you. Every connection then uses TLS: clients,
+   * replication and Sentinel; plain TCP is closed. The certificate must be valid for the pods' and Services' host
+   * names; clients need the CA (`ca.crt`) and get `REDIS_TLS=true` / `rediss://` from the presets.
+   * @default - no TLS
+   */
+  readonly tlsSecretName?: string;
+  /**
    * Risks you accept (e.g. `STORE_SINGLE_POINT_OF_FAILURE` for a development cluster).
    * @default - none
    */
@@ -133,6 +191,10 @@ export interface RedisSessionStoreProps {
    */
   readonly metrics?: StoreMetricsOptions;
 }
+
+const DEFAULT_DOWN_AFTER_SECONDS = 5;
+/** The shortest `sentinelDownAfter`: the lag limit derived from it (redis-scripts.ts, minReplicasMaxLag) must be at least 1 s. */
+const MIN_DOWN_AFTER_SECONDS = 3;
 
 const DEFAULT_RESOURCES: kplus.ContainerResources = {
   cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
@@ -173,12 +235,15 @@ export class RedisSessionStore extends Construct implements ISessionStore {
   public readonly metrics?: StoreMetrics;
 
   private readonly clientNamespaces = new Set<string>();
+  private readonly tlsSecretName?: string;
+  /** Bound apps by name: their ACL user, password Secret and key prefix (issue #14 item 7). */
+  private readonly apps = new Map<string, BoundApp>();
   private readonly namespace?: string;
 
   constructor(scope: Construct, id: string, props: RedisSessionStoreProps = {}) {
     super(scope, id);
     const check = PropChecker.of(this, 'RedisSessionStore');
-    this.name = props.name ?? defaultResourceName(this, LONGEST_SUFFIX);
+    this.name = props.name ?? defaultResourceName(this, '-'.repeat(NAME_SUFFIX_BUDGET));
     const acknowledged = checkAcknowledged(check, props.acknowledgedRisks);
     this.topology = props.topology ?? RedisTopology.STANDALONE;
     const sentinel = this.topology === RedisTopology.SENTINEL;
@@ -187,6 +252,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
     validateStoreMetrics(check, props.metrics); // #14 item 9
 
     this.namespace = Chart.of(this).namespace;
+    this.tlsSecretName = props.tlsSecretName;
     const domain = props.clusterDomain ?? 'cluster.local';
     const masterName = props.masterName ?? 'mymaster';
     const replicas = sentinel ? props.replicas ?? 3 : 1;
@@ -220,21 +286,21 @@ export class RedisSessionStore extends Construct implements ISessionStore {
       maxmemoryPolicy: props.maxmemoryPolicy ?? 'volatile-lru',
       sentinel,
       masterName,
-      downAfterMs: (props.sentinelDownAfter ?? Duration.seconds(5)).toMilliseconds(),
+      downAfterMs: (props.sentinelDownAfter ?? Duration.seconds(DEFAULT_DOWN_AFTER_SECONDS)).toMilliseconds(),
       failoverTimeoutMs: (props.failoverTimeout ?? Duration.seconds(60)).toMilliseconds(),
     };
     const configName = `${this.name}-config`;
     this.configMap = new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: configName, labels: storeLabels },
       data: {
-        'common.sh': COMMON_SH,
-        'start-redis.sh': START_REDIS_SH,
-        'probe.sh': PROBE_SH,
+        'common.sh': redisScript('common.sh'),
+        'start-redis.sh': redisScript('start-redis.sh'),
+        'probe.sh': redisScript('probe.sh'),
         'redis.conf': redisConf(configOptions),
         ...(sentinel
           ? {
-            'prestop-redis.sh': PRESTOP_REDIS_SH,
-            'start-sentinel.sh': START_SENTINEL_SH,
+            'prestop-redis.sh': redisScript('prestop-redis.sh'),
+            'start-sentinel.sh': redisScript('start-sentinel.sh'),
             'sentinel.conf': sentinelConf(),
             'sentinel-master.conf': sentinelMasterConf(configOptions),
           }
@@ -258,6 +324,13 @@ export class RedisSessionStore extends Construct implements ISessionStore {
         : []),
       { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: passwordSecretName, key: passwordSecretKey } } },
       { name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: passwordSecretName, key: passwordSecretKey } } },
+      ...(sentinel
+        ? [
+          { name: 'PRESTOP_BUDGET_SECONDS', value: String(PRESTOP_BUDGET_SECONDS) },
+          { name: 'START_WAIT_SECONDS', value: String(START_WAIT_SECONDS) },
+        ]
+        : []),
+      ...(props.tlsSecretName ? [{ name: 'TLS_DIR', value: TLS_DIR }] : []),
       { name: 'CONFIG_DIR', value: '/etc/redis' },
       { name: 'RUNTIME_DIR', value: '/run/redis' },
       { name: 'DATA_DIR', value: '/data' },
@@ -282,7 +355,12 @@ export class RedisSessionStore extends Construct implements ISessionStore {
       script: 'start-redis.sh',
       preStop: sentinel ? 'prestop-redis.sh' : undefined,
       resources: k8sResources(resources),
-      parallel: false,
+      // Sentinel topology: on a cold restart of the whole store every server must be up at once, so the one the
+      // Sentinels name as primary (not necessarily pod 0) starts before the Sentinels give up on it and promote a
+      // replica that has not resynced yet. Parallel only changes creation and deletion order: "This option only
+      // affects the behavior for scaling operations. Updates are not affected." (rolling updates stay one pod at a
+      // time; https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#parallel-pod-management)
+      parallel: sentinel,
       volume: { size: props.storageSize ?? Size.gibibytes(1), storageClassName: props.storageClassName },
     });
 
@@ -304,6 +382,10 @@ export class RedisSessionStore extends Construct implements ISessionStore {
           limits: { cpu: k8s.Quantity.fromString('200m'), memory: k8s.Quantity.fromString('128Mi') },
         },
         parallel: true,
+        // Issue #14 item 1: Sentinel keeps its state (current primary, epochs, replicas, peers) in its own
+        // configuration file, which start-sentinel.sh keeps on this volume. On an emptyDir a cold restart of every
+        // pod forgot which replica had been promoted, and pod 0 came back as primary with stale data.
+        volume: { size: SENTINEL_STORAGE, storageClassName: props.storageClassName },
       });
       this.budget('RedisBudget', this.name, redisLabels);
       this.budget('SentinelBudget', sentinelName, sentinelLabels);
@@ -341,7 +423,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
       port: sentinel ? SENTINEL_PORT : REDIS_PORT,
       sentinels: sentinel ? nodes(sentinelName, clientDomain, sentinelHeadless, sentinels, SENTINEL_PORT) : undefined,
       sentinelMasterName: sentinel ? masterName : undefined,
-      tls: false,
+      tls: props.tlsSecretName !== undefined,
       passwordSecretName,
       passwordSecretKey,
       sentinelRequiresPassword: sentinel,
@@ -378,10 +460,66 @@ export class RedisSessionStore extends Construct implements ISessionStore {
    * Admit a client app: its pods carry a label the NetworkPolicy admits.
    */
   public grantAccess(client: SessionStoreClient): SessionStoreAccess {
+    // Issue #14 item 5: clients get fully qualified host names (<service>.<namespace>.svc.<clusterDomain>) when
+    // the store's namespace is known. A binding whose namespaces cannot work is refused:
+    // - store chart without a namespace, app chart with one: the app could only get short names, which resolve
+    //   in the app's own namespace, where there is no store;
+    // - store chart with a namespace, app chart without one: the NetworkPolicy admits the app's pods only in the
+    //   store's namespace (a podSelector without namespaceSelector), and the app may be applied anywhere.
+    const check = PropChecker.of(this, 'RedisSessionStore');
+    if (this.namespace === undefined && client.namespace !== undefined) {
+      check.fail(
+        'namespace',
+        `must be set on the store's chart when a bound app's chart sets one (app "${client.name}" is in namespace "${client.namespace}"): ` +
+          'without it the app gets short host names that resolve in its own namespace',
+        undefined,
+        'Give the store\'s chart a namespace, e.g. new Chart(app, \'data\', { namespace: \'data\' }), or put both in charts without one.',
+      );
+    }
+    if (this.namespace !== undefined && client.namespace === undefined) {
+      check.fail(
+        'namespace',
+        `is "${this.namespace}" but bound app "${client.name}" is in a chart without a namespace: the store's NetworkPolicy can only admit it in "${this.namespace}"`,
+        this.namespace,
+        `Give the app's chart a namespace (e.g. "${this.namespace}").`,
+      );
+    }
     if (client.namespace !== undefined && client.namespace !== this.namespace) {
       this.clientNamespaces.add(client.namespace);
     }
-    return { podLabels: { [LABEL_CLIENT]: this.name } };
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(client.name)) {
+      check.fail('client name', 'must be a DNS label (it names the app\'s ACL user, key prefix and password Secret)', client.name, 'Name the app with lower-case letters, digits and "-".');
+    }
+    let app = this.apps.get(client.name);
+    if (!app) {
+      app = { user: `app-${client.name}`, secretName: this.passwordSecretNameFor(client.name), prefix: `${client.name}:` };
+      this.apps.set(client.name, app);
+    }
+    return {
+      podLabels: { [LABEL_CLIENT]: this.name },
+      username: app.user,
+      passwordSecretName: app.secretName,
+      passwordSecretKey: 'password',
+      keyPrefix: app.prefix,
+    };
+  }
+
+  /**
+   * The Secret (made by you, in the store's namespace and, if it differs, the app's) that holds the password of
+   * a bound app's own ACL user, under the key `password`: `<store>-<app>-auth`.
+   */
+  public passwordSecretNameFor(appName: string): string {
+    return `${this.name}-${appName}-auth`;
+  }
+
+  /** The environment that tells the store's pods the bound apps' users (APP_USERS) and passwords (APP_PASSWORD_<i>). */
+  private appEnv(): kplus.k8s.EnvVar[] {
+    const apps = [...this.apps.values()].sort((a, b) => a.user.localeCompare(b.user));
+    return [
+      { name: 'APP_USERS', value: apps.map((a) => `${a.user}:${a.prefix}`).join(' ') },
+      // optional: a missing app Secret costs that app its user (logged at start), not the whole store its pods
+      ...apps.map((a, i) => ({ name: `APP_PASSWORD_${i}`, valueFrom: { secretKeyRef: { name: a.secretName, key: 'password', optional: true } } })),
+    ];
   }
 
   private peers(): unknown[] {
@@ -433,7 +571,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
           spec: {
             automountServiceAccountToken: false,
             securityContext: restrictedPodSecurityContext(REDIS_UID),
-            terminationGracePeriodSeconds: 30,
+            terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
             topologySpreadConstraints: [
               {
                 maxSkew: 1,
@@ -449,7 +587,8 @@ export class RedisSessionStore extends Construct implements ISessionStore {
                 imagePullPolicy: 'IfNotPresent',
                 command: ['sh', `/etc/redis/${o.script}`],
                 lifecycle: o.preStop ? { preStop: { exec: { command: ['sh', `/etc/redis/${o.preStop}`] } } } : undefined,
-                env: o.env,
+                // the bound apps are known only once every app is constructed
+                env: Lazy.any({ produce: () => [...o.env, ...this.appEnv()] }) as unknown as kplus.k8s.EnvVar[],
                 ports: [{ name: o.portName, containerPort: o.port, protocol: 'TCP' }],
                 resources: o.resources,
                 securityContext: restrictedContainerSecurityContext(REDIS_UID),
@@ -458,6 +597,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
                 livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(o.port) }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
                 volumeMounts: [
                   { name: 'config', mountPath: '/etc/redis', readOnly: true },
+                  ...(this.tlsSecretName ? [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }] : []),
                   { name: 'runtime', mountPath: '/run/redis' },
                   { name: 'tmp', mountPath: WRITABLE_TMP.path },
                   { name: 'data', mountPath: '/data' },
@@ -466,27 +606,32 @@ export class RedisSessionStore extends Construct implements ISessionStore {
             ],
             volumes: [
               { name: 'config', configMap: { name: `${this.name}-config` } },
+              // readable by the pod's fsGroup (the valkey/redis user) only
+              ...(this.tlsSecretName ? [{ name: 'tls', secret: { secretName: this.tlsSecretName, defaultMode: 0o440 } }] : []),
               { name: 'runtime', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('16Mi') } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
-              ...(o.volume ? [] : [{ name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }]),
             ],
           },
         },
-        volumeClaimTemplates: o.volume
-          ? [
-            {
-              metadata: { name: 'data', labels: o.labels },
-              spec: {
-                accessModes: ['ReadWriteOnce'],
-                storageClassName: o.volume.storageClassName,
-                resources: { requests: { storage: k8s.Quantity.fromString(quantity(o.volume.size)) } },
-              },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels: o.labels },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: o.volume.storageClassName,
+              resources: { requests: { storage: k8s.Quantity.fromString(quantity(o.volume.size)) } },
             },
-          ]
-          : undefined,
+          },
+        ],
       },
     });
   }
+}
+
+interface BoundApp {
+  readonly user: string;
+  readonly secretName: string;
+  readonly prefix: string;
 }
 
 interface StatefulSetOptions {
@@ -502,7 +647,7 @@ interface StatefulSetOptions {
   readonly preStop?: string;
   readonly resources: kplus.k8s.ResourceRequirements;
   readonly parallel: boolean;
-  readonly volume?: { readonly size: Size; readonly storageClassName?: string };
+  readonly volume: { readonly size: Size; readonly storageClassName?: string };
 }
 
 function k8sResources(r: { cpu: kplus.CpuResources; memory: kplus.MemoryResources }): kplus.k8s.ResourceRequirements {
@@ -531,7 +676,7 @@ function quantity(size: Size): string {
 }
 
 function validate(check: PropChecker, props: RedisSessionStoreProps, name: string, sentinel: boolean): void {
-  check.resourceName('name', name, LONGEST_SUFFIX.length);
+  check.resourceName('name', name, NAME_SUFFIX_BUDGET);
   check.oneOf('topology', props.topology, RedisTopology, 'RedisTopology');
   check.objectName('storageClassName', props.storageClassName, 'fast-ssd');
   check.requestsWithinLimits('resources', props.resources);
@@ -542,9 +687,10 @@ function validate(check: PropChecker, props: RedisSessionStoreProps, name: strin
     }
   }
   if (sentinel) {
-    check.integer('replicas', props.replicas, 2, 9, 'Use 3: one primary and two replicas (at least one replica is needed for failover).');
-    if (props.sentinels !== undefined && (!Number.isInteger(props.sentinels) || props.sentinels < 3 || props.sentinels % 2 === 0)) {
-      check.fail('sentinels', 'must be an odd whole number, at least 3 (a majority must agree on a failover)', props.sentinels, 'Use 3 or 5.');
+    check.integer('replicas', props.replicas, 2, MAX_REDIS_SERVERS, 'Use 3: one primary and two replicas (at least one replica is needed for failover).');
+    const n = props.sentinels;
+    if (n !== undefined && (!Number.isInteger(n) || n < 3 || n % 2 === 0 || n > MAX_SENTINELS)) {
+      check.fail('sentinels', `must be an odd whole number from 3 to ${MAX_SENTINELS} (a majority must agree on a failover)`, props.sentinels, 'Use 3 or 5.');
     }
   } else {
     if (props.replicas !== undefined && props.replicas !== 1) {
@@ -560,17 +706,37 @@ function validate(check: PropChecker, props: RedisSessionStoreProps, name: strin
   if (props.passwordSecretName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.passwordSecretName)) {
     check.fail('passwordSecretName', 'must be a Secret name (lower-case DNS subdomain)', props.passwordSecretName, 'Use e.g. "sessions-auth".');
   }
+  if (props.tlsSecretName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.tlsSecretName)) {
+    check.fail('tlsSecretName', 'must be a Secret name (lower-case DNS subdomain)', props.tlsSecretName, 'Use e.g. "sessions-tls" (a kubernetes.io/tls Secret, e.g. from cert-manager).');
+  }
   if (props.passwordSecretKey !== undefined && !/^[-._a-zA-Z0-9]+$/.test(props.passwordSecretKey)) {
     check.fail('passwordSecretKey', 'must be a Secret key (letters, digits, "-", "_", ".")', props.passwordSecretKey, 'Use e.g. "password".');
   }
   if (props.maxmemoryPolicy !== undefined && !MAXMEMORY_POLICIES.includes(props.maxmemoryPolicy)) {
     check.fail('maxmemoryPolicy', `must be one of ${MAXMEMORY_POLICIES.join(', ')}`, props.maxmemoryPolicy, 'Use "volatile-lru" for sessions with a TTL.');
   }
-  if (props.sentinelDownAfter !== undefined && props.sentinelDownAfter.toMilliseconds() < 1000) {
-    check.fail('sentinelDownAfter', 'must be at least 1 second', `${props.sentinelDownAfter.toMilliseconds()}ms`, 'Use Duration.seconds(5); shorter causes failovers on a slow network.');
+  if (props.sentinelDownAfter !== undefined) {
+    const ms = props.sentinelDownAfter.toMilliseconds();
+    if (ms < MIN_DOWN_AFTER_SECONDS * 1000) {
+      check.fail(
+        'sentinelDownAfter',
+        `must be at least ${MIN_DOWN_AFTER_SECONDS} seconds (the primary's replica lag limit, min-replicas-max-lag, is derived from it and must stay at least 1 s)`,
+        `${ms}ms`,
+        'Use Duration.seconds(5); shorter causes failovers on a slow network.',
+      );
+    }
+    if (ms > SENTINEL_MAX_MS) {
+      check.fail('sentinelDownAfter', `must be at most ${SENTINEL_MAX_MS} ms (redis-sentinel reads it as a 32-bit int and refuses larger values)`, `${ms}ms`, 'Use Duration.seconds(5).');
+    }
   }
-  if (props.failoverTimeout !== undefined && props.failoverTimeout.toMilliseconds() < 1000) {
-    check.fail('failoverTimeout', 'must be at least 1 second', `${props.failoverTimeout.toMilliseconds()}ms`, 'Use Duration.seconds(60).');
+  if (props.failoverTimeout !== undefined) {
+    const ms = props.failoverTimeout.toMilliseconds();
+    if (ms < 1000) {
+      check.fail('failoverTimeout', 'must be at least 1 second', `${ms}ms`, 'Use Duration.seconds(60).');
+    }
+    if (ms > SENTINEL_MAX_MS) {
+      check.fail('failoverTimeout', `must be at most ${SENTINEL_MAX_MS} ms (redis-sentinel reads it as a 32-bit int and refuses larger values)`, `${ms}ms`, 'Use Duration.seconds(60).');
+    }
   }
   if (props.storageSize !== undefined && props.storageSize.toMebibytes() < 64) {
     check.fail('storageSize', 'must be at least 64Mi', `${props.storageSize.toMebibytes()}Mi`, 'Use Size.gibibytes(1) or more; the AOF and its rewrite need room.');

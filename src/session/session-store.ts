@@ -83,6 +83,28 @@ export interface SessionStoreAccess {
    * @default - none (the store is not guarded by a NetworkPolicy of this library)
    */
   readonly podLabels?: { [key: string]: string };
+  /**
+   * The client's own user (Redis 6+ / Valkey ACL), on the Redis servers and, in the Sentinel topology, on the
+   * Sentinels.
+   * @default - no user name: the client authenticates with the password only (the `default` user)
+   */
+  readonly username?: string;
+  /**
+   * The Secret holding the client's own password.
+   * @default - the connection's `passwordSecretName`
+   */
+  readonly passwordSecretName?: string;
+  /**
+   * Key of the password in that Secret.
+   * @default - the connection's `passwordSecretKey`
+   */
+  readonly passwordSecretKey?: string;
+  /**
+   * The only key prefix the client may read and write; its session library must be configured to use it
+   * (the presets pass it on).
+   * @default - no restriction
+   */
+  readonly keyPrefix?: string;
 }
 
 /**

@@ -153,6 +153,8 @@ function exporterContainer(image: string, spec: StoreMetricsSpec): unknown {
     imagePullPolicy: 'IfNotPresent',
     env: [
       { name: 'REDIS_ADDR', value: 'redis://localhost:6379' },
+      // the read-only ACL user "monitor" (assets/redis/common.sh): the default user is disabled
+      { name: 'REDIS_USER', value: 'monitor' },
       { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: spec.passwordSecretName, key: spec.passwordSecretKey } } },
     ],
     ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],

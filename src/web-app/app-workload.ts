@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { RESTRICTED_CONTAINER, WRITABLE_TMP } from '../pod-security';
 import { PropChecker } from '../prop-checks';
 import { SessionEnvPreset, sessionEnvironment } from '../session/env-presets';
-import { ISessionStore } from '../session/session-store';
+import { ISessionStore, SessionStoreAccess } from '../session/session-store';
 import { beforeSynth } from '../synth-hooks';
 
 /**
@@ -217,7 +217,7 @@ export function buildWorkload(scope: Construct, check: PropChecker, spec: Worklo
   container.mount(WRITABLE_TMP.path, tmp);
 
   if (spec.sessionStore) {
-    bindSessionEnv(scope, container, spec.sessionStore, spec.sessionEnvPreset ?? SessionEnvPreset.GENERIC, check, spec.env);
+    bindSessionEnv(scope, container, spec.sessionStore, access, spec.sessionEnvPreset ?? SessionEnvPreset.GENERIC, check, spec.env);
   }
 
   const deploymentObject = ApiObject.of(deployment);
@@ -287,12 +287,15 @@ function bindSessionEnv(
   scope: Construct,
   container: kplus.Container,
   store: ISessionStore,
+  access: SessionStoreAccess,
   preset: SessionEnvPreset,
   check: PropChecker,
   userEnv: { [name: string]: string },
 ): void {
-  const vars = sessionEnvironment(preset, store.connection);
-  const secret = kplus.Secret.fromSecretName(scope, 'SessionPassword', store.connection.passwordSecretName);
+  // issue #14 item 7: a store may give each app its own user and password Secret (SessionStoreAccess)
+  const vars = sessionEnvironment(preset, store.connection, access);
+  const secret = kplus.Secret.fromSecretName(scope, 'SessionPassword', access.passwordSecretName ?? store.connection.passwordSecretName);
+  const secretKey = access.passwordSecretKey ?? store.connection.passwordSecretKey;
   for (const v of vars) {
     if (v.name in userEnv) {
       check.fail(
@@ -304,7 +307,7 @@ function bindSessionEnv(
     }
     container.env.addVariable(
       v.name,
-      v.password ? kplus.EnvValue.fromSecretValue({ secret, key: store.connection.passwordSecretKey }) : kplus.EnvValue.fromValue(v.value ?? ''),
+      v.password ? kplus.EnvValue.fromSecretValue({ secret, key: secretKey }) : kplus.EnvValue.fromValue(v.value ?? ''),
     );
   }
 }

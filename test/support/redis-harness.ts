@@ -29,6 +29,20 @@ export function redisAvailable(env: NodeJS.ProcessEnv = process.env): boolean {
   return found;
 }
 
+/** Whether openssl is installed (the TLS test makes its certificates with it); in CI its absence is a failure. */
+export function opensslAvailable(env: NodeJS.ProcessEnv = process.env): boolean {
+  const found = spawnSync('/bin/sh', ['-c', 'command -v openssl'], { encoding: 'utf8', env: { PATH: env.PATH } }).status === 0;
+  if (!found) {
+    const message = 'openssl not found: the TLS end-to-end test makes its certificates with it. Install with: apt-get install -y openssl';
+    if (env.CI) {
+      throw new Error(`${message} (CI is set, so this fails instead of skipping)`);
+    }
+    // eslint-disable-next-line no-console
+    console.warn(`\n!!! SKIPPING THE TLS END-TO-END TEST !!!\n${message}\n`);
+  }
+  return found;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -51,6 +65,8 @@ export class StoreHarness {
   public readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-stateless-e2e-'));
   private readonly configDir = path.join(this.dir, 'config');
   private readonly pods = new Map<string, PodProcess>();
+  /** The test's certificates (tls.crt, tls.key, ca.crt) standing in for the mounted TLS Secret; cli() then speaks TLS. */
+  public tlsDir?: string;
   /** pod FQDN (as rendered) -> 127.0.0.1:port */
   private readonly addresses = new Map<string, string>();
 
@@ -91,6 +107,8 @@ export class StoreHarness {
         value = { 'metadata.name': podName, 'metadata.namespace': namespace }[e.valueFrom.fieldRef.fieldPath as string]!;
       } else if (e.valueFrom?.secretKeyRef) {
         value = this.secrets[e.valueFrom.secretKeyRef.name]?.[e.valueFrom.secretKeyRef.key];
+        // the kubelet leaves an optional reference to a missing Secret unset; a required one fails the pod
+        if (value === undefined && e.valueFrom.secretKeyRef.optional) continue;
         if (value === undefined) throw new Error(`secret ${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key} missing`);
       } else {
         value = String(e.value).replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name) => env[name] ?? m);
@@ -101,6 +119,10 @@ export class StoreHarness {
     env.CONFIG_DIR = this.configDir;
     env.RUNTIME_DIR = this.ensureDir(podName, 'run');
     env.DATA_DIR = this.ensureDir(podName, 'data');
+    if (env.TLS_DIR !== undefined) {
+      if (!this.tlsDir) throw new Error(`${podName} mounts a TLS Secret: set harness.tlsDir`);
+      env.TLS_DIR = this.tlsDir;
+    }
     // host names -> loopback
     for (const key of ['REDIS_NODES', 'SENTINEL_NODES']) {
       if (env[key]) env[key] = env[key].split(' ').map((entry) => this.loopback(entry, namespace)).join(' ');
@@ -129,18 +151,54 @@ export class StoreHarness {
     return env;
   }
 
-  /** Start a pod's container: its command with its environment. Resolves when it answers PING. */
-  public async start(podName: string): Promise<void> {
+  /**
+   * Start a pod's container: its command with its environment (plus `overrides`). Resolves when it answers
+   * PING; with `wait: false` it resolves at once (a container that waits for its peers before it listens).
+   */
+  public async start(podName: string, options: { wait?: boolean; overrides?: Record<string, string> } = {}): Promise<void> {
     const pod = this.pod(podName);
     const sts = this.statefulSetOf(podName);
     const container = sts.spec.template.spec.containers[0];
     const [cmd, ...args] = (container.command as string[]).map((a) => a.replace('/etc/redis', this.configDir));
-    const env = this.environment(podName);
+    const env = { ...this.environment(podName), ...(options.overrides ?? {}) };
     const child = spawn(cmd, args, { env: { PATH: process.env.PATH!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     pod.process = child;
     child.stdout!.on('data', (d) => (pod.log += d.toString()));
     child.stderr!.on('data', (d) => (pod.log += d.toString()));
+    if (options.wait === false) return;
     await this.waitFor(() => this.cli(pod.port, ['PING'], env.REDIS_PASSWORD) === 'PONG', 30_000, `${podName} to answer PING\n${pod.log}`);
+  }
+
+  /**
+   * The pod is deleted and created again (node drain, node-pool upgrade, power loss): its process is killed,
+   * its emptyDir volumes are lost, and only what is on a volume from the StatefulSet's volumeClaimTemplates
+   * (a PersistentVolumeClaim) survives. Start it again with start().
+   */
+  public async recreate(podName: string): Promise<void> {
+    await this.kill(podName);
+    const spec = this.statefulSetOf(podName).spec;
+    const claims = new Set((spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name));
+    const mounts: { name: string; mountPath: string }[] = spec.template.spec.containers[0].volumeMounts;
+    // the directories the harness gives the mounts (see environment())
+    const dirs: Record<string, string> = { '/run/redis': 'run', '/data': 'data' };
+    for (const m of mounts) {
+      const sub = dirs[m.mountPath];
+      if (sub && !claims.has(m.name)) fs.rmSync(path.join(this.dir, podName, sub), { recursive: true, force: true });
+    }
+    const pod = this.pod(podName);
+    pod.log = '';
+  }
+
+  /** The pod's PersistentVolumeClaims are replaced by new, empty ones (a volume lost with its node or zone). */
+  public wipeVolumes(podName: string): void {
+    fs.rmSync(path.join(this.dir, podName, 'data'), { recursive: true, force: true });
+  }
+
+  /** Send a signal to a pod's process without waiting for it to exit (SIGSTOP/SIGCONT: a stalled process). */
+  public signal(podName: string, signal: NodeJS.Signals): void {
+    const child = this.pod(podName).process;
+    if (!child || child.exitCode !== null) throw new Error(`${podName} is not running`);
+    child.kill(signal);
   }
 
   /** Run a pod's lifecycle script (e.g. its preStop hook) with the pod's environment; resolves with its output. */
@@ -170,7 +228,8 @@ export class StoreHarness {
   public async kill(podName: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const pod = this.pod(podName);
     const child = pod.process;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (signal === 'SIGKILL') child.kill('SIGCONT'); // a stopped process would not exit on SIGTERM
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.kill(signal);
@@ -178,11 +237,19 @@ export class StoreHarness {
     pod.process = undefined;
   }
 
-  /** One redis-cli call; returns trimmed stdout (errors included, as redis-cli prints them). */
-  public cli(port: number, args: string[], password?: string, input?: string): string {
+  /**
+   * One redis-cli call; returns trimmed stdout (errors included, as redis-cli prints them). With a password it
+   * authenticates as ACL user `user` (the store's `admin` by default: the store's password belongs to it).
+   */
+  public cli(port: number, args: string[], password?: string, input?: string, user = 'admin'): string {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH };
-    if (password !== undefined) env.REDISCLI_AUTH = password;
-    const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), '--raw', ...args], { env, encoding: 'utf8', input, timeout: 15_000 });
+    const auth: string[] = [];
+    if (password !== undefined) {
+      env.REDISCLI_AUTH = password;
+      auth.push('--user', user);
+    }
+    const tls = this.tlsDir ? ['--tls', '--cacert', path.join(this.tlsDir, 'ca.crt')] : [];
+    const r = spawnSync('redis-cli', [...tls, ...auth, '-h', '127.0.0.1', '-p', String(port), '--raw', ...args], { env, encoding: 'utf8', input, timeout: 15_000 });
     return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
   }
 
