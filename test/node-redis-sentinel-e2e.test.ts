@@ -33,13 +33,25 @@ import { only, synth } from './support/synth';
  * `client.expire`, `client.del([key])`: plain node-redis commands, which RedisSentinel proxies to the primary.
  */
 const PASSWORD = 'n0de-redis pa55 "quoted"';
+/** The app's own ACL user's password (issue #14 item 7: Secret <store>-<app>-auth). */
+const APP_PASSWORD = 'n0de-app pa55';
+const SECRETS = { 'sessions-auth': { password: PASSWORD }, 'sessions-node-app-auth': { password: APP_PASSWORD } };
 const available = redisAvailable();
 const e2e = available ? describe : describe.skip;
 
 jest.setTimeout(180_000);
 
 /** The variables the NODE_REDIS preset injects for the Sentinel topology (and nothing else is read). */
-const NODE_REDIS_SENTINEL_VARS = ['REDIS_PASSWORD', 'REDIS_SENTINEL_NAME', 'REDIS_SENTINEL_PASSWORD', 'REDIS_SENTINEL_ROOT_NODES', 'REDIS_TLS'];
+const NODE_REDIS_SENTINEL_VARS = [
+  'REDIS_KEY_PREFIX',
+  'REDIS_PASSWORD',
+  'REDIS_SENTINEL_NAME',
+  'REDIS_SENTINEL_PASSWORD',
+  'REDIS_SENTINEL_ROOT_NODES',
+  'REDIS_SENTINEL_USERNAME',
+  'REDIS_TLS',
+  'REDIS_USERNAME',
+];
 
 /** A node-redis Sentinel client from exactly the NODE_REDIS variables, as an app would build it. */
 function sentinelFromEnv(env: Record<string, string>) {
@@ -49,17 +61,18 @@ function sentinelFromEnv(env: Record<string, string>) {
   return createSentinel({
     name: env.REDIS_SENTINEL_NAME,
     sentinelRootNodes: JSON.parse(env.REDIS_SENTINEL_ROOT_NODES) as Array<{ host: string; port: number }>,
-    nodeClientOptions: { password: env.REDIS_PASSWORD, socket },
-    sentinelClientOptions: { password: env.REDIS_SENTINEL_PASSWORD, socket },
+    // the app's ACL user, as node-redis' docs/sentinel.md says to pass one: in nodeClientOptions and sentinelClientOptions
+    nodeClientOptions: { username: env.REDIS_USERNAME, password: env.REDIS_PASSWORD, socket },
+    sentinelClientOptions: { username: env.REDIS_SENTINEL_USERNAME, password: env.REDIS_SENTINEL_PASSWORD, socket },
   });
 }
 
 type SentinelClient = ReturnType<typeof sentinelFromEnv>;
 
 /** A minimal express-session app: POST /?lang=xx stores it, GET reads it back. Store errors answer 503 with the message. */
-async function sessionApp(client: SentinelClient): Promise<{ port: number; close: () => Promise<void> }> {
+async function sessionApp(client: SentinelClient, keyPrefix: string): Promise<{ port: number; close: () => Promise<void> }> {
   const middleware = session({
-    store: new RedisStore({ client, prefix: 'sess:' }),
+    store: new RedisStore({ client, prefix: `${keyPrefix}sess:` }),
     secret: 'e2e-secret',
     name: 'sid',
     resave: false,
@@ -96,7 +109,7 @@ e2e('NODE_REDIS preset: node-redis createSentinel + connect-redis on the real Se
     sessionEnvPreset: SessionEnvPreset.NODE_REDIS,
   });
   const objects = synth(chart);
-  const harness = new StoreHarness(objects, { 'sessions-auth': { password: PASSWORD } });
+  const harness = new StoreHarness(objects, SECRETS);
   const redisPods = ['sessions-0', 'sessions-1', 'sessions-2'];
   const sentinelPods = ['sessions-sentinel-0', 'sessions-sentinel-1', 'sessions-sentinel-2'];
   let env: Record<string, string>;
@@ -140,8 +153,10 @@ e2e('NODE_REDIS preset: node-redis createSentinel + connect-redis on the real Se
   test('the preset injects exactly the node-redis Sentinel variables', () => {
     expect(Object.keys(env).sort()).toEqual(NODE_REDIS_SENTINEL_VARS);
     expect(env.REDIS_SENTINEL_NAME).toBe('mymaster');
-    expect(env.REDIS_PASSWORD).toBe(PASSWORD);
-    expect(env.REDIS_SENTINEL_PASSWORD).toBe(PASSWORD);
+    expect(env.REDIS_USERNAME).toBe('app-node-app');
+    expect(env.REDIS_KEY_PREFIX).toBe('node-app:');
+    expect(env.REDIS_PASSWORD).toBe(APP_PASSWORD);
+    expect(env.REDIS_SENTINEL_PASSWORD).toBe(APP_PASSWORD);
     expect(env.REDIS_TLS).toBe('false');
   });
 
@@ -150,7 +165,7 @@ e2e('NODE_REDIS preset: node-redis createSentinel + connect-redis on the real Se
     client.on('error', (e: unknown) => clientErrors.push(String((e as Error)?.message ?? e)));
     await client.connect();
     expect(await client.ping()).toBe('PONG');
-    app = await sessionApp(client);
+    app = await sessionApp(client, env.REDIS_KEY_PREFIX);
     const base = `http://127.0.0.1:${app.port}`;
     const post = await fetch(`${base}/?lang=fr`, { method: 'POST' });
     expect(post.status).toBe(200);
@@ -162,8 +177,8 @@ e2e('NODE_REDIS preset: node-redis createSentinel + connect-redis on the real Se
     // the session is in the primary, under connect-redis' prefix, with a TTL
     const sid = decodeURIComponent(cookie.slice('sid='.length)).slice(2).split('.')[0];
     const primaryPort = harness.pod('sessions-0').port;
-    expect(JSON.parse(harness.cli(primaryPort, ['GET', `sess:${sid}`], PASSWORD)).lang).toBe('fr');
-    expect(Number(harness.cli(primaryPort, ['TTL', `sess:${sid}`], PASSWORD))).toBeGreaterThan(0);
+    expect(JSON.parse(harness.cli(primaryPort, ['GET', `node-app:sess:${sid}`], PASSWORD)).lang).toBe('fr');
+    expect(Number(harness.cli(primaryPort, ['TTL', `node-app:sess:${sid}`], PASSWORD))).toBeGreaterThan(0);
   });
 
   test('survives a failover: the primary is killed, sessions stay readable and writes resume on the promoted replica', async () => {
@@ -236,7 +251,7 @@ e2e('NODE_REDIS preset: node-redis createSentinel + connect-redis on the real Se
     }
     // the write after the failover is on the promoted replica
     const sid = decodeURIComponent(writer!.cookie.slice('sid='.length)).slice(2).split('.')[0];
-    expect(JSON.parse(harness.cli(Number(newPrimary.split(':')[1]), ['GET', `sess:${sid}`], PASSWORD)).lang).toBe('el');
+    expect(JSON.parse(harness.cli(Number(newPrimary.split(':')[1]), ['GET', `node-app:sess:${sid}`], PASSWORD)).lang).toBe('el');
   });
 });
 
@@ -245,7 +260,7 @@ e2e('NODE_REDIS preset: a wrong variable fails loudly and within a bound, never 
   const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL });
   new StatelessWebApp(chart, 'app', { name: 'node-app', image: 'registry.example.com/node-app:1.0.0', sessionStore: store, sessionEnvPreset: SessionEnvPreset.NODE_REDIS });
   const objects = synth(chart);
-  const harness = new StoreHarness(objects, { 'sessions-auth': { password: PASSWORD } });
+  const harness = new StoreHarness(objects, SECRETS);
   let env: Record<string, string>;
 
   beforeAll(async () => {

@@ -25,7 +25,12 @@ e2e('primary endpoint: the synthesized HAProxy in front of the real Sentinel top
     name: 'node-app', image: 'registry.example.com/node-app:1.0.0', sessionStore: store, sessionEnvPreset: SessionEnvPreset.NODE_REDIS,
   });
   const objects = synth(chart);
-  const harness = new StoreHarness(objects, { 'sessions-auth': { password: PASSWORD } });
+  // the store's password, and each app's own ACL user's (issue #14 item 7: Secret <store>-<app>-auth)
+  const harness = new StoreHarness(objects, {
+    'sessions-auth': { password: PASSWORD },
+    'sessions-plain-app-auth': { password: 'plain-app pa55' },
+    'sessions-node-app-auth': { password: 'node-app pa55' },
+  });
   const redisPods = ['sessions-0', 'sessions-1', 'sessions-2'];
   const sentinelPods = ['sessions-sentinel-0', 'sessions-sentinel-1', 'sessions-sentinel-2'];
   let haproxy: HaproxyProcess | undefined;
@@ -95,19 +100,19 @@ e2e('primary endpoint: the synthesized HAProxy in front of the real Sentinel top
     expect(appEnv.REDIS_HOST).toBe('sessions-primary.hello.svc.cluster.local');
     expect(appEnv.REDIS_PORT).toBe('6379');
     // REDIS_URL names the ClusterIP Service <store>-primary; on loopback it is HAProxy's frontend
-    client = new Redis(`redis://127.0.0.1:${ports.redis}`, { password: appEnv.REDIS_PASSWORD, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+    client = new Redis(`redis://127.0.0.1:${ports.redis}`, { username: appEnv.REDIS_USERNAME, password: appEnv.REDIS_PASSWORD, maxRetriesPerRequest: 1, connectTimeout: 2000 });
     client.on('error', () => undefined);
-    expect(await client.set('sess:client', 'before')).toBe('OK');
+    expect(await client.set('plain-app:sess:client', 'before')).toBe('OK');
     // and node-redis (createClient, no Sentinel) from the NODE_REDIS preset's REDIS_URL
     const nodeEnv = harness.clientEnvironment(only(objects, 'Deployment', 'node-app').spec.template.spec.containers[0], 'hello');
     expect(nodeEnv.REDIS_URL).toBe('redis://sessions-primary.hello.svc.cluster.local:6379');
-    nodeClient = createClient({ url: `redis://127.0.0.1:${ports.redis}`, password: nodeEnv.REDIS_PASSWORD });
+    nodeClient = createClient({ url: `redis://127.0.0.1:${ports.redis}`, username: nodeEnv.REDIS_USERNAME, password: nodeEnv.REDIS_PASSWORD });
     nodeClient.on('error', () => undefined);
     await nodeClient.connect();
-    expect(await nodeClient.set('sess:node-client', 'before')).toBe('OK');
+    expect(await nodeClient.set('node-app:sess:node-client', 'before')).toBe('OK');
 
     const oldPrimaryPort = harness.pod('sessions-0').port;
-    expect(harness.cli(oldPrimaryPort, ['GET', 'sess:client'], PASSWORD)).toBe('before');
+    expect(harness.cli(oldPrimaryPort, ['GET', 'plain-app:sess:client'], PASSWORD)).toBe('before');
     // acknowledged by both replicas before the fault, so the failover cannot lose it
     expect(harness.cli(oldPrimaryPort, [], PASSWORD, 'SET sess:acked yes\nWAIT 2 5000\n').split('\n')).toEqual(['OK', '2']);
     const killedAt = Date.now();
@@ -118,7 +123,7 @@ e2e('primary endpoint: the synthesized HAProxy in front of the real Sentinel top
     let n = 0;
     while (Date.now() - killedAt < 60_000) {
       try {
-        await client.set('sess:client', `after-${++n}`);
+        await client.set('plain-app:sess:client', `after-${++n}`);
         firstWrite = Date.now() - killedAt;
         break;
       } catch (e) {
@@ -139,17 +144,17 @@ e2e('primary endpoint: the synthesized HAProxy in front of the real Sentinel top
     expect(firstWrite).toBeLessThan(30_000);
     expect(newPrimaryPort).not.toBe(oldPrimaryPort);
     // the write is on the promoted replica, and so is what was acknowledged before
-    expect(harness.cli(newPrimaryPort, ['GET', 'sess:client'], PASSWORD)).toBe(`after-${n}`);
+    expect(harness.cli(newPrimaryPort, ['GET', 'plain-app:sess:client'], PASSWORD)).toBe(`after-${n}`);
     expect(harness.cli(newPrimaryPort, ['GET', 'sess:acked'], PASSWORD)).toBe('yes');
     // node-redis reconnects through the endpoint too (its connection to the dead primary was closed)
     const nodeStarted = Date.now();
     let nodeOk = false;
     while (!nodeOk && Date.now() - nodeStarted < 20_000) {
-      nodeOk = await nodeClient.set('sess:node-client', 'after').then((r) => r === 'OK', () => false);
+      nodeOk = await nodeClient.set('node-app:sess:node-client', 'after').then((r) => r === 'OK', () => false);
       if (!nodeOk) await new Promise((r) => setTimeout(r, 200));
     }
     expect(nodeOk).toBe(true);
-    expect(harness.cli(newPrimaryPort, ['GET', 'sess:node-client'], PASSWORD)).toBe('after');
+    expect(harness.cli(newPrimaryPort, ['GET', 'node-app:sess:node-client'], PASSWORD)).toBe('after');
     expect(reachedPort()).toBe(String(newPrimaryPort));
     expect(await health()).toBe(200);
   });
@@ -160,8 +165,8 @@ e2e('primary endpoint: the synthesized HAProxy in front of the real Sentinel top
     await harness.waitFor(() => harness.cli(harness.pod('sessions-0').port, ['ROLE'], PASSWORD).split('\n')[0] === 'slave', 30_000, 'sessions-0 to rejoin as a replica');
     await new Promise((r) => setTimeout(r, 2500)); // more than two check intervals
     expect(reachedPort()).toBe(String(current));
-    expect(await client!.set('sess:client', 'later')).toBe('OK');
-    expect(harness.cli(current, ['GET', 'sess:client'], PASSWORD)).toBe('later');
+    expect(await client!.set('plain-app:sess:client', 'later')).toBe('OK');
+    expect(harness.cli(current, ['GET', 'plain-app:sess:client'], PASSWORD)).toBe('later');
   });
 
   test('with every Redis server down the health endpoint answers 503 (the pod is not ready) and connections are refused', async () => {

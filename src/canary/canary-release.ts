@@ -3,6 +3,7 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { PropChecker } from '../prop-checks';
+import { beforeSynth } from '../synth-hooks';
 import { ITrafficProvider, RouteRole } from '../traffic/provider-contract';
 import { AppRoute } from '../traffic/route';
 import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
@@ -208,6 +209,10 @@ export class CanaryRelease extends Construct {
       this.container = workload.container;
       this.service = workload.service;
       this.autoscaler = workload.autoscaler;
+      // what the stable container got through the escape hatches (a Secret's env, envFrom, volumes) is known
+      // only once the whole tree exists: carry it over at synth, under the canary's own overrides
+      const canaryContainer = workload.container;
+      beforeSynth(this, () => carryStableContainer(check, stable, canaryContainer, Object.keys(props.env ?? {})));
       route.addRisks(RouteRole.CANARY, this.risks(props, stable, stableSpec.image, versionSticky));
     } catch (e) {
       AppRoute.forget(this);
@@ -262,5 +267,35 @@ export class CanaryRelease extends Construct {
       });
     }
     return risks;
+  }
+}
+
+/**
+ * The canary runs the stable container as it is at synth time: every variable, envFrom source and volume mount
+ * the stable container has and the canary lacks is added (the canary's own `env` wins). A container or init
+ * container added to the stable pod cannot be carried: that is an error naming it.
+ */
+function carryStableContainer(check: PropChecker, stable: StatelessWebApp, container: kplus.Container, overrides: string[]): void {
+  const extra = [...stable.deployment.containers.filter((c) => c !== stable.container), ...stable.deployment.initContainers].map((c) => c.name);
+  if (extra.length > 0) {
+    check.fail(
+      'stable',
+      'has containers besides the app container, which the canary cannot copy',
+      extra,
+      'Add the same containers to canary.deployment (the CanaryRelease escape hatch), or keep them out of the app.',
+    );
+  }
+  const own = container.env.variables;
+  for (const [name, value] of Object.entries(stable.container.env.variables)) {
+    if (!(name in own) && !overrides.includes(name)) container.env.addVariable(name, value);
+  }
+  const sources = container.env.sources;
+  for (const source of stable.container.env.sources) {
+    if (!sources.includes(source)) container.env.copyFrom(source);
+  }
+  const paths = new Set(container.mounts.map((m) => m.path));
+  for (const m of stable.container.mounts) {
+    if (paths.has(m.path)) continue;
+    container.mount(m.path, m.volume, { readOnly: m.readOnly, subPath: m.subPath, subPathExpr: m.subPathExpr, propagation: m.propagation });
   }
 }
