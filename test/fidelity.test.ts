@@ -11,6 +11,8 @@ import {
   GatewayApiRiskCode,
   IngressNginxRiskCode,
   PathType,
+  RedisSessionStore,
+  RedisTopology,
   StatelessWebApp,
   StickyIngress,
   TrafficProvider,
@@ -185,5 +187,22 @@ describe('Gateway API: what the CRD and GEP-1619 say', () => {
     expect(() => new CanaryRelease(c, 'canary', { stable: shop, image: NEXT, match: [CanaryMatch.weight(1)], weightTotal: 2_000_000 })).toThrow(
       "CanaryRelease 'test/canary': 'weightTotal' must be an integer from 1 to 1000000, got 2000000.",
     );
+  });
+});
+
+describe('remedies never contradict what the construct needs (issue 12 item 8)', () => {
+  test('a sticky route kept for version stickiness, on an app with a session store: no remedy says only "remove the affinity"', () => {
+    const c = chart();
+    const sessions = new RedisSessionStore(c, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL });
+    const shop = new StatelessWebApp(c, 'shop', { name: 'shop', image: IMAGE, replicas: 4, sessionStore: sessions });
+    new StickyIngress(c, 'sticky', { service: shop.service, host: 'shop.example.com', tlsSecretName: 'shop-tls', mode: AffinityMode.BALANCED, justification: WHY });
+    new CanaryRelease(c, 'canary', { stable: shop, image: NEXT, match: [CanaryMatch.weight(20)], versionStickiness: true });
+    synth(c);
+    const sticky = Warnings.of(c).risks.filter((r) => r.path === 'test/sticky' && r.code.startsWith('AFFINITY_'));
+    expect(sticky.length).toBeGreaterThan(0);
+    for (const r of sticky) {
+      expect(r.remedy).toContain('keep it for the release if you need that');
+      expect(r.remedy).not.toMatch(/^shop already keeps its sessions in a session store: route it without affinity\.$/);
+    }
   });
 });

@@ -43,6 +43,18 @@ export function affinityTarget(scope: IConstruct, serviceName: string): Affinity
   };
 }
 
+/**
+ * The remedy for an app whose sessions are already in a store: the affinity then serves something else, usually
+ * the version stickiness of a CanaryRelease, which needs it, so the remedy must not tell the user to remove it
+ * while that holds.
+ */
+function storeRemedy(t: AffinityTarget): string {
+  return (
+    `${t.name} already keeps its sessions in a session store, so the affinity only serves keeping users on one version during a CanaryRelease: ` +
+    'keep it for the release if you need that (and acknowledge this risk), and route without affinity once the release is over.'
+  );
+}
+
 function pods(t: AffinityTarget): string {
   if (t.minReplicas === undefined) return 'its pods';
   return t.minReplicas === t.maxReplicas ? `${t.minReplicas} pods` : `${t.minReplicas}-${t.maxReplicas} pods`;
@@ -54,7 +66,7 @@ function percent(part: number, whole: number): number {
 
 /** Risks every kind of affinity shares. `how` is e.g. "Cookie affinity" or "ClientIP affinity". */
 export function commonAffinityRisks(t: AffinityTarget, how: string): RiskDescription[] {
-  const remedy = t.hasSessionStore ? `${t.name} already keeps its sessions in a session store: route it without affinity.` : STATELESS;
+  const remedy = t.hasSessionStore ? storeRemedy(t) : STATELESS;
   const risks: RiskDescription[] = [
     {
       code: RiskCode.AFFINITY_UNEVEN_LOAD,
@@ -112,7 +124,7 @@ export function cookieAffinityRisks(t: AffinityTarget, mode: AffinityMode): Risk
           ? 'and each of them arrives at a cold pod (the session itself is safe in the store).'
           : 'and each of them loses what the old pod held in memory.'),
       remedy: t.hasSessionStore
-        ? `${t.name} already keeps its sessions in a session store: route it without affinity.`
+        ? storeRemedy(t)
         : `${STATELESS} (AffinityMode.PERSISTENT keeps users in place but never rebalances.)`,
     });
   } else {
