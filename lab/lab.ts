@@ -547,7 +547,8 @@ async function bootRedis(): Promise<{ harness: StoreHarness; clientEnv: Record<s
   } finally {
     process.stderr.write = write;
   }
-  const harness = new StoreHarness(objects, { 'lab-sessions-auth': { password: REDIS_PASSWORD } });
+  // the store's password, and the app's own ACL user's (issue #14 item 7: Secret <store>-<app>-auth)
+  const harness = new StoreHarness(objects, { 'lab-sessions-auth': { password: REDIS_PASSWORD }, 'lab-sessions-session-app-auth': { password: `${REDIS_PASSWORD}-app` } });
   try {
     await harness.allocate();
     for (const pod of ['lab-sessions-0', 'lab-sessions-1', 'lab-sessions-2']) await harness.start(pod);
