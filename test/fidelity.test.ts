@@ -3,7 +3,7 @@
  * an input the controller would accept and then silently ignore or reject; the character sets and mechanisms are
  * cited in src/traffic/ingress-nginx.ts and src/traffic/gateway-api.ts.
  */
-import { Chart, Duration, Testing } from 'cdk8s';
+import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
 import {
   AffinityMode,
   CanaryMatch,
@@ -205,4 +205,15 @@ describe('remedies never contradict what the construct needs (issue 12 item 8)',
       expect(r.remedy).not.toMatch(/^shop already keeps its sessions in a session store: route it without affinity\.$/);
     }
   });
+});
+
+test('every HTTPRoute a test synthesizes is validated against the real CRDs with CEL: the test helper rejects a bad one', () => {
+  const c = chart();
+  new ApiObject(c, 'bad', {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: 'bad' },
+    spec: { parentRefs: [{ name: 'public' }], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '//x' } }], backendRefs: [{ name: 'web', port: 80 }] }] },
+  });
+  expect(() => synth(c)).toThrow(/synthesized custom resources the API server would reject:\n {2}HTTPRoute\/bad \[Gateway API v1\.5\.1 standard\]/);
 });

@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { Chart, Testing, Yaml } from 'cdk8s';
+import { crdErrors } from './crd-validator';
 
 /** A Kubernetes object as synthesized. */
 export type K8sObject = {
@@ -20,7 +21,28 @@ export function newChart(namespace?: string): Chart {
 export function synth(chart: Chart): K8sObject[] {
   let objects: K8sObject[] = [];
   captureStderr(() => (objects = Testing.synth(chart) as K8sObject[]));
+  assertCustomResourcesValid(objects);
   return objects;
+}
+
+/**
+ * Every custom resource a test synthesizes is checked against its real CRD with every CEL rule (issue 11 item 8):
+ * HTTPRoutes on Gateway API v1.5.1 and v1.6.1, on the standard channel unless they use sessionPersistence
+ * (experimental channel only); Traefik, Argo Rollouts and Flagger objects on their CRDs. A test of bad output
+ * fails here, whatever it asserts.
+ */
+function assertCustomResourcesValid(objects: K8sObject[]): void {
+  const errors: string[] = [];
+  for (const o of objects) {
+    const channel = JSON.stringify(o.spec ?? {}).includes('"sessionPersistence"') ? 'experimental' : 'standard';
+    for (const gatewayApi of ['v1.5.1', 'v1.6.1'] as const) {
+      errors.push(...crdErrors([o], { gatewayApi, channel }));
+      if (!o.apiVersion.startsWith('gateway.networking.k8s.io/')) break;
+    }
+  }
+  if (errors.length > 0) {
+    throw new Error(`synthesized custom resources the API server would reject:\n  ${errors.join('\n  ')}`);
+  }
 }
 
 /** Synthesize a chart to the YAML text cdk8s writes to dist/. */
