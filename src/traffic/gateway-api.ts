@@ -433,6 +433,16 @@ function setCookieValue(intent: RouteIntent, cookie: { name: string; maxAgeSecon
   return `${cookie.name}=${track}; Max-Age=${cookie.maxAgeSeconds}; Path=${cookiePath}; Secure; HttpOnly; SameSite=Lax`;
 }
 
+/**
+ * The support levels, from the HTTPRoute CRD descriptions (kubernetes-sigs/gateway-api v1.5.1 and v1.6.1,
+ * standard channel, config/crd/standard/gateway.networking.k8s.io_httproutes.yaml; copies in the shared crds/
+ * folder; the helpers' facts sheet on Gateway API, section F.5): `path.type` "Support: Core (Exact, PathPrefix)";
+ * `headers[].type` "Support: Core (Exact)" / "Support: Implementation-specific (RegularExpression)";
+ * `backendRefs` "Support for weight: Core"; `responseHeaderModifier` "Support: Extended"; `backendRefs[].filters`
+ * "Support: Implementation-specific (For broader support of filters, use the Filters field in HTTPRouteRule.)";
+ * `headers[].name` "When a header is repeated in an HTTP request, it is implementation-specific behavior as to how
+ * this is represented". Regex dialects of Envoy-based gateways (RE2 full match): facts sheet section G.
+ */
 function versionCookieRisk(where: string, name: string, maxAgeSeconds: number): RiskDescription {
   return {
     code: GatewayApiRiskCode.GATEWAY_API_VERSION_COOKIE,
