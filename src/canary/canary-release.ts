@@ -254,7 +254,13 @@ export class CanaryRelease extends Construct {
       // backend (Service) name; Gateway API GEP-1619: persistence "MUST be maintained across services, even if the
       // weight is set to 0". So neither a pod restart nor a weight change moves a pinned user.
       const stickiness = this.appRoute.intent.stickiness;
-      const expiry = stickiness?.maxAgeSeconds !== undefined ? `their affinity cookie expires (max-age ${stickiness.maxAgeSeconds} s)` : 'the browser session ends (the affinity cookie has no max-age)';
+      // issue 15: without a StickyIngress the pin is a version cookie of the traffic provider, with its own lifetime
+      const expiry =
+        stickiness === undefined
+          ? 'the version cookie that pins them expires'
+          : stickiness.maxAgeSeconds !== undefined
+            ? `their affinity cookie expires (max-age ${stickiness.maxAgeSeconds} s)`
+            : 'the browser session ends (the affinity cookie has no max-age)';
       risks.push({
         code: RiskCode.CANARY_STICKY_DRIFT,
         message:

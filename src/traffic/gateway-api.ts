@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { AffinityMode, JUSTIFICATION_ANNOTATION, SameSite } from '../affinity/affinity-mode';
 import { CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from '../canary/canary-match';
 import { PropChecker } from '../prop-checks';
@@ -27,6 +27,29 @@ export interface GatewayApiOptions {
    * @default false
    */
   readonly experimentalFields?: boolean;
+  /**
+   * The version cookie that keeps a user on the version the weighted rule first sent them to, when a
+   * CanaryRelease asks for `versionStickiness` on a route without a StickyIngress (standard-channel fields only).
+   * @default - the cookie "<route name>-version" with Max-Age 24 hours
+   */
+  readonly versionCookie?: GatewayVersionCookie;
+}
+
+/**
+ * The version cookie of a canary on Gateway API (issue 15).
+ */
+export interface GatewayVersionCookie {
+  /**
+   * Cookie name (an RFC 6265 token).
+   * @default - "<route name>-version"
+   */
+  readonly name?: string;
+  /**
+   * Max-Age of the cookie: how long a user stays on the version they were drawn for. The cookie is not renewed,
+   * so after this time the user is drawn by weight again.
+   * @default Duration.hours(24)
+   */
+  readonly maxAge?: Duration;
 }
 
 /**
@@ -39,6 +62,8 @@ export enum GatewayApiRiskCode {
   GATEWAY_API_IMPLEMENTATION_SPECIFIC = 'GATEWAY_API_IMPLEMENTATION_SPECIFIC',
   /** Session persistence is scoped to one route rule: a user pinned by a header rule is not pinned for the weighted rule. */
   GATEWAY_API_SESSION_PER_RULE = 'GATEWAY_API_SESSION_PER_RULE',
+  /** Version stickiness by a version cookie: set by a backendRef filter (Extended, Implementation-specific) and read by a RegularExpression header match. */
+  GATEWAY_API_VERSION_COOKIE = 'GATEWAY_API_VERSION_COOKIE',
 }
 for (const code of Object.values(GatewayApiRiskCode)) Warnings.registerRiskCode(code);
 
@@ -80,6 +105,30 @@ export function gatewayDuration(seconds: number): string {
   return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || (!h && !m) ? `${s}s` : ''}`;
 }
 
+/** RFC 6265 cookie-name: an RFC 2616 token. */
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Max-Age of the version cookie unless `versionCookie.maxAge` says otherwise. */
+const DEFAULT_VERSION_COOKIE_MAX_AGE = 24 * 3600;
+
+/** `s` as an RE2 literal: every RE2 metacharacter escaped (RE2 syntax, github.com/google/re2/wiki/Syntax). */
+function re2Literal(s: string): string {
+  return s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
+}
+
+/**
+ * A RegularExpression for the Cookie request header that holds when the cookie `name` has exactly `value`.
+ * Written so that it means the same under a full match and under an unanchored search: Envoy-based gateways
+ * (Envoy Gateway, Istio) match header regexes with `re2::RE2::FullMatch` (envoyproxy/envoy
+ * source/common/common/regex.h; HeaderMatcher in api/envoy/config/route/v3/route_components.proto: "the entire
+ * request header value must match"), an NGINX-based one searches; so the expression is anchored with ^ and $ and
+ * covers the cookies before and after. The cookie boundaries are the start of the header or "; " before the name
+ * (RFC 6265 section 4.2.1: cookie-string = cookie-pair *( ";" SP cookie-pair )) and ";" or the end after the
+ * value. RE2 syntax only: no lookaround, no backreference.
+ */
+export function cookieHeaderPattern(name: string, value: string): string {
+  return `^(.*;)?\\s*${re2Literal(name)}=${re2Literal(value)}(;.*)?$`;
+}
+
 /**
  * Renders routes as Gateway API HTTPRoutes. A canary does not add a second route: it extends the
  * stable HTTPRoute with header rules ahead of a rule with weighted backendRefs (two HTTPRoutes with the
@@ -106,6 +155,26 @@ export class GatewayApiProvider implements ITrafficProvider {
     if (options.sectionName !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(options.sectionName)) {
       check.fail('sectionName', 'must be a listener name (DNS subdomain)', options.sectionName, 'Use e.g. "https".');
     }
+    const vc = options.versionCookie;
+    if (vc?.name !== undefined && (typeof vc.name !== 'string' || !COOKIE_NAME.test(vc.name) || vc.name.length > 256)) {
+      check.fail('versionCookie.name', 'must be a cookie name (an RFC 6265 token, at most 256 characters)', vc.name, 'Use e.g. "shop-version".');
+    }
+    if (vc?.maxAge !== undefined) {
+      const ms = vc.maxAge.toMilliseconds();
+      if (!Number.isInteger(ms / 1000) || ms < 1000) {
+        check.fail('versionCookie.maxAge', 'must be a whole number of seconds, at least 1 second', `${ms}ms`, 'Use e.g. Duration.hours(24).');
+      }
+    }
+  }
+
+  /** The version cookie of a route whose canary is version-sticky without a StickyIngress, else undefined. */
+  private versionCookie(intent: RouteIntent): { name: string; maxAgeSeconds: number } | undefined {
+    if (!intent.canary?.versionSticky || intent.stickiness) return undefined;
+    const vc = this.options.versionCookie;
+    return {
+      name: vc?.name ?? `${intent.name}-version`,
+      maxAgeSeconds: vc?.maxAge !== undefined ? vc.maxAge.toSeconds() : DEFAULT_VERSION_COOKIE_MAX_AGE,
+    };
   }
 
   public routeKey(intent: RouteIntent): string {
@@ -170,14 +239,16 @@ export class GatewayApiProvider implements ITrafficProvider {
     const c = intent.canary;
     if (c) {
       const check = new PropChecker(c.contributor.where);
-      const cookie = c.matches.find((m) => m instanceof CookieMatch) as CookieMatch | undefined;
-      if (cookie) {
-        check.fail(
-          'match',
-          'has no Gateway API equivalent for a cookie match (HTTPRoute matches paths, headers, query parameters and methods, not cookies, and matching the raw Cookie header would break on any other cookie)',
-          cookie.describe(),
-          'Use CanaryMatch.header(...) instead (have the client or an edge rule send a header).',
-        );
+      const versionCookie = this.versionCookie(intent);
+      for (const m of c.matches) {
+        if (m instanceof CookieMatch && versionCookie && m.name === versionCookie.name) {
+          check.fail(
+            'match.cookie',
+            `is the name of the version cookie of the route on Gateway API (${versionCookie.name}), which the weighted rule sets`,
+            m.name,
+            'Use another cookie name for the canary match, or name the version cookie with versionCookie.name of TrafficProvider.gatewayApi().',
+          );
+        }
       }
       for (const m of c.matches) {
         if ((m instanceof HeaderMatch || m instanceof HeaderPatternMatch) && m.name.length > MAX_HEADER_NAME) {
@@ -193,20 +264,22 @@ export class GatewayApiProvider implements ITrafficProvider {
         }
       }
       // one rule per header value (two for always/never), plus the weighted rule
-      const headerRules = (m: unknown) => (m instanceof HeaderPatternMatch ? 1 : m instanceof HeaderMatch ? (m.value !== undefined ? 1 : 2) : 0);
-      const rules = 1 + c.matches.reduce((n, m) => n + headerRules(m), 0);
+      // (a cookie match: two, always and never), two for the version cookie (canary and stable)
+      const headerRules = (m: unknown) =>
+        m instanceof HeaderPatternMatch ? 1 : m instanceof HeaderMatch ? (m.value !== undefined ? 1 : 2) : m instanceof CookieMatch ? 2 : 0;
+      const rules = 1 + (versionCookie ? 2 : 0) + c.matches.reduce((n, m) => n + headerRules(m), 0);
       if (rules > MAX_RULES) {
         check.fail('match', `needs ${rules} HTTPRoute rules, and an HTTPRoute holds at most ${MAX_RULES}`, c.matches.length, 'Use fewer header matches (a header pattern can cover several values).');
       }
       if (c.matches.filter((m) => m instanceof WeightMatch).length > 1) {
         check.fail('match', 'may hold one weight match', c.matches.map((m) => m.describe()), 'Keep one CanaryMatch.weight(...).');
       }
-      if (c.versionSticky && !s) {
+      if (versionCookie && !c.matches.some((m) => m instanceof WeightMatch)) {
         check.fail(
           'versionStickiness',
-          `needs session persistence on the stable route with Gateway API, and the route ${intent.name} is not sticky`,
+          `has nothing to pin on Gateway API without a CanaryMatch.weight: only the weighted rule draws users and sets the version cookie (${versionCookie.name})`,
           true,
-          'Route the stable app with a StickyIngress (sessionPersistence on the HTTPRoute; create it before the CanaryRelease), or drop versionStickiness.',
+          'Add CanaryMatch.weight(...), or drop versionStickiness (header and cookie matches already send the same user to the same version).',
         );
       }
       if (!c.versionSticky && s) {
@@ -242,31 +315,63 @@ export class GatewayApiProvider implements ITrafficProvider {
     if (s) {
       risks.push({ role: RouteRole.STICKINESS, risk: experimentalRisk(s.contributor.where) });
     }
-    const ref = (b: BackendRef, weight?: number) => ({ name: b.serviceName, port: b.port, weight });
+    const ref = (b: BackendRef, weight?: number, filters?: unknown[]) => ({ name: b.serviceName, port: b.port, weight, filters });
     const rules: unknown[] = [];
     const c = intent.canary;
+    const versionCookie = this.versionCookie(intent);
     if (c) {
+      const headerRule = (type: string, name: string, value: string, backend: BackendRef) =>
+        rules.push({
+          matches: [{ path, headers: [{ type, name, value }] }],
+          backendRefs: [ref(backend)],
+          sessionPersistence: sessionPersistence(rules.length + 1),
+        });
       for (const m of c.matches) {
-        const headerRule = (type: string, value: string, backend: BackendRef) =>
-          rules.push({
-            matches: [{ path, headers: [{ type, name: (m as HeaderMatch).name, value }] }],
-            backendRefs: [ref(backend)],
-            sessionPersistence: sessionPersistence(rules.length + 1),
-          });
         if (m instanceof HeaderPatternMatch) {
-          headerRule('RegularExpression', m.pattern, c.backend);
+          headerRule('RegularExpression', m.name, m.pattern, c.backend);
           risks.push({ role: RouteRole.CANARY, risk: implementationSpecific(c.contributor.where, `the header pattern ${m.pattern}`) });
         } else if (m instanceof HeaderMatch && m.value !== undefined) {
-          headerRule('Exact', m.value, c.backend);
+          headerRule('Exact', m.name, m.value, c.backend);
         } else if (m instanceof HeaderMatch) {
           // ingress-nginx semantics of a header without a value: "always" to the canary, "never" to stable
-          headerRule('Exact', 'always', c.backend);
-          headerRule('Exact', 'never', intent.backend);
+          headerRule('Exact', m.name, 'always', c.backend);
+          headerRule('Exact', m.name, 'never', intent.backend);
+        } else if (m instanceof CookieMatch) {
+          // the same always/never semantics for a cookie, read from the Cookie request header (HTTPRoute has no
+          // cookie match; header names match case-insensitively, CRD matches[].headers[].name)
+          headerRule('RegularExpression', 'Cookie', cookieHeaderPattern(m.name, 'always'), c.backend);
+          headerRule('RegularExpression', 'Cookie', cookieHeaderPattern(m.name, 'never'), intent.backend);
+          risks.push({ role: RouteRole.CANARY, risk: implementationSpecific(c.contributor.where, `the Cookie header for the cookie ${m.name}`) });
         }
+      }
+      if (versionCookie) {
+        // After every match rule (a tester's header or cookie still wins over the version a user was drawn for):
+        // the rules have one header match each, so the HTTPRoute precedence ("Largest number of header matches",
+        // then "the FIRST matching rule (in list order)", CRD spec.rules description) keeps them in this order,
+        // all ahead of the weighted rule, which has none.
+        headerRule('RegularExpression', 'Cookie', cookieHeaderPattern(versionCookie.name, canaryTrack(intent)), c.backend);
+        headerRule('RegularExpression', 'Cookie', cookieHeaderPattern(versionCookie.name, stableTrack(intent)), intent.backend);
       }
     }
     const weight = c?.matches.find((m): m is WeightMatch => m instanceof WeightMatch);
-    const main = c && weight ? [ref(intent.backend, c.weightTotal - weight.percent), ref(c.backend, weight.percent)] : [ref(intent.backend)];
+    // The weighted rule's backendRefs set the version cookie naming their track. `add`, not `set`: the CRD says
+    // of `set` "Set overwrites the ... header (name, value)" and of `add` "It appends to any existing values
+    // associated with the header name" (responseHeaderModifier, v1.5.1/v1.6.1 standard); `set` would replace the
+    // app's own Set-Cookie headers (its session cookie) on that response.
+    const setCookie = (track: string) =>
+      versionCookie
+        ? [{ type: 'ResponseHeaderModifier', responseHeaderModifier: { add: [{ name: 'Set-Cookie', value: setCookieValue(intent, versionCookie, track) }] } }]
+        : undefined;
+    const main =
+      c && weight
+        ? [
+          ref(intent.backend, c.weightTotal - weight.percent, setCookie(stableTrack(intent))),
+          ref(c.backend, weight.percent, setCookie(canaryTrack(intent))),
+        ]
+        : [ref(intent.backend)];
+    if (versionCookie) {
+      risks.push({ role: RouteRole.CANARY, risk: versionCookieRisk(c!.contributor.where, versionCookie.name, versionCookie.maxAgeSeconds) });
+    }
     if (s && rules.length > 0) {
       risks.push({
         role: RouteRole.CANARY,
@@ -298,6 +403,61 @@ export class GatewayApiProvider implements ITrafficProvider {
     const roles = [RouteRole.ROUTE, ...(s ? [RouteRole.STICKINESS] : []), ...(c ? [RouteRole.CANARY] : [])];
     return { objects: [{ object, roles }], risks };
   }
+}
+
+/**
+ * The value of the version cookie for the canary: the canary Service's name, which is distinct per release (it
+ * carries a hash of the release), so the cookie of a removed canary matches no rule of a later release.
+ */
+function canaryTrack(intent: RouteIntent): string {
+  return intent.canary!.backend.serviceName;
+}
+
+/**
+ * The value of the version cookie for stable, during this release: "stable." and the canary Service's name, so a
+ * user drawn for stable in one release is drawn again in the next one instead of staying out of every canary.
+ */
+function stableTrack(intent: RouteIntent): string {
+  return `stable.${intent.canary!.backend.serviceName}`;
+}
+
+/**
+ * `Set-Cookie: <name>=<track>; Max-Age=<s>; Path=<path>; Secure; HttpOnly; SameSite=Lax` (RFC 6265 section 4.1).
+ * The Path is the route's path, so the browser sends the cookie on the route's requests only (RFC 6265 section
+ * 5.1.4 path-match: a prefix on path elements, as a Gateway API PathPrefix); "/" for a regular-expression path and
+ * for a path with ";" (a cookie path-value may not hold ";").
+ */
+function setCookieValue(intent: RouteIntent, cookie: { name: string; maxAgeSeconds: number }, track: string): string {
+  const plain = intent.pathType !== PathType.REGULAR_EXPRESSION && !intent.path.includes(';');
+  const cookiePath = plain ? intent.path.replace(/\/+$/, '') || '/' : '/';
+  return `${cookie.name}=${track}; Max-Age=${cookie.maxAgeSeconds}; Path=${cookiePath}; Secure; HttpOnly; SameSite=Lax`;
+}
+
+/**
+ * The support levels, from the HTTPRoute CRD descriptions (kubernetes-sigs/gateway-api v1.5.1 and v1.6.1,
+ * standard channel, config/crd/standard/gateway.networking.k8s.io_httproutes.yaml; copies in the shared crds/
+ * folder; the helpers' facts sheet on Gateway API, section F.5): `path.type` "Support: Core (Exact, PathPrefix)";
+ * `headers[].type` "Support: Core (Exact)" / "Support: Implementation-specific (RegularExpression)";
+ * `backendRefs` "Support for weight: Core"; `responseHeaderModifier` "Support: Extended"; `backendRefs[].filters`
+ * "Support: Implementation-specific (For broader support of filters, use the Filters field in HTTPRouteRule.)";
+ * `headers[].name` "When a header is repeated in an HTTP request, it is implementation-specific behavior as to how
+ * this is represented". Regex dialects of Envoy-based gateways (RE2 full match): facts sheet section G.
+ */
+function versionCookieRisk(where: string, name: string, maxAgeSeconds: number): RiskDescription {
+  return {
+    code: GatewayApiRiskCode.GATEWAY_API_VERSION_COOKIE,
+    message:
+      `${where} keeps each user on the version the weighted rule drew them for with the version cookie ${name}, on standard-channel fields only ` +
+      '(no sessionPersistence). Support levels (HTTPRoute CRD, Gateway API v1.5.1 and v1.6.1): the path matches, Exact header matches and ' +
+      'backendRef weights are Core; the ResponseHeaderModifier filter that sets the cookie is Extended, and filters on a backendRef are ' +
+      'Implementation-specific ("For broader support of filters, use the Filters field in HTTPRouteRule"); the RegularExpression match on the ' +
+      'Cookie header that reads it is Implementation-specific (the regex dialect, and how a repeated header is represented). Where a part is not ' +
+      `supported, users are drawn by weight on every request. The cookie is not renewed: it expires ${maxAgeSeconds} s (Max-Age) after the ` +
+      'response that set it, then the user is drawn again; it is Secure, so a browser sends it over HTTPS only.',
+    remedy:
+      'Check on your Gateway implementation that a response of the weighted rule carries the Set-Cookie and that a request with the cookie ' +
+      'stays on its version; set versionCookie.maxAge of TrafficProvider.gatewayApi() to how long a user may stay on a version.',
+  };
 }
 
 function experimentalRisk(where: string): RiskDescription {
