@@ -81,6 +81,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   devDeps: [
     // schema validation of every synthesized object (ESM-only packages, loaded in a child process)
     'kubernetes-models@^5',
+    // issue 13: the property-based test over the whole public API (test/property.test.ts)
+    'fast-check@^4',
     '@kubernetes-models/gateway-api@^2',
     'yaml@^2',
     // Custom resources validated like the API server does (test/support/crd-validator.ts, issues 11/13/15/16):

@@ -233,14 +233,16 @@ export class StickyIngress extends Construct {
       if (cookie.path !== undefined) {
         check.httpPath('cookie.path', cookie.path);
       }
-      if (cookie.domain !== undefined && !isHostName(cookie.domain.replace(/^\./, ''))) {
+      if (cookie.domain !== undefined && (typeof cookie.domain !== 'string' || !isHostName(cookie.domain.replace(/^\./, '')))) {
         check.fail('cookie.domain', 'must be a DNS domain, optionally with a leading "."', cookie.domain, 'Use e.g. ".example.com", or leave it out for a host-only cookie.');
       }
       const seconds = (prop: string, d: Duration | undefined) => {
-        if (d === undefined) return undefined;
-        const s = d.toMilliseconds() / 1000;
+        const fix = 'Use e.g. Duration.hours(8), or leave it out for a session cookie.';
+        const ms = check.durationMillis(prop, d, fix);
+        if (ms === undefined) return undefined;
+        const s = ms / 1000;
         if (!Number.isInteger(s) || s < 1) {
-          check.fail(prop, 'must be a whole number of seconds, at least 1 second', `${d.toMilliseconds()}ms`, 'Use e.g. Duration.hours(8), or leave it out for a session cookie.');
+          check.fail(prop, 'must be a whole number of seconds, at least 1 second', `${ms}ms`, fix);
         }
         return s;
       };

@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { refuseDuplicateObjects } from '../object-names';
 import { PropChecker } from '../prop-checks';
 import { ITrafficProvider, RouteRole } from '../traffic/provider-contract';
 import { AppRoute } from '../traffic/route';
@@ -209,6 +210,8 @@ export class CanaryRelease extends Construct {
       this.service = workload.service;
       this.autoscaler = workload.autoscaler;
       route.addRisks(RouteRole.CANARY, this.risks(props, stable, stableSpec.image, versionSticky));
+      // issue 13: the canary's objects (named after the stable app) must not be another construct's
+      refuseDuplicateObjects(this, check, 'stable', this.name, 'Rename the other construct, or the stable app.');
     } catch (e) {
       AppRoute.forget(this);
       scope.node.tryRemoveChild(id);

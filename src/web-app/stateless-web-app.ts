@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { ServiceAffinity } from '../affinity/service-affinity';
+import { refuseDuplicateObjects } from '../object-names';
 import { PropChecker } from '../prop-checks';
 import { defaultResourceName } from '../resource-names';
 import { SessionEnvPreset } from '../session/env-presets';
@@ -266,6 +267,7 @@ export class StatelessWebApp extends Construct {
         });
       }
       reportRisks(this, 'StatelessWebApp', risks, acknowledged, [deploymentObject]);
+      refuseDuplicateObjects(this, check, 'name', this.name, 'Give one of the two a different name.'); // issue 13
       props.serviceAffinity?.applyTo(this.service);
     } catch (e) {
       AppRoute.forget(this);
