@@ -241,4 +241,13 @@ project.addTask('lab', {
   receiveArgs: true,
 });
 
+// Issue 13: the property-based test with many more runs than `npm test` makes (PROPERTY_RUNS per property,
+// PROPERTY_SEED for another seed), e.g. `PROPERTY_SEED=42 npx projen property`.
+project.addTask('property', {
+  description: 'Run the property-based test over the public API with 2000 runs per property (PROPERTY_RUNS and PROPERTY_SEED override)',
+  env: { PROPERTY_LONG: '1' },
+  exec: 'jest --ci test/property.test.ts',
+  receiveArgs: true,
+});
+
 project.synth();

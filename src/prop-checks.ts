@@ -91,6 +91,14 @@ export class PropChecker {
    * write it plain, so that `kubectl apply` cannot turn `FILE_MODE: '0o644'` into 420 and reject the object.
    */
   public yamlString(prop: string, value: string, fix: string): void {
+    // cdk8s writes DEL, C1 controls (NEL among them), LS, PS and U+FFFE/U+FFFF raw: go-yaml v2 refuses the whole
+    // file ("control characters are not allowed", readerc.go) or reads NEL/LS/PS as line breaks
+    // (recorded in test/validators-invariant.test.ts).
+    const control = /[\u007f-\u009f\u2028\u2029\ufffe\uffff]/.exec(value);
+    if (control) {
+      const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+      this.fail(prop, `must not contain the control character ${code} (kubectl's YAML reader refuses the file or reads a line break)`, value, 'Remove it.');
+    }
     if (readAsIntegerWhenPlain(value) && Yaml.stringify({ v: value }) === `v: ${value}\n`) {
       this.fail(prop, 'would be read back as a number by kubectl (cdk8s writes it without quotes, and YAML 1.1 reads it as an integer)', value, fix);
     }
@@ -101,6 +109,7 @@ export class PropChecker {
     if (typeof value !== 'string' || value.trim() === '') {
       this.fail(prop, typeof value === 'string' || value === undefined ? 'must not be empty' : 'must be a string', value, fix);
     }
+    this.yamlString(prop, value, fix);
   }
 
   /** A DNS-1123 subdomain host name, optionally with a leading `*.` wildcard. */

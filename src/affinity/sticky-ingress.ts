@@ -227,7 +227,7 @@ export class StickyIngress extends Construct {
       const path = props.path ?? '/';
       check.httpPath('path', path);
       const cookie = props.cookie ?? {};
-      if (cookie.name !== undefined && !COOKIE_TOKEN.test(cookie.name)) {
+      if (cookie.name !== undefined && (typeof cookie.name !== 'string' || !COOKIE_TOKEN.test(cookie.name))) {
         check.fail('cookie.name', 'must be an RFC 6265 token (visible ASCII, no spaces, no separators such as ()<>@,;:\\"/[]?={})', cookie.name, 'Use e.g. "route" or "SERVERID".');
       }
       if (cookie.path !== undefined) {

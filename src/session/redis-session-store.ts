@@ -762,7 +762,7 @@ function validate(check: PropChecker, props: RedisSessionStoreProps, name: strin
   if (props.storageSize !== undefined && props.storageSize.toMebibytes() < 64) {
     check.fail('storageSize', 'must be at least 64Mi', `${props.storageSize.toMebibytes()}Mi`, 'Use Size.gibibytes(1) or more; the AOF and its rewrite need room.');
   }
-  if (props.clusterDomain !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.clusterDomain)) {
+  if (props.clusterDomain !== undefined && !isDnsSubdomain(props.clusterDomain)) {
     check.fail('clusterDomain', 'must be a DNS domain', props.clusterDomain, 'Use your cluster\'s DNS domain, usually "cluster.local".');
   }
 }

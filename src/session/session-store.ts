@@ -183,7 +183,7 @@ class ExternalSessionStore implements ISessionStore {
     }
     check.integer('port', props.port, 1, 65535, 'Use the TCP port of the endpoint, usually 6379 (Redis) or 26379 (Sentinel).');
     check.nonBlank('passwordSecretName', props.passwordSecretName, 'Name the Secret that holds the auth token, e.g. "sessions-auth"; create it with External Secrets, Sealed Secrets or kubectl.');
-    if (props.passwordSecretKey !== undefined && !/^[-._a-zA-Z0-9]+$/.test(props.passwordSecretKey)) {
+    if (props.passwordSecretKey !== undefined && (typeof props.passwordSecretKey !== 'string' || !/^[-._a-zA-Z0-9]+$/.test(props.passwordSecretKey))) {
       check.fail('passwordSecretKey', 'must be a Secret key (letters, digits, "-", "_", ".")', props.passwordSecretKey, 'Use e.g. "password" or "auth-token".');
     }
     check.objectName('passwordSecretName', props.passwordSecretName, 'sessions-auth');

@@ -156,8 +156,14 @@ export function validateWorkloadProps(
     );
   }
   check.integer('replicas', props.replicas, 1, 1000, 'Use a whole number of pods, 2 or more for availability.');
+  if (props.autoscaling !== undefined && (typeof props.autoscaling !== 'object' || props.autoscaling === null || Array.isArray(props.autoscaling))) {
+    check.fail('autoscaling', 'must be an object with maxReplicas', props.autoscaling, 'Pass e.g. { minReplicas: 2, maxReplicas: 10 }.');
+  }
   if (props.autoscaling) {
     const a = props.autoscaling;
+    if (a.maxReplicas === undefined) {
+      check.fail('autoscaling.maxReplicas', 'is required', a.maxReplicas, 'Pass the most pods the HPA may run, e.g. 10.');
+    }
     check.integer('autoscaling.minReplicas', a.minReplicas, 1, 1000, 'Use a whole number of pods, 2 or more for availability.');
     check.integer('autoscaling.maxReplicas', a.maxReplicas, 1, 1000, 'Use a whole number of pods at least minReplicas.');
     const min = resolveAutoscaling(a)!.minReplicas;
