@@ -61,6 +61,8 @@ export interface StatelessWebAppProps {
   /**
    * Extra environment variables, as literal values written into the YAML. Secrets do not belong here: add
    * them with `app.container.env.addVariable(name, EnvValue.fromSecretValue({ secret, key }))`.
+   * Values reach the container unchanged: every `$` is written as `$$`, so Kubernetes does not expand `$(VAR)`.
+   * Values kubectl would read back as numbers (`0o644`, `0X1F`, which cdk8s writes unquoted) are refused.
    * @default - none
    */
   readonly env?: { [name: string]: string };
