@@ -81,6 +81,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   devDeps: [
     // schema validation of every synthesized object (ESM-only packages, loaded in a child process)
     'kubernetes-models@^5',
+    // issue 13: the property-based test over the whole public API (test/property.test.ts)
+    'fast-check@^4',
     '@kubernetes-models/gateway-api@^2',
     'yaml@^2',
     // Custom resources validated like the API server does (test/support/crd-validator.ts, issues 11/13/15/16):
@@ -236,6 +238,15 @@ new JsonFile(project, 'lab/tsconfig.json', {
 project.addTask('lab', {
   description: 'Run the affinity lab (sticky-balanced, sticky-persistent, stateless) and write lab-results/latest.json and docs/affinity-lab.md',
   exec: 'ts-node --project test/tsconfig.json --transpile-only lab/run.ts',
+  receiveArgs: true,
+});
+
+// Issue 13: the property-based test with many more runs than `npm test` makes (PROPERTY_RUNS per property,
+// PROPERTY_SEED for another seed), e.g. `PROPERTY_SEED=42 npx projen property`.
+project.addTask('property', {
+  description: 'Run the property-based test over the public API with 2000 runs per property (PROPERTY_RUNS and PROPERTY_SEED override)',
+  env: { PROPERTY_LONG: '1' },
+  exec: 'jest --ci test/property.test.ts',
   receiveArgs: true,
 });
 

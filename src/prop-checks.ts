@@ -1,3 +1,4 @@
+import { Duration, Size, SizeRoundingBehavior, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { ValidationError } from './errors';
@@ -37,17 +38,90 @@ export class PropChecker {
     }
   }
 
+  /**
+   * A `Duration` as a JavaScript caller may pass it, in whole milliseconds (issue 13: cdk8s's `toMilliseconds()`
+   * throws a plain Error for `Duration.millis(1500.5)`, and `Duration.seconds(NaN)` converts to NaN).
+   * Returns the milliseconds, or undefined when the value is undefined.
+   */
+  public durationMillis(prop: string, value: Duration | undefined, fix: string): number | undefined {
+    if (value === undefined) {
+      return undefined;
+    }
+    if (typeof value !== 'object' || value === null || typeof (value as { toMilliseconds?: unknown }).toMilliseconds !== 'function') {
+      this.fail(prop, 'must be a Duration (from cdk8s)', value, fix);
+    }
+    const ms = value.toMilliseconds({ integral: false });
+    if (!Number.isFinite(ms) || !Number.isInteger(ms)) {
+      this.fail(prop, 'must be a whole number of milliseconds', `${ms}ms`, fix);
+    }
+    return ms;
+  }
+
+  /** A string (a JavaScript caller can pass anything). */
+  public string(prop: string, value: unknown, fix: string): asserts value is string {
+    if (typeof value !== 'string') {
+      this.fail(prop, 'must be a string', value, fix);
+    }
+  }
+
+  /**
+   * A `Size` as a JavaScript caller may pass it, in whole mebibytes, at least 1 (issue 13: cdk8s-plus writes memory
+   * as `${size.toMebibytes()}Mi`, and `toMebibytes()` throws a plain Error for 512 KiB; NaN would write "NaNMi").
+   * Returns the mebibytes, or undefined when the value is undefined.
+   */
+  public sizeMebibytes(prop: string, value: Size | undefined, fix: string): number | undefined {
+    if (value === undefined) {
+      return undefined;
+    }
+    if (typeof value !== 'object' || value === null || typeof (value as { toMebibytes?: unknown }).toMebibytes !== 'function') {
+      this.fail(prop, 'must be a Size (from cdk8s)', value, fix);
+    }
+    const mib = value.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+    if (!Number.isInteger(mib) || mib < 1) {
+      this.fail(prop, 'must be a whole number of mebibytes, at least 1 (memory and storage are written in Mi)', `${mib}Mi`, fix);
+    }
+    return mib;
+  }
+
+  /**
+   * A string that reaches the cluster as a string. cdk8s 2.68's YAML writer leaves some strings that a YAML 1.1
+   * reader (go-yaml v2, which kubectl uses) reads as integers unquoted: `0o644`, `0X1F`, `0B1`, `0_x1` and their
+   * signed forms (go-yaml v2 resolve.go drops "_" and reads the rest with strconv.ParseInt base 0; recorded in
+   * test/validators-invariant.test.ts for a report to cdk8s). Such a value is refused here, where cdk8s would
+   * write it plain, so that `kubectl apply` cannot turn `FILE_MODE: '0o644'` into 420 and reject the object.
+   */
+  public yamlString(prop: string, value: string, fix: string): void {
+    // cdk8s writes DEL, C1 controls (NEL among them), LS, PS and U+FFFE/U+FFFF raw: go-yaml v2 refuses the whole
+    // file ("control characters are not allowed", readerc.go) or reads NEL/LS/PS as line breaks
+    // (recorded in test/validators-invariant.test.ts).
+    const control = /[\u007f-\u009f\u2028\u2029\ufffe\uffff]/.exec(value);
+    if (control) {
+      const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+      this.fail(prop, `must not contain the control character ${code} (kubectl's YAML reader refuses the file or reads a line break)`, value, 'Remove it.');
+    }
+    if (readAsIntegerWhenPlain(value) && Yaml.stringify({ v: value }) === `v: ${value}\n`) {
+      this.fail(prop, 'would be read back as a number by kubectl (cdk8s writes it without quotes, and YAML 1.1 reads it as an integer)', value, fix);
+    }
+  }
+
   /** A non-blank string. */
   public nonBlank(prop: string, value: string | undefined, fix: string): void {
     if (typeof value !== 'string' || value.trim() === '') {
       this.fail(prop, typeof value === 'string' || value === undefined ? 'must not be empty' : 'must be a string', value, fix);
     }
+    this.yamlString(prop, value, fix);
   }
 
   /** A DNS-1123 subdomain host name, optionally with a leading `*.` wildcard. */
   public hostName(prop: string, value: string | undefined): void {
     if (value === undefined) {
       return;
+    }
+    this.string(prop, value, 'Pass the host name as a string, e.g. "api.example.com".');
+    if (isIpAddress(value)) {
+      // Ingress rule hosts: "must be a DNS name, not an IP address" (kubernetes/kubernetes,
+      // pkg/apis/networking/validation/validation.go, validateIngressRules via netutils.ParseIPSloppy).
+      this.fail(prop, 'must be a DNS name, not an IP address', value, 'Use a DNS name that resolves to the address, e.g. "api.example.com".');
     }
     if (!isHostName(value)) {
       this.fail(
@@ -64,6 +138,7 @@ export class PropChecker {
     if (value === undefined) {
       return;
     }
+    this.string(prop, value, 'Pass the path as a string, e.g. "/api".');
     if (!value.startsWith('/')) {
       // a URL was passed where a path belongs: suggest its path, not "/http://..."
       const url = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*(\/.*)?$/.exec(value);
@@ -90,7 +165,8 @@ export class PropChecker {
     if (value === undefined) {
       return;
     }
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(value) || value.length > 253) {
+    this.string(prop, value, `Use e.g. "${example}".`);
+    if (!isDnsSubdomain(value)) {
       this.fail(prop, 'must be an object name (a lower-case DNS subdomain)', value, `Use e.g. "${example}".`);
     }
   }
@@ -187,11 +263,13 @@ export class PropChecker {
       if (v !== undefined && (typeof v !== 'object' || v === null || typeof v.toMebibytes !== 'function')) {
         this.fail(`${prop}.memory.${key}`, 'must be a Size (from cdk8s)', v, 'Use Size.mebibytes(512) or Size.gibibytes(1) (a string such as "512Mi" is not a Size).');
       }
+      this.sizeMebibytes(`${prop}.memory.${key}`, v as Size | undefined, 'Use Size.mebibytes(512) or Size.gibibytes(1).');
     }
   }
 
   /** A Kubernetes object name usable for a Service (DNS-1035 label) that leaves room for `suffixLength` more characters. */
   public resourceName(prop: string, value: string, suffixLength: number): void {
+    this.string(prop, value, 'Pass a name such as "rider-api", or leave it out to derive one from the construct path.');
     const max = 63 - suffixLength;
     if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(value) || value.length > max) {
       this.fail(
@@ -251,6 +329,26 @@ export function isHostName(value: string): boolean {
     return false;
   }
   return host.split('.').every((label) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(label));
+}
+
+/**
+ * A DNS-1123 subdomain, the name of most objects: dot-separated DNS-1123 labels, at most 253 characters
+ * (IsDNS1123Subdomain, kubernetes/kubernetes staging/src/k8s.io/apimachinery/pkg/util/validation/validation.go),
+ * so "a..b" and "a.-b" are refused.
+ */
+export function isDnsSubdomain(value: string): boolean {
+  return typeof value === 'string' && value.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(value);
+}
+
+/** Whether go-yaml v2 reads `value`, written as a plain scalar, as an integer (strconv.ParseInt base 0 after dropping "_"). */
+function readAsIntegerWhenPlain(value: string): boolean {
+  const plain = value.replace(/_/g, '');
+  return /^[-+]?(0[bB][01]+|0[oO][0-7]+|0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.test(plain);
+}
+
+/** An IPv4 address in dotted form, or any IPv6 address (the API server refuses both as an Ingress host). */
+export function isIpAddress(value: string): boolean {
+  return /^[0-9]+(\.[0-9]+){3}$/.test(value) || /^[0-9a-fA-F]*:[0-9a-fA-F]*:[0-9a-fA-F:.]*$/.test(value);
 }
 
 /** `StatelessWebApp 'shop/web'`: a construct by its kind and its path in the construct tree. */

@@ -227,20 +227,22 @@ export class StickyIngress extends Construct {
       const path = props.path ?? '/';
       check.httpPath('path', path);
       const cookie = props.cookie ?? {};
-      if (cookie.name !== undefined && !COOKIE_TOKEN.test(cookie.name)) {
+      if (cookie.name !== undefined && (typeof cookie.name !== 'string' || !COOKIE_TOKEN.test(cookie.name))) {
         check.fail('cookie.name', 'must be an RFC 6265 token (visible ASCII, no spaces, no separators such as ()<>@,;:\\"/[]?={})', cookie.name, 'Use e.g. "route" or "SERVERID".');
       }
       if (cookie.path !== undefined) {
         check.httpPath('cookie.path', cookie.path);
       }
-      if (cookie.domain !== undefined && !isHostName(cookie.domain.replace(/^\./, ''))) {
+      if (cookie.domain !== undefined && (typeof cookie.domain !== 'string' || !isHostName(cookie.domain.replace(/^\./, '')))) {
         check.fail('cookie.domain', 'must be a DNS domain, optionally with a leading "."', cookie.domain, 'Use e.g. ".example.com", or leave it out for a host-only cookie.');
       }
       const seconds = (prop: string, d: Duration | undefined) => {
-        if (d === undefined) return undefined;
-        const s = d.toMilliseconds() / 1000;
+        const fix = 'Use e.g. Duration.hours(8), or leave it out for a session cookie.';
+        const ms = check.durationMillis(prop, d, fix);
+        if (ms === undefined) return undefined;
+        const s = ms / 1000;
         if (!Number.isInteger(s) || s < 1) {
-          check.fail(prop, 'must be a whole number of seconds, at least 1 second', `${d.toMilliseconds()}ms`, 'Use e.g. Duration.hours(8), or leave it out for a session cookie.');
+          check.fail(prop, 'must be a whole number of seconds, at least 1 second', `${ms}ms`, fix);
         }
         return s;
       };

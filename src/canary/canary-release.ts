@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { refuseDuplicateObjects } from '../object-names';
 import { PropChecker } from '../prop-checks';
 import { beforeSynth } from '../synth-hooks';
 import { ITrafficProvider, RouteRole } from '../traffic/provider-contract';
@@ -214,6 +215,8 @@ export class CanaryRelease extends Construct {
       const canaryContainer = workload.container;
       beforeSynth(this, () => carryStableContainer(check, stable, canaryContainer, Object.keys(props.env ?? {})));
       route.addRisks(RouteRole.CANARY, this.risks(props, stable, stableSpec.image, versionSticky));
+      // issue 13: the canary's objects (named after the stable app) must not be another construct's
+      refuseDuplicateObjects(this, check, 'stable', this.name, 'Rename the other construct, or the stable app.');
     } catch (e) {
       AppRoute.forget(this);
       scope.node.tryRemoveChild(id);

@@ -1,8 +1,9 @@
 import { ApiObject, Chart, Duration, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { refuseDuplicateObjects } from '../object-names';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, WRITABLE_TMP } from '../pod-security';
-import { PropChecker } from '../prop-checks';
+import { isDnsSubdomain, PropChecker } from '../prop-checks';
 import { defaultResourceName } from '../resource-names';
 import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
 import { PrimaryEndpoint, PrimaryEndpointOptions, validatePrimaryEndpoint } from './primary-endpoint'; // #14 item 10
@@ -242,218 +243,225 @@ export class RedisSessionStore extends Construct implements ISessionStore {
 
   constructor(scope: Construct, id: string, props: RedisSessionStoreProps = {}) {
     super(scope, id);
-    const check = PropChecker.of(this, 'RedisSessionStore');
-    this.name = props.name ?? defaultResourceName(this, '-'.repeat(NAME_SUFFIX_BUDGET));
-    const acknowledged = checkAcknowledged(check, props.acknowledgedRisks);
-    this.topology = props.topology ?? RedisTopology.STANDALONE;
-    const sentinel = this.topology === RedisTopology.SENTINEL;
-    validate(check, props, this.name, sentinel);
-    validatePrimaryEndpoint(check, props.primaryEndpoint, sentinel); // #14 item 10
-    validateStoreMetrics(check, props.metrics); // #14 item 9
+    // issue 13: bad input leaves nothing half-built: a failed constructor removes itself from the tree
+    try {
+      const check = PropChecker.of(this, 'RedisSessionStore');
+      this.name = props.name ?? defaultResourceName(this, '-'.repeat(NAME_SUFFIX_BUDGET));
+      const acknowledged = checkAcknowledged(check, props.acknowledgedRisks);
+      this.topology = props.topology ?? RedisTopology.STANDALONE;
+      const sentinel = this.topology === RedisTopology.SENTINEL;
+      validate(check, props, this.name, sentinel);
+      validatePrimaryEndpoint(check, props.primaryEndpoint, sentinel); // #14 item 10
+      validateStoreMetrics(check, props.metrics); // #14 item 9
 
-    this.namespace = Chart.of(this).namespace;
-    this.tlsSecretName = props.tlsSecretName;
-    const domain = props.clusterDomain ?? 'cluster.local';
-    const masterName = props.masterName ?? 'mymaster';
-    const replicas = sentinel ? props.replicas ?? 3 : 1;
-    const sentinels = props.sentinels ?? 3;
-    const quorum = Math.floor(sentinels / 2) + 1;
-    const passwordSecretName = props.passwordSecretName ?? `${this.name}-auth`;
-    const passwordSecretKey = props.passwordSecretKey ?? 'password';
-    const image = props.image ?? DEFAULT_REDIS_IMAGE;
-    const resources = {
-      cpu: props.resources?.cpu ?? DEFAULT_RESOURCES.cpu!,
-      memory: props.resources?.memory ?? DEFAULT_RESOURCES.memory!,
-    };
-    const memoryLimit = resources.memory.limit ?? resources.memory.request!;
-    const maxmemoryBytes = Math.floor(memoryLimit.toMebibytes() * 0.7) * 1024 * 1024;
+      this.namespace = Chart.of(this).namespace;
+      this.tlsSecretName = props.tlsSecretName;
+      const domain = props.clusterDomain ?? 'cluster.local';
+      const masterName = props.masterName ?? 'mymaster';
+      const replicas = sentinel ? props.replicas ?? 3 : 1;
+      const sentinels = props.sentinels ?? 3;
+      const quorum = Math.floor(sentinels / 2) + 1;
+      const passwordSecretName = props.passwordSecretName ?? `${this.name}-auth`;
+      const passwordSecretKey = props.passwordSecretKey ?? 'password';
+      const image = props.image ?? DEFAULT_REDIS_IMAGE;
+      const resources = {
+        cpu: props.resources?.cpu ?? DEFAULT_RESOURCES.cpu!,
+        memory: props.resources?.memory ?? DEFAULT_RESOURCES.memory!,
+      };
+      const memoryLimit = resources.memory.limit ?? resources.memory.request!;
+      const maxmemoryBytes = Math.floor(memoryLimit.toMebibytes() * 0.7) * 1024 * 1024;
 
-    const headless = `${this.name}-headless`;
-    const sentinelName = `${this.name}-sentinel`;
-    const sentinelHeadless = `${sentinelName}-headless`;
-    // In the pods, the namespace comes from the downward API; for clients it must be known at synth time.
-    const podDomain = (service: string) => `${service}.$(POD_NAMESPACE).svc.${domain}`;
-    const clientDomain = (service: string) => (this.namespace ? `${service}.${this.namespace}.svc.${domain}` : service);
-    const nodes = (sts: string, service: (s: string) => string, svc: string, count: number, port: number) =>
-      Array.from({ length: count }, (_, i) => `${sts}-${i}.${service(svc)}:${port}`);
+      const headless = `${this.name}-headless`;
+      const sentinelName = `${this.name}-sentinel`;
+      const sentinelHeadless = `${sentinelName}-headless`;
+      // In the pods, the namespace comes from the downward API; for clients it must be known at synth time.
+      const podDomain = (service: string) => `${service}.$(POD_NAMESPACE).svc.${domain}`;
+      const clientDomain = (service: string) => (this.namespace ? `${service}.${this.namespace}.svc.${domain}` : service);
+      const nodes = (sts: string, service: (s: string) => string, svc: string, count: number, port: number) =>
+        Array.from({ length: count }, (_, i) => `${sts}-${i}.${service(svc)}:${port}`);
 
-    const storeLabels = { 'app.kubernetes.io/name': this.name, [LABEL_STORE]: this.name };
-    const redisLabels = { ...storeLabels, 'app.kubernetes.io/component': 'redis' };
-    const sentinelLabels = { ...storeLabels, 'app.kubernetes.io/component': 'sentinel' };
+      const storeLabels = { 'app.kubernetes.io/name': this.name, [LABEL_STORE]: this.name };
+      const redisLabels = { ...storeLabels, 'app.kubernetes.io/component': 'redis' };
+      const sentinelLabels = { ...storeLabels, 'app.kubernetes.io/component': 'sentinel' };
 
-    const configOptions = {
-      maxmemoryBytes,
-      maxmemoryPolicy: props.maxmemoryPolicy ?? 'volatile-lru',
-      sentinel,
-      masterName,
-      downAfterMs: (props.sentinelDownAfter ?? Duration.seconds(DEFAULT_DOWN_AFTER_SECONDS)).toMilliseconds(),
-      failoverTimeoutMs: (props.failoverTimeout ?? Duration.seconds(60)).toMilliseconds(),
-    };
-    const configName = `${this.name}-config`;
-    this.configMap = new k8s.KubeConfigMap(this, 'Config', {
-      metadata: { name: configName, labels: storeLabels },
-      data: {
-        'common.sh': redisScript('common.sh'),
-        'start-redis.sh': redisScript('start-redis.sh'),
-        'probe.sh': redisScript('probe.sh'),
-        'redis.conf': redisConf(configOptions),
+      const configOptions = {
+        maxmemoryBytes,
+        maxmemoryPolicy: props.maxmemoryPolicy ?? 'volatile-lru',
+        sentinel,
+        masterName,
+        downAfterMs: (props.sentinelDownAfter ?? Duration.seconds(DEFAULT_DOWN_AFTER_SECONDS)).toMilliseconds(),
+        failoverTimeoutMs: (props.failoverTimeout ?? Duration.seconds(60)).toMilliseconds(),
+      };
+      const configName = `${this.name}-config`;
+      this.configMap = new k8s.KubeConfigMap(this, 'Config', {
+        metadata: { name: configName, labels: storeLabels },
+        data: {
+          'common.sh': redisScript('common.sh'),
+          'start-redis.sh': redisScript('start-redis.sh'),
+          'probe.sh': redisScript('probe.sh'),
+          'redis.conf': redisConf(configOptions),
+          ...(sentinel
+            ? {
+              'prestop-redis.sh': redisScript('prestop-redis.sh'),
+              'start-sentinel.sh': redisScript('start-sentinel.sh'),
+              'sentinel.conf': sentinelConf(),
+              'sentinel-master.conf': sentinelMasterConf(configOptions),
+            }
+            : {}),
+        },
+      });
+
+      const redisNodes = nodes(this.name, podDomain, headless, replicas, REDIS_PORT).join(' ');
+      const sentinelNodes = sentinel ? nodes(sentinelName, podDomain, sentinelHeadless, sentinels, SENTINEL_PORT).join(' ') : '';
+      const env = [
+        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+        { name: 'TOPOLOGY', value: this.topology },
+        { name: 'REDIS_NODES', value: redisNodes },
         ...(sentinel
-          ? {
-            'prestop-redis.sh': redisScript('prestop-redis.sh'),
-            'start-sentinel.sh': redisScript('start-sentinel.sh'),
-            'sentinel.conf': sentinelConf(),
-            'sentinel-master.conf': sentinelMasterConf(configOptions),
-          }
-          : {}),
-      },
-    });
+          ? [
+            { name: 'SENTINEL_NODES', value: sentinelNodes },
+            { name: 'SENTINEL_MASTER', value: masterName },
+            { name: 'SENTINEL_QUORUM', value: String(quorum) },
+          ]
+          : []),
+        { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: passwordSecretName, key: passwordSecretKey } } },
+        { name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: passwordSecretName, key: passwordSecretKey } } },
+        ...(sentinel
+          ? [
+            { name: 'PRESTOP_BUDGET_SECONDS', value: String(PRESTOP_BUDGET_SECONDS) },
+            { name: 'START_WAIT_SECONDS', value: String(START_WAIT_SECONDS) },
+          ]
+          : []),
+        ...(props.tlsSecretName ? [{ name: 'TLS_DIR', value: TLS_DIR }] : []),
+        { name: 'CONFIG_DIR', value: '/etc/redis' },
+        { name: 'RUNTIME_DIR', value: '/run/redis' },
+        { name: 'DATA_DIR', value: '/data' },
+      ];
 
-    const redisNodes = nodes(this.name, podDomain, headless, replicas, REDIS_PORT).join(' ');
-    const sentinelNodes = sentinel ? nodes(sentinelName, podDomain, sentinelHeadless, sentinels, SENTINEL_PORT).join(' ') : '';
-    const env = [
-      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-      { name: 'TOPOLOGY', value: this.topology },
-      { name: 'REDIS_NODES', value: redisNodes },
-      ...(sentinel
-        ? [
-          { name: 'SENTINEL_NODES', value: sentinelNodes },
-          { name: 'SENTINEL_MASTER', value: masterName },
-          { name: 'SENTINEL_QUORUM', value: String(quorum) },
-        ]
-        : []),
-      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: passwordSecretName, key: passwordSecretKey } } },
-      { name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: passwordSecretName, key: passwordSecretKey } } },
-      ...(sentinel
-        ? [
-          { name: 'PRESTOP_BUDGET_SECONDS', value: String(PRESTOP_BUDGET_SECONDS) },
-          { name: 'START_WAIT_SECONDS', value: String(START_WAIT_SECONDS) },
-        ]
-        : []),
-      ...(props.tlsSecretName ? [{ name: 'TLS_DIR', value: TLS_DIR }] : []),
-      { name: 'CONFIG_DIR', value: '/etc/redis' },
-      { name: 'RUNTIME_DIR', value: '/run/redis' },
-      { name: 'DATA_DIR', value: '/data' },
-    ];
+      // Services: a headless one that gives every pod a DNS name (also before it is ready,
+      // so replicas can reach a starting primary), and the one clients use.
+      this.service(headless, redisLabels, REDIS_PORT, 'redis', true);
+      if (!sentinel) {
+        this.service(this.name, redisLabels, REDIS_PORT, 'redis', false);
+      }
 
-    // Services: a headless one that gives every pod a DNS name (also before it is ready,
-    // so replicas can reach a starting primary), and the one clients use.
-    this.service(headless, redisLabels, REDIS_PORT, 'redis', true);
-    if (!sentinel) {
-      this.service(this.name, redisLabels, REDIS_PORT, 'redis', false);
-    }
-
-    this.statefulSet = this.statefulSetOf('Redis', {
-      name: this.name,
-      serviceName: headless,
-      labels: redisLabels,
-      replicas,
-      image,
-      env,
-      port: REDIS_PORT,
-      portName: 'redis',
-      script: 'start-redis.sh',
-      preStop: sentinel ? 'prestop-redis.sh' : undefined,
-      resources: k8sResources(resources),
-      // Sentinel topology: on a cold restart of the whole store every server must be up at once, so the one the
-      // Sentinels name as primary (not necessarily pod 0) starts before the Sentinels give up on it and promote a
-      // replica that has not resynced yet. Parallel only changes creation and deletion order: "This option only
-      // affects the behavior for scaling operations. Updates are not affected." (rolling updates stay one pod at a
-      // time; https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#parallel-pod-management)
-      parallel: sentinel,
-      volume: { size: props.storageSize ?? Size.gibibytes(1), storageClassName: props.storageClassName },
-    });
-
-    if (sentinel) {
-      this.service(sentinelHeadless, sentinelLabels, SENTINEL_PORT, 'sentinel', true);
-      this.service(sentinelName, sentinelLabels, SENTINEL_PORT, 'sentinel', false);
-      this.sentinelStatefulSet = this.statefulSetOf('Sentinel', {
-        name: sentinelName,
-        serviceName: sentinelHeadless,
-        labels: sentinelLabels,
-        replicas: sentinels,
+      this.statefulSet = this.statefulSetOf('Redis', {
+        name: this.name,
+        serviceName: headless,
+        labels: redisLabels,
+        replicas,
         image,
         env,
-        port: SENTINEL_PORT,
-        portName: 'sentinel',
-        script: 'start-sentinel.sh',
-        resources: {
-          requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
-          limits: { cpu: k8s.Quantity.fromString('200m'), memory: k8s.Quantity.fromString('128Mi') },
-        },
-        parallel: true,
-        // Issue #14 item 1: Sentinel keeps its state (current primary, epochs, replicas, peers) in its own
-        // configuration file, which start-sentinel.sh keeps on this volume. On an emptyDir a cold restart of every
-        // pod forgot which replica had been promoted, and pod 0 came back as primary with stale data.
-        volume: { size: SENTINEL_STORAGE, storageClassName: props.storageClassName },
+        port: REDIS_PORT,
+        portName: 'redis',
+        script: 'start-redis.sh',
+        preStop: sentinel ? 'prestop-redis.sh' : undefined,
+        resources: k8sResources(resources),
+        // Sentinel topology: on a cold restart of the whole store every server must be up at once, so the one the
+        // Sentinels name as primary (not necessarily pod 0) starts before the Sentinels give up on it and promote a
+        // replica that has not resynced yet. Parallel only changes creation and deletion order: "This option only
+        // affects the behavior for scaling operations. Updates are not affected." (rolling updates stay one pod at a
+        // time; https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#parallel-pod-management)
+        parallel: sentinel,
+        volume: { size: props.storageSize ?? Size.gibibytes(1), storageClassName: props.storageClassName },
       });
-      this.budget('RedisBudget', this.name, redisLabels);
-      this.budget('SentinelBudget', sentinelName, sentinelLabels);
-    }
 
-    // #14 item 10: the optional primary endpoint (its pods carry storeLabels, so the NetworkPolicy below covers them)
-    const redisPods = Array.from({ length: replicas }, (_, i) => `${this.name}-${i}`);
-    const endpointHost = clientDomain(`${this.name}-primary`);
-    const endpoint = { storeName: this.name, storeLabels, redisPods, headlessService: headless, clusterDomain: domain, clientHost: endpointHost };
-    const endpointOptions = props.primaryEndpoint;
-    this.primaryEndpoint = endpointOptions && PrimaryEndpoint._create(this, 'PrimaryEndpoint', endpointOptions, { ...endpoint, passwordSecretName, passwordSecretKey });
-
-    // #14 item 9: optional metrics (an exporter sidecar patched into the Redis StatefulSet)
-    const metricsSpec = { storeName: this.name, storeLabels, redisLabels, sentinel, replicas, namespace: this.namespace };
-    this.metrics = props.metrics && StoreMetrics._create(this, 'Metrics', props.metrics, { ...metricsSpec, redisStatefulSet: this.statefulSet, passwordSecretName, passwordSecretKey });
-
-    const ports = sentinel ? [REDIS_PORT, SENTINEL_PORT] : [REDIS_PORT];
-    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-      metadata: { name: this.name, labels: storeLabels },
-      spec: {
-        podSelector: { matchLabels: { [LABEL_STORE]: this.name } },
-        policyTypes: ['Ingress'],
-        ingress: [
-          {
-            from: Lazy.any({ produce: () => this.peers() }),
-            ports: ports.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })),
+      if (sentinel) {
+        this.service(sentinelHeadless, sentinelLabels, SENTINEL_PORT, 'sentinel', true);
+        this.service(sentinelName, sentinelLabels, SENTINEL_PORT, 'sentinel', false);
+        this.sentinelStatefulSet = this.statefulSetOf('Sentinel', {
+          name: sentinelName,
+          serviceName: sentinelHeadless,
+          labels: sentinelLabels,
+          replicas: sentinels,
+          image,
+          env,
+          port: SENTINEL_PORT,
+          portName: 'sentinel',
+          script: 'start-sentinel.sh',
+          resources: {
+            requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
+            limits: { cpu: k8s.Quantity.fromString('200m'), memory: k8s.Quantity.fromString('128Mi') },
           },
-        ],
-      },
-    });
+          parallel: true,
+          // Issue #14 item 1: Sentinel keeps its state (current primary, epochs, replicas, peers) in its own
+          // configuration file, which start-sentinel.sh keeps on this volume. On an emptyDir a cold restart of every
+          // pod forgot which replica had been promoted, and pod 0 came back as primary with stale data.
+          volume: { size: SENTINEL_STORAGE, storageClassName: props.storageClassName },
+        });
+        this.budget('RedisBudget', this.name, redisLabels);
+        this.budget('SentinelBudget', sentinelName, sentinelLabels);
+      }
 
-    this.connection = {
-      topology: this.topology,
-      host: clientDomain(sentinel ? sentinelName : this.name),
-      port: sentinel ? SENTINEL_PORT : REDIS_PORT,
-      sentinels: sentinel ? nodes(sentinelName, clientDomain, sentinelHeadless, sentinels, SENTINEL_PORT) : undefined,
-      sentinelMasterName: sentinel ? masterName : undefined,
-      tls: props.tlsSecretName !== undefined,
-      passwordSecretName,
-      passwordSecretKey,
-      sentinelRequiresPassword: sentinel,
-      external: false,
-      primaryEndpointHost: this.primaryEndpoint?.host, // #14 item 10
-      primaryEndpointPort: this.primaryEndpoint?.port,
-    };
+      // #14 item 10: the optional primary endpoint (its pods carry storeLabels, so the NetworkPolicy below covers them)
+      const redisPods = Array.from({ length: replicas }, (_, i) => `${this.name}-${i}`);
+      const endpointHost = clientDomain(`${this.name}-primary`);
+      const endpoint = { storeName: this.name, storeLabels, redisPods, headlessService: headless, clusterDomain: domain, clientHost: endpointHost };
+      const endpointOptions = props.primaryEndpoint;
+      this.primaryEndpoint = endpointOptions && PrimaryEndpoint._create(this, 'PrimaryEndpoint', endpointOptions, { ...endpoint, passwordSecretName, passwordSecretKey });
 
-    const risks: RiskDescription[] = [];
-    if (!sentinel) {
-      risks.push({
-        code: RiskCode.STORE_SINGLE_POINT_OF_FAILURE,
-        message:
-          `${this.name} is a standalone Redis: every session of every bound app lives in one pod on one volume. ` +
-          'While it restarts, reschedules or its node drains, no user can log in or keep a session (no PDB can help a single pod).',
-        remedy: 'Use topology: RedisTopology.SENTINEL (3 Redis, 3 Sentinels, automatic failover), or a managed Redis with SessionStore.external().',
+      // #14 item 9: optional metrics (an exporter sidecar patched into the Redis StatefulSet)
+      const metricsSpec = { storeName: this.name, storeLabels, redisLabels, sentinel, replicas, namespace: this.namespace };
+      this.metrics = props.metrics && StoreMetrics._create(this, 'Metrics', props.metrics, { ...metricsSpec, redisStatefulSet: this.statefulSet, passwordSecretName, passwordSecretKey });
+
+      const ports = sentinel ? [REDIS_PORT, SENTINEL_PORT] : [REDIS_PORT];
+      this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+        metadata: { name: this.name, labels: storeLabels },
+        spec: {
+          podSelector: { matchLabels: { [LABEL_STORE]: this.name } },
+          policyTypes: ['Ingress'],
+          ingress: [
+            {
+              from: Lazy.any({ produce: () => this.peers() }),
+              ports: ports.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })),
+            },
+          ],
+        },
       });
+
+      this.connection = {
+        topology: this.topology,
+        host: clientDomain(sentinel ? sentinelName : this.name),
+        port: sentinel ? SENTINEL_PORT : REDIS_PORT,
+        sentinels: sentinel ? nodes(sentinelName, clientDomain, sentinelHeadless, sentinels, SENTINEL_PORT) : undefined,
+        sentinelMasterName: sentinel ? masterName : undefined,
+        tls: props.tlsSecretName !== undefined,
+        passwordSecretName,
+        passwordSecretKey,
+        sentinelRequiresPassword: sentinel,
+        external: false,
+        primaryEndpointHost: this.primaryEndpoint?.host, // #14 item 10
+        primaryEndpointPort: this.primaryEndpoint?.port,
+      };
+
+      const risks: RiskDescription[] = [];
+      if (!sentinel) {
+        risks.push({
+          code: RiskCode.STORE_SINGLE_POINT_OF_FAILURE,
+          message:
+            `${this.name} is a standalone Redis: every session of every bound app lives in one pod on one volume. ` +
+            'While it restarts, reschedules or its node drains, no user can log in or keep a session (no PDB can help a single pod).',
+          remedy: 'Use topology: RedisTopology.SENTINEL (3 Redis, 3 Sentinels, automatic failover), or a managed Redis with SessionStore.external().',
+        });
+      }
+      // issue 12 item 4: a name derived from the construct path changes when the tree is refactored
+      if (props.name === undefined) {
+        risks.push({
+          code: RiskCode.STORE_NAME_FROM_CONSTRUCT_PATH,
+          message:
+            `The name ${this.name} is derived from the construct path ${this.node.path}: moving or renaming the construct renames the StatefulSet ` +
+            `and its volume claims (data-${this.name}-0, ...), so a GitOps prune deletes the old ones and the store comes back empty; ` +
+            `the Secret to create is ${passwordSecretName}.`,
+          remedy: `Set name explicitly (name: '${this.name}' keeps the objects you have now).`,
+        });
+      }
+      reportRisks(this, 'RedisSessionStore', risks, acknowledged, [this.statefulSet]);
+      refuseDuplicateObjects(this, check, 'name', this.name, 'Give one of the two a different name.'); // issue 13
+    } catch (e) {
+      scope.node.tryRemoveChild(id);
+      throw e;
     }
-    // issue 12 item 4: a name derived from the construct path changes when the tree is refactored
-    if (props.name === undefined) {
-      risks.push({
-        code: RiskCode.STORE_NAME_FROM_CONSTRUCT_PATH,
-        message:
-          `The name ${this.name} is derived from the construct path ${this.node.path}: moving or renaming the construct renames the StatefulSet ` +
-          `and its volume claims (data-${this.name}-0, ...), so a GitOps prune deletes the old ones and the store comes back empty; ` +
-          `the Secret to create is ${passwordSecretName}.`,
-        remedy: `Set name explicitly (name: '${this.name}' keeps the objects you have now).`,
-      });
-    }
-    reportRisks(this, 'RedisSessionStore', risks, acknowledged, [this.statefulSet]);
   }
 
   /**
@@ -676,8 +684,18 @@ function quantity(size: Size): string {
 }
 
 function validate(check: PropChecker, props: RedisSessionStoreProps, name: string, sentinel: boolean): void {
+  // issue 13: a plain-JS caller can pass anything; every string prop is a string before it is matched
+  for (const prop of ['name', 'masterName', 'passwordSecretName', 'passwordSecretKey', 'image', 'storageClassName', 'maxmemoryPolicy', 'clusterDomain', 'tlsSecretName'] as const) {
+    if (props[prop] !== undefined) check.string(prop, props[prop], 'Pass a string, or leave it out for the default.');
+  }
   check.resourceName('name', name, NAME_SUFFIX_BUDGET);
   check.oneOf('topology', props.topology, RedisTopology, 'RedisTopology');
+  check.resources('resources', props.resources);
+  const memory = props.resources?.memory;
+  if (memory !== undefined && memory.request === undefined && memory.limit === undefined) {
+    // maxmemory is derived from the memory limit (or request): an empty memory leaves nothing to derive it from
+    check.fail('resources.memory', 'must have a request or a limit (maxmemory is derived from it)', memory, 'Use { request: Size.mebibytes(256), limit: Size.mebibytes(256) }, or leave memory out for the default.');
+  }
   check.objectName('storageClassName', props.storageClassName, 'fast-ssd');
   check.requestsWithinLimits('resources', props.resources);
   if (props.image !== undefined) {
@@ -703,10 +721,10 @@ function validate(check: PropChecker, props: RedisSessionStoreProps, name: strin
   if (props.masterName !== undefined && !/^[A-Za-z0-9._-]+$/.test(props.masterName)) {
     check.fail('masterName', 'must be letters, digits, ".", "_" or "-"', props.masterName, 'Use e.g. "mymaster".');
   }
-  if (props.passwordSecretName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.passwordSecretName)) {
+  if (props.passwordSecretName !== undefined && !isDnsSubdomain(props.passwordSecretName)) {
     check.fail('passwordSecretName', 'must be a Secret name (lower-case DNS subdomain)', props.passwordSecretName, 'Use e.g. "sessions-auth".');
   }
-  if (props.tlsSecretName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.tlsSecretName)) {
+  if (props.tlsSecretName !== undefined && !isDnsSubdomain(props.tlsSecretName)) {
     check.fail('tlsSecretName', 'must be a Secret name (lower-case DNS subdomain)', props.tlsSecretName, 'Use e.g. "sessions-tls" (a kubernetes.io/tls Secret, e.g. from cert-manager).');
   }
   if (props.passwordSecretKey !== undefined && !/^[-._a-zA-Z0-9]+$/.test(props.passwordSecretKey)) {
@@ -715,8 +733,9 @@ function validate(check: PropChecker, props: RedisSessionStoreProps, name: strin
   if (props.maxmemoryPolicy !== undefined && !MAXMEMORY_POLICIES.includes(props.maxmemoryPolicy)) {
     check.fail('maxmemoryPolicy', `must be one of ${MAXMEMORY_POLICIES.join(', ')}`, props.maxmemoryPolicy, 'Use "volatile-lru" for sessions with a TTL.');
   }
-  if (props.sentinelDownAfter !== undefined) {
-    const ms = props.sentinelDownAfter.toMilliseconds();
+  const downAfterMs = check.durationMillis('sentinelDownAfter', props.sentinelDownAfter, 'Use Duration.seconds(5).');
+  if (downAfterMs !== undefined) {
+    const ms = downAfterMs;
     if (ms < MIN_DOWN_AFTER_SECONDS * 1000) {
       check.fail(
         'sentinelDownAfter',
@@ -729,8 +748,9 @@ function validate(check: PropChecker, props: RedisSessionStoreProps, name: strin
       check.fail('sentinelDownAfter', `must be at most ${SENTINEL_MAX_MS} ms (redis-sentinel reads it as a 32-bit int and refuses larger values)`, `${ms}ms`, 'Use Duration.seconds(5).');
     }
   }
-  if (props.failoverTimeout !== undefined) {
-    const ms = props.failoverTimeout.toMilliseconds();
+  const failoverMs = check.durationMillis('failoverTimeout', props.failoverTimeout, 'Use Duration.seconds(60).');
+  if (failoverMs !== undefined) {
+    const ms = failoverMs;
     if (ms < 1000) {
       check.fail('failoverTimeout', 'must be at least 1 second', `${ms}ms`, 'Use Duration.seconds(60).');
     }
@@ -738,10 +758,11 @@ function validate(check: PropChecker, props: RedisSessionStoreProps, name: strin
       check.fail('failoverTimeout', `must be at most ${SENTINEL_MAX_MS} ms (redis-sentinel reads it as a 32-bit int and refuses larger values)`, `${ms}ms`, 'Use Duration.seconds(60).');
     }
   }
+  check.sizeMebibytes('storageSize', props.storageSize, 'Use Size.gibibytes(1) or more.');
   if (props.storageSize !== undefined && props.storageSize.toMebibytes() < 64) {
     check.fail('storageSize', 'must be at least 64Mi', `${props.storageSize.toMebibytes()}Mi`, 'Use Size.gibibytes(1) or more; the AOF and its rewrite need room.');
   }
-  if (props.clusterDomain !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.clusterDomain)) {
+  if (props.clusterDomain !== undefined && !isDnsSubdomain(props.clusterDomain)) {
     check.fail('clusterDomain', 'must be a DNS domain', props.clusterDomain, 'Use your cluster\'s DNS domain, usually "cluster.local".');
   }
 }

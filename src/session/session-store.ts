@@ -1,4 +1,4 @@
-import { PropChecker } from '../prop-checks';
+import { isHostName, PropChecker } from '../prop-checks';
 
 /**
  * How the Redis behind a session store is organised.
@@ -174,9 +174,16 @@ class ExternalSessionStore implements ISessionStore {
     if (/[:/\s]/.test(props.host)) {
       check.fail('host', 'must be a host name only', props.host, 'Remove the scheme, port and path; pass the port as \'port\'.');
     }
+    // issue 13: the host becomes part of REDIS_URL: "redis.example.com#x" would make a URL fragment
+    if (!isHostName(props.host.toLowerCase().replace(/\.$/, '')) || props.host.startsWith('*.')) {
+      check.fail('host', 'must be a DNS name or an IPv4 address', props.host, 'Pass the endpoint host name of the managed Redis, e.g. "sessions.abc123.cache.amazonaws.com".');
+    }
+    if (props.tls !== undefined && typeof props.tls !== 'boolean') {
+      check.fail('tls', 'must be true or false', props.tls, 'Pass a boolean (the string "false" is not false).');
+    }
     check.integer('port', props.port, 1, 65535, 'Use the TCP port of the endpoint, usually 6379 (Redis) or 26379 (Sentinel).');
     check.nonBlank('passwordSecretName', props.passwordSecretName, 'Name the Secret that holds the auth token, e.g. "sessions-auth"; create it with External Secrets, Sealed Secrets or kubectl.');
-    if (props.passwordSecretKey !== undefined && !/^[-._a-zA-Z0-9]+$/.test(props.passwordSecretKey)) {
+    if (props.passwordSecretKey !== undefined && (typeof props.passwordSecretKey !== 'string' || !/^[-._a-zA-Z0-9]+$/.test(props.passwordSecretKey))) {
       check.fail('passwordSecretKey', 'must be a Secret key (letters, digits, "-", "_", ".")', props.passwordSecretKey, 'Use e.g. "password" or "auth-token".');
     }
     check.objectName('passwordSecretName', props.passwordSecretName, 'sessions-auth');

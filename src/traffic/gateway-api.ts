@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { AffinityMode, JUSTIFICATION_ANNOTATION, SameSite } from '../affinity/affinity-mode';
 import { CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from '../canary/canary-match';
-import { PropChecker } from '../prop-checks';
+import { isDnsSubdomain, PropChecker } from '../prop-checks';
 import { RiskDescription, Warnings } from '../warnings';
 import { BackendRef, ITrafficProvider, PathType, pathKey, ProviderRisk, RenderedRoute, RouteIntent, RouteRole } from './provider-contract';
 
@@ -141,7 +141,7 @@ export class GatewayApiProvider implements ITrafficProvider {
   constructor(private readonly options: GatewayApiOptions) {
     const check = new PropChecker('TrafficProvider.gatewayApi');
     const name = options?.gatewayName;
-    if (typeof name !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 253) {
+    if (typeof name !== 'string' || !isDnsSubdomain(name)) {
       check.fail(
         'gatewayName',
         'must name the parent Gateway (a lower-case DNS subdomain)',
@@ -149,10 +149,11 @@ export class GatewayApiProvider implements ITrafficProvider {
         'Pass the Gateway your platform team runs, e.g. TrafficProvider.gatewayApi({ gatewayName: "public", gatewayNamespace: "gateways" }).',
       );
     }
-    if (options.gatewayNamespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(options.gatewayNamespace)) {
+    if (options.gatewayNamespace !== undefined && (typeof options.gatewayNamespace !== 'string' || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(options.gatewayNamespace))) {
       check.fail('gatewayNamespace', 'must be a namespace name (DNS label)', options.gatewayNamespace, 'Use e.g. "gateways".');
     }
-    if (options.sectionName !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(options.sectionName)) {
+    // Gateway API SectionName: a DNS subdomain ("a..b" and "a.-b" are refused by the CRD's pattern)
+    if (options.sectionName !== undefined && (typeof options.sectionName !== 'string' || !isDnsSubdomain(options.sectionName))) {
       check.fail('sectionName', 'must be a listener name (DNS subdomain)', options.sectionName, 'Use e.g. "https".');
     }
     const vc = options.versionCookie;

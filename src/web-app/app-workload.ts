@@ -156,8 +156,14 @@ export function validateWorkloadProps(
     );
   }
   check.integer('replicas', props.replicas, 1, 1000, 'Use a whole number of pods, 2 or more for availability.');
+  if (props.autoscaling !== undefined && (typeof props.autoscaling !== 'object' || props.autoscaling === null || Array.isArray(props.autoscaling))) {
+    check.fail('autoscaling', 'must be an object with maxReplicas', props.autoscaling, 'Pass e.g. { minReplicas: 2, maxReplicas: 10 }.');
+  }
   if (props.autoscaling) {
     const a = props.autoscaling;
+    if (a.maxReplicas === undefined) {
+      check.fail('autoscaling.maxReplicas', 'is required', a.maxReplicas, 'Pass the most pods the HPA may run, e.g. 10.');
+    }
     check.integer('autoscaling.minReplicas', a.minReplicas, 1, 1000, 'Use a whole number of pods, 2 or more for availability.');
     check.integer('autoscaling.maxReplicas', a.maxReplicas, 1, 1000, 'Use a whole number of pods at least minReplicas.');
     const min = resolveAutoscaling(a)!.minReplicas;
@@ -169,10 +175,16 @@ export function validateWorkloadProps(
       check.fail('replicas', 'cannot be combined with autoscaling (the HPA owns the replica count)', props.replicas, 'Remove replicas and set autoscaling.minReplicas instead.');
     }
   }
-  for (const key of Object.keys(props.env ?? {})) {
+  if (props.env !== undefined && (typeof props.env !== 'object' || props.env === null || Array.isArray(props.env))) {
+    check.fail('env', 'must be a map of variable names to string values', props.env, 'Pass e.g. { LOG_LEVEL: "info" }.');
+  }
+  for (const [key, value] of Object.entries(props.env ?? {})) {
     if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(key)) {
       check.fail('env', 'keys must be valid environment variable names (letters, digits, "_", "-", "." not starting with a digit)', key, 'Rename the variable, e.g. "LOG_LEVEL".');
     }
+    // issue 13: a plain-JS caller can pass numbers, booleans, null; a value kubectl reads back as a number is refused
+    check.string(`env.${key}`, value, 'Pass the value as a string, e.g. "8080" or "true".');
+    check.yamlString(`env.${key}`, value, 'Write it in a form cdk8s quotes (e.g. "0644" for "0o644", "0x1F" for "0X1F"), or set the variable from a ConfigMap.');
   }
 }
 
@@ -200,7 +212,10 @@ export function buildWorkload(scope: Construct, check: PropChecker, spec: Worklo
 
   const userEnv: { [name: string]: kplus.EnvValue } = {};
   for (const [key, value] of Object.entries(spec.env)) {
-    userEnv[key] = kplus.EnvValue.fromValue(value);
+    // Values are literal: Kubernetes expands "$(VAR)" in an env value and reduces "$$" to "$" (kubernetes/api,
+    // core/v1/types.go, EnvVar.Value: "Double $$ are reduced to a single $, which allows for escaping the
+    // $(VAR_NAME) syntax"; commit 3fed8b5), so every "$" is written as "$$" and "pa$$word" reaches the container as is.
+    userEnv[key] = kplus.EnvValue.fromValue(value.replace(/\$/g, '$$$$'));
   }
   const container = deployment.addContainer({
     name: 'app',

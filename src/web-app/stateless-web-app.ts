@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { ServiceAffinity } from '../affinity/service-affinity';
+import { refuseDuplicateObjects } from '../object-names';
 import { PropChecker } from '../prop-checks';
 import { defaultResourceName } from '../resource-names';
 import { SessionEnvPreset } from '../session/env-presets';
@@ -60,6 +61,8 @@ export interface StatelessWebAppProps {
   /**
    * Extra environment variables, as literal values written into the YAML. Secrets do not belong here: add
    * them with `app.container.env.addVariable(name, EnvValue.fromSecretValue({ secret, key }))`.
+   * Values reach the container unchanged: every `$` is written as `$$`, so Kubernetes does not expand `$(VAR)`.
+   * Values kubectl would read back as numbers (`0o644`, `0X1F`, which cdk8s writes unquoted) are refused.
    * @default - none
    */
   readonly env?: { [name: string]: string };
@@ -266,6 +269,7 @@ export class StatelessWebApp extends Construct {
         });
       }
       reportRisks(this, 'StatelessWebApp', risks, acknowledged, [deploymentObject]);
+      refuseDuplicateObjects(this, check, 'name', this.name, 'Give one of the two a different name.'); // issue 13
       props.serviceAffinity?.applyTo(this.service);
     } catch (e) {
       AppRoute.forget(this);
