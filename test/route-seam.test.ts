@@ -133,3 +133,11 @@ describe('order cannot change the output, or it fails loudly', () => {
     expect(route.spec.rules[0].backendRefs).toEqual([{ name: 'shop', port: 80 }]);
   });
 });
+
+test('/api and /api/ on one host are one route (a prefix matches the same paths with or without its trailing slash)', () => {
+  const chart = new Chart(Testing.app(), 'test');
+  new StatelessWebApp(chart, 'a', { name: 'a', image: IMAGE, host: 'shop.example.com', path: '/api' });
+  expect(() => new StatelessWebApp(chart, 'b', { name: 'b', image: IMAGE, host: 'shop.example.com', path: '/api/' })).toThrow(
+    "StatelessWebApp 'test/b': 'host'/'path' is already routed by StatelessWebApp 'test/a' on the same ingress-nginx routes",
+  );
+});
