@@ -571,6 +571,9 @@ describe('refusals', () => {
     [() => argo({ steps: [10, 10] }), "ReleaseEngine.argoRollouts: 'steps' must be whole percentages from 1 to 100, each above the one before, got [10,10]. Use e.g. [10, 25, 50]; the engine promotes after the last step."],
     [() => argo({ steps: [] }), "ReleaseEngine.argoRollouts: 'steps' must list at least one weight, got []. Use e.g. [10, 25, 50]."],
     [() => argo({ stepPause: Duration.millis(500) }), "ReleaseEngine.argoRollouts: 'stepPause' must be whole seconds, at least 1 s, got \"0.5s\". Use e.g. Duration.minutes(5)."],
+    // a Duration cdk8s cannot convert is a validation error, not a crash inside cdk8s
+    [() => argo({ stepPause: Duration.millis(1500.5) }), "ReleaseEngine.argoRollouts: 'stepPause' must be a whole number of milliseconds, got \"1500.5ms\". Use e.g. Duration.minutes(5)."],
+    [() => argo({ analysis: { interval: Duration.seconds(NaN) } }), "ReleaseEngine.argoRollouts: 'analysis.interval' must be a whole number of milliseconds, got \"NaNms\". Use e.g. Duration.minutes(1): a query window shorter than the scrape interval sees no samples."],
     [() => flagger({ prometheusAddress: '' }), "ReleaseEngine.flagger: 'prometheusAddress' must not be empty, got \"\". Pass the Prometheus that scrapes your ingress controller, e.g. \"http://prometheus.monitoring:9090\"."],
     [() => flagger({ iterations: 0 }), "ReleaseEngine.flagger: 'iterations' must be an integer from 1 to 1000, got 0. Use e.g. 10 analysis intervals for an A/B test."],
     [() => flagger({ stepInterval: Duration.millis(1500) }), "ReleaseEngine.flagger: 'stepInterval' must be whole seconds, at least 1 s, got \"1.5s\". Use e.g. Duration.minutes(1)."],

@@ -6,6 +6,7 @@ import {
   aggregateRisk,
   nginxRetired,
   checkSteps,
+  stepSeconds,
   EngineImpl,
   EngineOutput,
   EngineRelease,
@@ -94,10 +95,7 @@ export class ArgoRolloutsEngine implements EngineImpl {
       check.fail('prometheusAddress', 'must be an http:// or https:// URL', options.prometheusAddress, 'Use e.g. "http://prometheus.monitoring:9090".');
     }
     this.steps = checkSteps(check, options.steps, [10, 25, 50]);
-    this.pauseSeconds = options.stepPause !== undefined ? options.stepPause.toMilliseconds() / 1000 : 300;
-    if (!Number.isInteger(this.pauseSeconds) || this.pauseSeconds < 1) {
-      check.fail('stepPause', 'must be whole seconds, at least 1 s', `${this.pauseSeconds}s`, 'Use e.g. Duration.minutes(5).');
-    }
+    this.pauseSeconds = stepSeconds(check, 'stepPause', options.stepPause, 300, 'Use e.g. Duration.minutes(5).');
     this.analysis = resolveAnalysis(check, options.analysis);
   }
 

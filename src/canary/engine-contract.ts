@@ -146,9 +146,11 @@ export function resolveAnalysis(check: PropChecker, a: ReleaseAnalysis | undefin
   }
   check.integer('analysis.maxLatencyP99Ms', maxLatencyP99Ms, 1, 600_000, 'Use the p99 latency in milliseconds the new version must stay under, e.g. 500.');
   check.integer('analysis.rollbackAfterFailures', rollbackAfterFailures, 1, 100, 'Use e.g. 2: the release rolls back at the second failed check.');
-  const intervalSeconds = a?.interval !== undefined ? a.interval.toMilliseconds() / 1000 : 60;
+  const intervalFix = 'Use e.g. Duration.minutes(1): a query window shorter than the scrape interval sees no samples.';
+  const intervalMs = check.durationMillis('analysis.interval', a?.interval, intervalFix);
+  const intervalSeconds = intervalMs !== undefined ? intervalMs / 1000 : 60;
   if (!Number.isInteger(intervalSeconds) || intervalSeconds < 10) {
-    check.fail('analysis.interval', 'must be whole seconds, at least 10 s', `${intervalSeconds}s`, 'Use e.g. Duration.minutes(1): a query window shorter than the scrape interval sees no samples.');
+    check.fail('analysis.interval', 'must be whole seconds, at least 10 s', `${intervalSeconds}s`, intervalFix);
   }
   for (const [prop, q] of [['analysis.successRateQuery', a?.successRateQuery], ['analysis.latencyP99Query', a?.latencyP99Query]] as const) {
     if (q !== undefined && (typeof q !== 'string' || q.trim() === '')) {
@@ -163,6 +165,20 @@ export function resolveAnalysis(check: PropChecker, a: ReleaseAnalysis | undefin
     successRateQuery: a?.successRateQuery,
     latencyP99Query: a?.latencyP99Query,
   };
+}
+
+/**
+ * A step pause or interval in whole seconds, at least 1 (the engines' fields are whole seconds); `fallbackSeconds`
+ * when it is not set. Goes through `PropChecker.durationMillis`, so a Duration cdk8s cannot convert is a
+ * validation error, not a crash.
+ */
+export function stepSeconds(check: PropChecker, prop: string, value: Duration | undefined, fallbackSeconds: number, fix: string): number {
+  const ms = check.durationMillis(prop, value, fix);
+  const seconds = ms !== undefined ? ms / 1000 : fallbackSeconds;
+  if (!Number.isInteger(seconds) || seconds < 1) {
+    check.fail(prop, 'must be whole seconds, at least 1 s', `${seconds}s`, fix);
+  }
+  return seconds;
 }
 
 /** Weight steps in percent: strictly increasing whole numbers from 1 to 100. */

@@ -7,6 +7,7 @@ import {
   aggregateRisk,
   nginxRetired,
   checkSteps,
+  stepSeconds,
   EngineImpl,
   EngineOutput,
   EngineRelease,
@@ -95,10 +96,7 @@ export class FlaggerEngine implements EngineImpl {
     }
     if (options.steps !== undefined) checkSteps(check, options.steps, []);
     check.integer('iterations', options.iterations, 1, 1000, 'Use e.g. 10 analysis intervals for an A/B test.');
-    this.intervalSeconds = options.stepInterval !== undefined ? options.stepInterval.toMilliseconds() / 1000 : 60;
-    if (!Number.isInteger(this.intervalSeconds) || this.intervalSeconds < 1) {
-      check.fail('stepInterval', 'must be whole seconds, at least 1 s', `${this.intervalSeconds}s`, 'Use e.g. Duration.minutes(1).');
-    }
+    this.intervalSeconds = stepSeconds(check, 'stepInterval', options.stepInterval, 60, 'Use e.g. Duration.minutes(1).');
     this.analysis = resolveAnalysis(check, options.analysis);
   }
 

@@ -256,7 +256,7 @@ export function validateStoreMetrics(check: PropChecker, options: StoreMetricsOp
   }
   check.integer('metrics.memoryAlertPercent', options.memoryAlertPercent, 1, 100, 'Use 90: an alert before Redis starts evicting sessions.');
   if (options.scrapeInterval !== undefined) {
-    const ms = options.scrapeInterval.toMilliseconds();
+    const ms = check.durationMillis('metrics.scrapeInterval', options.scrapeInterval, 'Use Duration.seconds(30).')!;
     if (ms < 1000 || ms % 1000 !== 0) {
       check.fail('metrics.scrapeInterval', 'must be a whole number of seconds, at least 1', `${ms}ms`, 'Use Duration.seconds(30).');
     }

@@ -161,7 +161,7 @@ export class GatewayApiProvider implements ITrafficProvider {
       check.fail('versionCookie.name', 'must be a cookie name (an RFC 6265 token, at most 256 characters)', vc.name, 'Use e.g. "shop-version".');
     }
     if (vc?.maxAge !== undefined) {
-      const ms = vc.maxAge.toMilliseconds();
+      const ms = check.durationMillis('versionCookie.maxAge', vc.maxAge, 'Use e.g. Duration.hours(24).')!;
       if (!Number.isInteger(ms / 1000) || ms < 1000) {
         check.fail('versionCookie.maxAge', 'must be a whole number of seconds, at least 1 second', `${ms}ms`, 'Use e.g. Duration.hours(24).');
       }
