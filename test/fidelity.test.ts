@@ -217,3 +217,14 @@ test('every HTTPRoute a test synthesizes is validated against the real CRDs with
   });
   expect(() => synth(c)).toThrow(/synthesized custom resources the API server would reject:\n {2}HTTPRoute\/bad \[Gateway API v1\.5\.1 standard\]/);
 });
+
+test('pathType from a plain-JS caller must be a PathType value', () => {
+  expect(() => new StatelessWebApp(chart(), 'web', { name: 'web', image: IMAGE, path: '/a', pathType: 'regex' as PathType })).toThrow(
+    "StatelessWebApp 'test/web': 'pathType' must be one of PathType.PREFIX, PathType.EXACT, PathType.REGULAR_EXPRESSION, got \"regex\". Use a PathType value, e.g. PathType.PREFIX.",
+  );
+  const c = chart();
+  const app = new StatelessWebApp(c, 'web', { name: 'web', image: IMAGE });
+  expect(() => new StickyIngress(c, 'sticky', { service: app.service, mode: AffinityMode.BALANCED, justification: WHY, pathType: 'Prefix ' as PathType })).toThrow(
+    "StickyIngress 'test/sticky': 'pathType' must be one of PathType.PREFIX, PathType.EXACT, PathType.REGULAR_EXPRESSION, got \"Prefix \".",
+  );
+});
