@@ -77,6 +77,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   cdk8sVersion: '2.68.12',
   constructsVersion: '10.3.0',
   peerDeps: ['cdk8s-plus-27@^2.9.5'],
+  // The command line (`cdk8s-stateless import|audit`, src/cli/) reads manifests with line numbers; jsii packages
+  // ship their non-jsii run-time dependencies bundled.
+  bundledDeps: ['yaml@^2'],
+  bin: { 'cdk8s-stateless': 'lib/cli/main.js' },
 
   devDeps: [
     // schema validation of every synthesized object (ESM-only packages, loaded in a child process)
@@ -84,7 +88,6 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // issue 13: the property-based test over the whole public API (test/property.test.ts)
     'fast-check@^4',
     '@kubernetes-models/gateway-api@^2',
-    'yaml@^2',
     // Custom resources validated like the API server does (test/support/crd-validator.ts, issues 11/13/15/16):
     // the CRDs' CEL rules (x-kubernetes-validations) run on @bufbuild/cel, and the kubernetes-models
     // typings of the Traefik, Argo Rollouts and Prometheus Operator resources (no @kubernetes-models/flagger exists on npm).

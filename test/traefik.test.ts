@@ -34,7 +34,7 @@ function chartOnTraefik(entryPoints: string[] | null = ['websecure']) {
 // bounds, and no field the CRD does not have (controller-gen CRDs do not set additionalProperties: false, so an
 // API server would silently prune an unknown field; here it is an error).
 // ---------------------------------------------------------------------------------------------------------------
-const CRD_DIR = path.join(__dirname, '..', '..', 'shared', 'crds', 'traefik');
+const CRD_DIR = path.join(__dirname, 'support', 'crds', 'traefik');
 const CRDS = new Map<string, any>();
 for (const file of fs.readdirSync(CRD_DIR)) {
   const crd = YAML.parse(fs.readFileSync(path.join(CRD_DIR, file), 'utf8'));
