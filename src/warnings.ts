@@ -197,7 +197,8 @@ export class Warnings {
   /**
    * Turn unacknowledged risks into synth errors (for the whole App).
    *
-   * Also on when the environment variable `CDK8S_STATELESS_STRICT` is `true` or `1`.
+   * Also on when the environment variable `CDK8S_STATELESS_STRICT` is true (`1`, `true`, `yes`, `on`, `y`, any case);
+   * a value that is neither true nor false (`0`, `false`, `no`, `off`, `n`, empty) fails the synth with a message.
    * @default false
    */
   public get strict(): boolean {
@@ -340,9 +341,28 @@ export class Warnings {
 
 const strictChecked = new WeakMap<IConstruct, Set<string>>();
 
+// The spellings of a boolean environment variable that CI systems and shells commonly use; anything else is a
+// mistake (e.g. `CDK8S_STATELESS_STRICT=ture`) that would otherwise silently leave strict mode off.
+const ENV_TRUE = ['1', 'true', 'yes', 'on', 'y'];
+const ENV_FALSE = ['', '0', 'false', 'no', 'off', 'n'];
+
+/** Strict mode as the environment asks for it; a value that is neither true nor false is refused. */
+export function strictFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env[STRICT_ENV];
+  if (raw === undefined) return false;
+  const value = raw.trim().toLowerCase();
+  if (ENV_TRUE.includes(value)) return true;
+  if (ENV_FALSE.includes(value)) return false;
+  throw new ValidationError(
+    `environment variable ${STRICT_ENV}`, STRICT_ENV,
+    `must be true (${ENV_TRUE.join(', ')}) or false (${ENV_FALSE.filter((v) => v).join(', ')}, or empty)`,
+    JSON.stringify(raw),
+    `Set ${STRICT_ENV}=true to fail the synth on unacknowledged risks, or unset it.`,
+  );
+}
+
 function strictModeOf(state: AppReport): boolean {
-  const env = (process.env[STRICT_ENV] ?? '').toLowerCase();
-  return state.strict || env === 'true' || env === '1';
+  return state.strict || strictFromEnv();
 }
 
 /** A construct still in its App (a construct whose constructor failed removed itself). */
