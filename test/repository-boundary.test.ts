@@ -1,9 +1,10 @@
-import * as fs from 'fs';
+import fsModule, * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 const ROOT = path.resolve(__dirname, '..');
 // the module object itself (`import * as` copies only its string-keyed properties)
-const boundary = require('fs')[Symbol.for('cdk8s-stateless.repository-boundary')];
+const boundary = (fsModule as any)[Symbol.for('cdk8s-stateless.repository-boundary')];
 
 describe('tests read only files in the repository', () => {
   test('the guard is loaded for every test file (jest setupFiles)', () => {
@@ -19,7 +20,7 @@ describe('tests read only files in the repository', () => {
 
   test('files in the repository and in the temporary folder stay readable', () => {
     expect(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).toContain('"name": "cdk8s-stateless"');
-    const tmp = fs.mkdtempSync(path.join(require('os').tmpdir(), 'boundary-'));
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'boundary-'));
     fs.writeFileSync(path.join(tmp, 'x'), 'y');
     expect(fs.readFileSync(path.join(tmp, 'x'), 'utf8')).toBe('y');
     fs.rmSync(tmp, { recursive: true });
