@@ -1,7 +1,7 @@
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { PropChecker } from '../prop-checks';
-import { CanaryMatch, CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from './canary-match';
+import { CanaryMatch, CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from '../traffic/canary-match';
 import {
   aggregateRisk,
   nginxRetired,

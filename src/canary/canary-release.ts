@@ -8,7 +8,7 @@ import { beforeSynth } from '../synth-hooks';
 import { ITrafficProvider, RouteRole } from '../traffic/provider-contract';
 import { AppRoute } from '../traffic/route';
 import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
-import { CanaryMatch } from './canary-match';
+import { CanaryMatch } from '../traffic/canary-match';
 import { EngineOutput, IReleaseEngine, isEngineImpl } from './engine-contract';
 import { AutoscalingOptions, buildWorkload, resolveAutoscaling, validateWorkloadProps, workloadSpecOf } from '../web-app/app-workload';
 import { StatelessWebApp } from '../web-app/stateless-web-app';

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { PropChecker } from '../prop-checks';
 import { AppRoute } from '../traffic/route';
 import { RiskDescription, Warnings } from '../warnings';
-import { CanaryMatch } from './canary-match';
+import { CanaryMatch } from '../traffic/canary-match';
 import type { StatelessWebApp } from '../web-app/stateless-web-app';
 
 /**

@@ -1,8 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { JUSTIFICATION_ANNOTATION } from '../affinity/affinity-mode';
-import { CanaryMatch, CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from '../canary/canary-match';
+import { JUSTIFICATION_ANNOTATION } from './affinity-mode';
+import { CanaryMatch, CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from './canary-match';
 import { PropChecker } from '../prop-checks';
 import { RiskDescription, Warnings } from '../warnings';
 import {

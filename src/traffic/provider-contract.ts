@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AffinityMode, SameSite } from '../affinity/affinity-mode';
-import { CanaryMatch } from '../canary/canary-match';
+import { AffinityMode, SameSite } from './affinity-mode';
+import { CanaryMatch } from './canary-match';
 import { RiskDescription } from '../warnings';
 
 /**

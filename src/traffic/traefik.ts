@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
-import { AffinityMode, JUSTIFICATION_ANNOTATION } from '../affinity/affinity-mode';
-import { CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from '../canary/canary-match';
+import { AffinityMode, JUSTIFICATION_ANNOTATION } from './affinity-mode';
+import { CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from './canary-match';
 import { PropChecker } from '../prop-checks';
 import { RiskDescription, Warnings } from '../warnings';
 import {
