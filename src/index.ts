@@ -7,6 +7,13 @@ export {
   CanaryIntent,
   CookieStickiness,
   ITrafficProvider,
+  ArgoRolloutsRouting,
+  EngineMetricQueries,
+  EngineMetricsRequest,
+  EngineRouteRequest,
+  FlaggerRouting,
+  IReleaseEngineSupport,
+  ReleaseEngineKind,
   PathType,
   ProviderRisk,
   RenderedRoute,
@@ -49,8 +56,9 @@ export { CanaryRelease, CanaryReleaseProps } from './canary/canary-release';
 export { PrimaryEndpoint, PrimaryEndpointOptions } from './session/primary-endpoint';
 // #14 item 9: the optional metrics of a store
 export { StoreMetrics, StoreMetricsOptions } from './session/store-metrics';
-// issue 16: progressive-delivery engines for CanaryRelease
-export { IReleaseEngine, ReleaseAnalysis, EngineRiskCode } from './canary/engine-contract';
+// progressive-delivery engines for CanaryRelease
+export { IReleaseEngine, ReleaseAnalysis } from './canary/engine-contract';
+export { EngineRiskCode } from './traffic/engine-risks';
 export { ReleaseEngine } from './canary/release-engine';
 export { ArgoRolloutsOptions } from './canary/argo-rollouts';
 export { FlaggerOptions } from './canary/flagger';

@@ -55,7 +55,7 @@ const NGINX = 'nginx.ingress.kubernetes.io/';
  * The cookie name ingress-nginx uses when `session-cookie-name` is not set or invalid (written out explicitly):
  * `defaultAffinityCookieName` in internal/ingress/annotations/sessionaffinity/main.go (kubernetes/ingress-nginx).
  */
-const DEFAULT_COOKIE_NAME = 'INGRESSCOOKIE';
+export const DEFAULT_COOKIE_NAME = 'INGRESSCOOKIE';
 
 /*
  * What ingress-nginx accepts in annotation values. kubernetes/ingress-nginx
