@@ -72,9 +72,16 @@ export class GatewayApiEngineProvider extends GatewayApiProvider {
           `Argo Rollouts' Gateway API plugin rewrites the backendRefs weights of HTTPRoute ${intent.name} at every step` +
           (header ? ` and adds the rule ${HEADER_ROUTE} for the header ${header.name} during the release` : '') +
           ': a GitOps sync that re-applies the rendered weights (100 / 0) moves all traffic back to stable in the middle of a release.',
+        // the plugin names its header rules from v0.13.0 on (pkg/plugin/httproute.go setHTTPHeaderRoute: `Name:
+        // &managedName`; v0.12.0 kept them unnamed in a ConfigMap), and from v0.15.0 one per source rule: <name>,
+        // <name>-1, <name>-2 (pkg/plugin/plugin.go isManagedRuleName)
         remedy:
           'Make your GitOps tool ignore those fields, e.g. Argo CD ignoreDifferences on HTTPRoute with jqPathExpressions .spec.rules[].backendRefs[].weight' +
-          (header ? ` and .spec.rules[] | select(.name == "${HEADER_ROUTE}")` : '') + '.',
+          (header
+            ? ` and .spec.rules[] | select((.name // "") | test("^${HEADER_ROUTE}(-[0-9]+)?$")) (the plugin names its header rules from v0.13.0 on; ` +
+              'a rule name needs the Gateway API v1.4.0 standard CRDs or the experimental channel)'
+            : '') +
+          '.',
       };
       return { objects: rendered.objects, risks: [...rendered.risks, { role: RouteRole.CANARY, risk }] };
     }
