@@ -58,6 +58,13 @@ export class PropChecker {
   }
 
   /** A string (a JavaScript caller can pass anything). */
+  /** A boolean when set (a plain-JS caller may pass "true"). */
+  public boolean(prop: string, value: unknown): void {
+    if (value !== undefined && typeof value !== 'boolean') {
+      this.fail(prop, 'must be true or false', value, `Pass ${prop}: true or ${prop}: false (a boolean, not a string).`);
+    }
+  }
+
   public string(prop: string, value: unknown, fix: string): asserts value is string {
     if (typeof value !== 'string') {
       this.fail(prop, 'must be a string', value, fix);

@@ -45,6 +45,8 @@ export enum RiskCode {
   CANARY_STICKY_DRIFT = 'CANARY_STICKY_DRIFT',
   /** The canary runs the same image as the stable app: the release compares nothing. */
   CANARY_SAME_IMAGE = 'CANARY_SAME_IMAGE',
+  /** An environment variable whose name says it holds a secret has a literal value: the secret is in the YAML and in git. */
+  ENV_SECRET_LITERAL = 'ENV_SECRET_LITERAL',
 }
 
 /** Every code a construct may report: this library's, and those its traffic providers register. */

@@ -4,7 +4,7 @@ import { PropChecker } from '../prop-checks';
 import { beforeSynth } from '../synth-hooks';
 import { AppRoute } from '../traffic/route';
 import { checkAcknowledged, reportRisks } from '../warnings';
-import { JUSTIFICATION_ANNOTATION } from './affinity-mode';
+import { JUSTIFICATION_ANNOTATION } from '../traffic/affinity-mode';
 import { affinityTarget, clientIpAffinityRisks } from './risk-catalogue';
 
 /**

@@ -8,7 +8,7 @@ import { TrafficProvider } from '../traffic/factory';
 import { ITrafficProvider, PathType, RouteRole } from '../traffic/provider-contract';
 import { AppRoute, backendFacts } from '../traffic/route';
 import { annotationName, checkAcknowledged, RISK_ANNOTATION_PREFIX } from '../warnings';
-import { AffinityMode, SameSite } from './affinity-mode';
+import { AffinityMode, SameSite } from '../traffic/affinity-mode';
 import { affinityTarget, cookieAffinityRisks, secureCookieWithoutTlsRisk } from './risk-catalogue';
 
 /**

@@ -1,6 +1,6 @@
 import { ApiObject, Duration } from 'cdk8s';
-import { AffinityMode, JUSTIFICATION_ANNOTATION, SameSite } from '../affinity/affinity-mode';
-import { CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from '../canary/canary-match';
+import { AffinityMode, JUSTIFICATION_ANNOTATION, SameSite } from './affinity-mode';
+import { CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from './canary-match';
 import { isDnsSubdomain, PropChecker } from '../prop-checks';
 import { RiskDescription, Warnings } from '../warnings';
 import { BackendRef, ITrafficProvider, PathType, pathKey, ProviderRisk, RenderedRoute, RouteIntent, RouteRole } from './provider-contract';

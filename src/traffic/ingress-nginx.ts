@@ -1,8 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { JUSTIFICATION_ANNOTATION } from '../affinity/affinity-mode';
-import { CanaryMatch, CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from '../canary/canary-match';
+import { JUSTIFICATION_ANNOTATION } from './affinity-mode';
+import { CanaryMatch, CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from './canary-match';
 import { PropChecker } from '../prop-checks';
 import { RiskDescription, Warnings } from '../warnings';
 import {
@@ -55,7 +55,7 @@ const NGINX = 'nginx.ingress.kubernetes.io/';
  * The cookie name ingress-nginx uses when `session-cookie-name` is not set or invalid (written out explicitly):
  * `defaultAffinityCookieName` in internal/ingress/annotations/sessionaffinity/main.go (kubernetes/ingress-nginx).
  */
-const DEFAULT_COOKIE_NAME = 'INGRESSCOOKIE';
+export const DEFAULT_COOKIE_NAME = 'INGRESSCOOKIE';
 
 /*
  * What ingress-nginx accepts in annotation values. kubernetes/ingress-nginx

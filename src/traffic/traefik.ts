@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
-import { AffinityMode, JUSTIFICATION_ANNOTATION } from '../affinity/affinity-mode';
-import { CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from '../canary/canary-match';
+import { AffinityMode, JUSTIFICATION_ANNOTATION } from './affinity-mode';
+import { CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from './canary-match';
 import { PropChecker } from '../prop-checks';
 import { RiskDescription, Warnings } from '../warnings';
 import {
@@ -23,7 +23,8 @@ import {
 export interface TraefikOptions {
   /**
    * Entry points the IngressRoutes bind to (`spec.entryPoints`), e.g. `["websecure"]`.
-   * @default - every entry point of Traefik's static configuration ("Default: all", IngressRoute CRD)
+   * @default - Traefik's default entry points: those with `asDefault: true` if any has it, else every entry point
+   * except UDP ones and the internal `traefik` one (traefik/traefik v3.7.0 cmd/traefik/traefik.go getDefaultsEntrypoints)
    */
   readonly entryPoints?: string[];
 }
