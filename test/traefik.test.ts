@@ -240,7 +240,8 @@ describe('StatelessWebApp on Traefik', () => {
     const match = 'Host(`shop.example.com`) && (Path(`/store`) || PathPrefix(`/store/`))';
     expect(route.spec).toEqual({
       entryPoints: ['websecure'],
-      routes: [{ kind: 'Rule', match, priority: match.length, services: [{ kind: 'Service', name: 'shop', port: 80 }] }],
+      // a host route (tier 2 x 10^8), a prefix of 6 bytes: 6 x 6 + 1
+      routes: [{ kind: 'Rule', match, priority: 200_000_037, services: [{ kind: 'Service', name: 'shop', port: 80 }] }],
       tls: { secretName: 'shop-example-com-tls' },
     });
     expect(ofKind(objects, 'Ingress')).toEqual([]);
@@ -331,6 +332,8 @@ describe('StickyIngress on Traefik', () => {
         kind: 'Service',
         name: 'shop',
         port: 80,
+        // the pods as servers, whatever the provider's nativeLBByDefault: a cookie on the ClusterIP pins everyone to it
+        nativeLB: false,
         sticky: { cookie: { name: 'shop-affinity', secure: true, httpOnly: true, sameSite: 'Strict', maxAge: 604800, path: '/', domain: '.example.com' } },
       },
     ]);
@@ -374,7 +377,7 @@ describe('StickyIngress on Traefik', () => {
     [
       'a regular-expression path that Go cannot compile',
       { path: '/(?=a)', pathType: PathType.REGULAR_EXPRESSION, cookie: { path: '/' } },
-      "StickyIngress 'test/sticky': 'path' uses a lookaround ((?=, (?!, (?<=, (?<!), which Go's RE2 syntax does not have; Traefik compiles PathRegexp with Go's regexp and drops a router whose rule does not build, got \"/(?=a)\". Write the expression in RE2 syntax, e.g. \"/items/[0-9]+\".",
+      "StickyIngress 'test/sticky': 'path' must compile with Go's regexp, which Traefik's PathRegexp uses (error parsing regexp: invalid or unsupported Perl syntax: `(?=`); Traefik drops a router whose rule does not build, got \"/(?=a)\". Write the expression in Go's RE2 syntax, e.g. \"/items/[0-9]+\" (no lookaround, backreferences, \\Z, \\u or \\c escapes).",
     ],
   ])('refused: %s', (_name, props, message) => {
     expect(() => sticky(props)).toThrow(message);
@@ -404,7 +407,8 @@ describe('CanaryRelease on Traefik', () => {
     return { chart, objects: synth(chart) };
   }
   const HOST_PATH = 'Host(`shop.example.com`) && PathPrefix(`/`)';
-  const STABLE_PRIORITY = HOST_PATH.length;
+  // a host route, the prefix "/" (0 bytes without its trailing "/")
+  const STABLE_PRIORITY = 200_000_001;
   const at = (urlPath = '/', headers: Record<string, string> = {}) => ({ host: 'shop.example.com', path: urlPath, headers });
 
   test('header and weight: a header route and a weighted route in the canary IngressRoute, the weights in a TraefikService; the stable IngressRoute as before', () => {
@@ -571,13 +575,13 @@ describe('CanaryRelease on Traefik', () => {
       'a header pattern with a backreference',
       [CanaryMatch.headerPattern('region', '^(a)\\1$')],
       {},
-      "CanaryRelease 'test/canary': 'match.headerPattern' uses a backreference, which Go's RE2 syntax does not have; Traefik compiles HeaderRegexp with Go's regexp and drops a router whose rule does not build, got \"^(a)\\\\1$\". Write the expression in RE2 syntax, e.g. \"^(east|west)-us$\".",
+      "CanaryRelease 'test/canary': 'match.headerPattern' must compile with Go's regexp, which Traefik's HeaderRegexp uses (error parsing regexp: invalid escape sequence: `\\1`); Traefik drops a router whose rule does not build, got \"^(a)\\\\1$\". Write the expression in Go's RE2 syntax, e.g. \"^(east|west)-us$\" or \"(?i)^beta$\" (no lookaround, backreferences, \\Z, \\u or \\c escapes).",
     ],
     [
       'a header pattern that does not compile',
       [CanaryMatch.headerPattern('region', '^(east')],
       {},
-      "CanaryRelease 'test/canary': 'match.headerPattern' does not compile (Invalid regular expression: /^(east/: Unterminated group); Traefik compiles HeaderRegexp with Go's regexp and drops a router whose rule does not build, got \"^(east\".",
+      "CanaryRelease 'test/canary': 'match.headerPattern' must compile with Go's regexp, which Traefik's HeaderRegexp uses (error parsing regexp: missing closing ): `^(east`); Traefik drops a router whose rule does not build, got \"^(east\". Write the expression in Go's RE2 syntax, e.g. \"^(east|west)-us$\" or \"(?i)^beta$\" (no lookaround, backreferences, \\Z, \\u or \\c escapes).",
     ],
   ])('refused: %s', (_name, matches, options, message) => {
     expect(() => canary(matches, options)).toThrow(message);
