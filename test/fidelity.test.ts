@@ -97,7 +97,7 @@ describe('ingress-nginx: inputs the controller would silently drop are refused, 
   });
 
   test('a header value of spaces only is refused: the controller trims it to "", which it ignores', () => {
-    expect(refused([CanaryMatch.header('x-group', '   ')])).toThrow(`'match.header value' must use only letters, digits, spaces and "-._~/:" with ingress-nginx, got "   ".`);
+    expect(refused([CanaryMatch.header('x-group', '   ')])).toThrow('\'match.header value\' must use only letters, digits, spaces and "-._~/:" with ingress-nginx, got "   ".');
   });
 
   test('PCRE option settings compile: (?i) is honoured by the balancer (ngx.re.match), so it is not refused', () => {
@@ -106,7 +106,7 @@ describe('ingress-nginx: inputs the controller would silently drop are refused, 
       canaryOn(c, [CanaryMatch.headerPattern('x-group', pattern)]).objects();
     }
     expect(refused([CanaryMatch.headerPattern('x-group', '(?i)^(beta$')])).toThrow(
-      `'match.headerPattern' must be a regular expression that compiles (Invalid regular expression: /^(beta$/: Unterminated group), got "(?i)^(beta$".`,
+      '\'match.headerPattern\' must be a regular expression that compiles (Invalid regular expression: /^(beta$/: Unterminated group), got "(?i)^(beta$".',
     );
   });
 
