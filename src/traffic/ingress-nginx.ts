@@ -59,11 +59,12 @@ export const DEFAULT_COOKIE_NAME = 'INGRESSCOOKIE';
 
 /*
  * What ingress-nginx accepts in annotation values. kubernetes/ingress-nginx
- * internal/ingress/annotations/parser/validators.go (the same in every stored version up to controller-v1.15.1):
+ * internal/ingress/annotations/parser/validators.go at controller-v1.15.1:
  *
  *   alphaNumericChars = `\-\.\_\~a-zA-Z0-9\/:`
  *   regexEnabledChars = regexp.QuoteMeta(`^$[](){}*+?|&=\`)
- *   urlEnabledChars   = regexp.QuoteMeta(`:?&=`)
+ *   urlEnabledChars   = regexp.QuoteMeta(`,:?&=`)   (the comma since controller-v1.12.0, commit d4c49112 "Annotations:
+ *                                                  Allow commas in URLs", also in v1.11.3 and v1.10.5)
  *   IsValidRegex    = "^[/" + alphaNumericChars + regexEnabledChars + "]*$"
  *   URLIsValidRegex = "^[" + alphaNumericChars + urlEnabledChars + "]*$"
  *   BasicCharsRegex = "^[/" + alphaNumericChars + "]*$"
@@ -72,12 +73,18 @@ export const DEFAULT_COOKIE_NAME = 'INGRESSCOOKIE';
  * sessionaffinity/main.go) log it and use an empty value or the default instead, so the Ingress is accepted and
  * silently misroutes. These sets are therefore refused here, before synthesis.
  */
-/** BasicCharsRegex: canary-by-header, canary-by-header-value, canary-by-cookie, session-cookie-name, session-cookie-domain. */
+/**
+ * BasicCharsRegex: canary-by-header, canary-by-header-value, canary-by-cookie, session-cookie-name, session-cookie-domain.
+ * Their validators are `ValidateRegex(BasicCharsRegex, true)` (canary/main.go, sessionaffinity/main.go): the value is
+ * checked with every space removed, then used with only its leading and trailing white space trimmed
+ * (parser/main.go parseString, normalizeString: strings.TrimSpace per line). So "beta tester" is accepted and used as
+ * it is; a value of spaces only is trimmed to "", which parseString refuses.
+ */
 const BASIC_CHARS = /^[-._~a-zA-Z0-9/:]+$/;
 /** IsValidRegex: canary-by-header-pattern (spaces are not stripped for it). */
 const REGEX_VALUE_CHARS = /^[-._~a-zA-Z0-9/:^$[\](){}*+?|&=\\]+$/;
 /** URLIsValidRegex: session-cookie-path. */
-const URL_CHARS = /^[-._~a-zA-Z0-9/:?&=]+$/;
+const URL_CHARS = /^[-._~a-zA-Z0-9/:,?&=]+$/;
 /**
  * Header names: nginx's defaults in ingress-nginx are `underscores_in_headers off` and `ignore_invalid_headers on`
  * (internal/ingress/controller/config/config.go: EnableUnderscoresInHeaders false, IgnoreInvalidHeaders true;
@@ -90,10 +97,24 @@ const HEADER_NAME = /^[A-Za-z0-9-]+$/;
 const COOKIE_NAME = /^[-._~a-zA-Z0-9]+$/;
 /**
  * strict-validate-path-type (on by default: config.go `StrictValidatePathType: true`) checks Exact and Prefix paths
- * with `(?i)^/[[:alnum:]\.\_\-/]*$` (internal/ingress/inspector/rules.go) at the admission webhook, which rejects the
- * Ingress ("path ... cannot be used with pathType Prefix"). RE2's [[:alnum:]] is ASCII only.
+ * at the admission webhook (controller.go CheckIngress -> inspector.ValidatePathType), which rejects the Ingress
+ * ("path ... cannot be used with pathType Prefix"). At controller-v1.15.1 the rule is
+ * internal/ingress/inspector/rules.go `validPathType = regexp.MustCompile(`(?i)^/[[:alnum:]._\-/]*$`)`: "." is
+ * accepted (commit 618aae18 "Ingresses: Allow `.` in `Exact` and `Prefix` paths", first in controller-v1.14.0, also in
+ * v1.13.2 and v1.12.6; earlier releases refuse `/v1.0` and `/.well-known/acme-challenge`). RE2's [[:alnum:]] is ASCII only.
  */
 const STRICT_PATH = /^\/[A-Za-z0-9._\-/]*$/;
+
+/**
+ * What the API server refuses in an Exact or Prefix Ingress path: kubernetes/kubernetes
+ * pkg/apis/networking/validation/validation.go validateHTTPIngressPath, `invalidPathSequences = []string{"//", "/./",
+ * "/../", "%2f", "%2F"}` ("must not contain") and `invalidPathSuffixes = []string{"/..", "/."}` ("cannot end with").
+ */
+function apiServerPathProblem(path: string): string | undefined {
+  for (const seq of ['//', '/./', '/../', '%2f', '%2F']) if (path.includes(seq)) return `must not contain '${seq}'`;
+  for (const suffix of ['/..', '/.']) if (path.endsWith(suffix)) return `cannot end with '${suffix}'`;
+  return undefined;
+}
 
 /**
  * Renders routes as ingress-nginx Ingress objects: the route as an Ingress, cookie affinity as
@@ -124,6 +145,15 @@ export class IngressNginxProvider implements ITrafficProvider {
 
   public validate(intent: RouteIntent): void {
     const where = new PropChecker(intent.contributor.where);
+    const refused = intent.pathType !== PathType.REGULAR_EXPRESSION ? apiServerPathProblem(intent.path) : undefined;
+    if (refused) {
+      where.fail(
+        'path',
+        `${refused} for pathType ${intent.pathType} (the API server refuses such an Ingress path)`,
+        intent.path,
+        'Write the path without empty, "." or ".." segments and without an encoded "/", e.g. "/api/".',
+      );
+    }
     if (intent.pathType !== PathType.REGULAR_EXPRESSION && !STRICT_PATH.test(intent.path)) {
       where.fail(
         'path',
@@ -150,7 +180,7 @@ export class IngressNginxProvider implements ITrafficProvider {
         refuse(
           'cookie.path',
           s.cookiePath,
-          'letters, digits and "-._~/:?&="',
+          'letters, digits and "-._~/:,?&="',
           'session-cookie-path',
           'uses the location path instead (for a regular-expression route, the expression itself); use a path of those characters',
         );
@@ -199,11 +229,11 @@ export class IngressNginxProvider implements ITrafficProvider {
           );
         }
       }
-      if (m instanceof HeaderMatch && m.value !== undefined && !BASIC_CHARS.test(m.value)) {
+      if (m instanceof HeaderMatch && m.value !== undefined && !BASIC_CHARS.test(m.value.replace(/ /g, ''))) {
         refuse(
           'match.header value',
           m.value,
-          'letters, digits and "-._~/:" (no spaces)',
+          'letters, digits, spaces and "-._~/:"',
           'canary-by-header-value',
           'treats the header as always/never; use such a value, or CanaryMatch.headerPattern',
         );
@@ -219,7 +249,7 @@ export class IngressNginxProvider implements ITrafficProvider {
           );
         }
         // the balancer matches with ngx.re.match (PCRE); an expression that does not compile never matches
-        compiles(check, 'match.headerPattern', m.pattern, '"^(east|west)-us$"');
+        compiles(check, 'match.headerPattern', pcreAsJavaScript(m.pattern), '"^(east|west)-us$"', m.pattern);
       }
       if (m instanceof CookieMatch && !COOKIE_NAME.test(m.name)) {
         refuse('match.cookie', m.name, 'letters, digits, ".", "_", "~" or "-"', 'canary-by-cookie', 'disables the cookie rule; rename the cookie, e.g. "canary"');
@@ -360,12 +390,38 @@ export class IngressNginxProvider implements ITrafficProvider {
 }
 
 /** Whether an expression compiles (JavaScript's syntax stands in for PCRE's: both refuse an unbalanced group or class). */
-function compiles(check: PropChecker, prop: string, pattern: string, example: string): void {
+function compiles(check: PropChecker, prop: string, pattern: string, example: string, shown: string = pattern): void {
   try {
     new RegExp(pattern);
   } catch (e) {
-    check.fail(prop, `must be a regular expression that compiles (${(e as Error).message})`, pattern, `Fix the expression, e.g. ${example}.`);
+    check.fail(prop, `must be a regular expression that compiles (${(e as Error).message})`, shown, `Fix the expression, e.g. ${example}.`);
   }
+}
+
+/**
+ * PCRE's internal option settings, which JavaScript does not have, made into what JavaScript compiles: `(?i)`,
+ * `(?im-sx)` (removed) and `(?i:` (a plain group). balancer.lua route_to_alternative_balancer calls
+ * `ngx.re.match(header, traffic_shaping_policy.headerPattern)` with no options, and PCRE reads the option letters
+ * i, m, s, x, U, X and J between "(?" and ")" (or ":"), with "-" to unset them (PCRE pattern syntax, "Internal option
+ * setting"): `(?i)beta` is a case-insensitive match there. Escaped characters are left as they are.
+ */
+function pcreAsJavaScript(pattern: string): string {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i] === '\\') {
+      out += pattern.slice(i, i + 2);
+      i++;
+      continue;
+    }
+    const option = /^\(\?[imsxUXJ]*(?:-[imsxUXJ]*)?([:)])/.exec(pattern.slice(i));
+    if (option && option[0] !== '(?)' && option[0] !== '(?:') {
+      out += option[1] === ':' ? '(?:' : '';
+      i += option[0].length - 1;
+      continue;
+    }
+    out += pattern[i];
+  }
+  return out;
 }
 
 /**
