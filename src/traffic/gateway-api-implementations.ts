@@ -355,3 +355,21 @@ export const SUPPORT_MATRIX: ReadonlyArray<readonly [string, ImplementationRow]>
   ['GatewayImplementation.kong()', KONG],
   ['GatewayImplementation.kgateway()', KGATEWAY],
 ];
+
+/** The support matrix as a Markdown table (the migration guide carries it; a test keeps the two equal). */
+export function supportMatrixMarkdown(): string {
+  const cell = (c: Cell, yes: string): string => {
+    const head = c.supported === true ? yes : c.supported === false ? `no: ${c.otherwise}` : 'unknown (reported as implementation-specific)';
+    return `${head}<br>_${c.source}_`;
+  };
+  const rows = SUPPORT_MATRIX.map(([factory, r]) => {
+    const dialect = r.headerRegex.dialect === RegexDialect.UNKNOWN ? 'dialect unknown' : dialectName(r.headerRegex.dialect);
+    const shapes = r.sessionPersistence.shapes ? `yes, the ${r.sessionPersistence.shapes.join('/')} shape` : 'yes';
+    return `| ${r.title}<br>\`${factory}\` | ${cell(r.backendRefFilters, 'yes')} | ${cell(r.headerRegex, `yes (${dialect})`)} | ${cell(r.sessionPersistence, shapes)} |`;
+  });
+  return [
+    '| implementation | filter on a backendRef (the version cookie) | RegularExpression header match | sessionPersistence (cookie) |',
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}

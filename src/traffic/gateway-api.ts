@@ -258,7 +258,7 @@ export class GatewayApiProvider implements ITrafficProvider {
     if (headerRules > 0 && s.cookieName.length + suffix.length > limit) {
       check.fail(
         'cookie.name',
-        `must be at most ${limit - suffix.length} characters on Gateway API with the ${headerRules} header rules of the canary: header rule i gets the session name "<name>-h<i>" (up to "<name>${suffix}"), and ${field} holds at most ${limit} characters`,
+        `must be at most ${limit - suffix.length} characters on Gateway API with the ${headerRules} header rule${headerRules === 1 ? '' : 's'} of the canary: header rule i gets the session name "<name>-h<i>" (up to "<name>${suffix}"), and ${field} holds at most ${limit} characters`,
         s.cookieName.length,
         'Use a shorter name, e.g. "route".',
       );
