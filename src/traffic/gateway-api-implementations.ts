@@ -159,7 +159,7 @@ const TRAEFIK: ImplementationRow = {
   },
   sessionPersistence: {
     supported: false,
-    // No reference to SessionPersistence in pkg/provider/kubernetes/gateway at v3.7.9 (traefik/traefik#11243 open).
+    // No reference to SessionPersistence in pkg/provider/kubernetes/gateway at v3.7.9.
     otherwise: "Traefik's Gateway provider ignores the field, so no request is sticky",
     alternative: "Route this app with TrafficProvider.traefik() (Traefik's IngressRoute with a sticky cookie), or remove the need for affinity with a RedisSessionStore.",
     source: 'traefik/traefik v3.7.9 pkg/provider/kubernetes/gateway (no reader of SessionPersistence)',

@@ -81,7 +81,8 @@ export enum GatewayApiRiskCode {
 }
 for (const code of Object.values(GatewayApiRiskCode)) Warnings.registerRiskCode(code);
 
-// HTTPRoutes are written for Gateway API v1.5, with fields that are identical in v1.6 (docs/migrating-to-gateway-api.md).
+// HTTPRoutes are written for Gateway API v1.5, with fields that are identical in v1.6 (docs/migrating-to-gateway-api.md);
+// with crdVersion MAIN_2026_08, sessionPersistence takes the shape of gateway-api main (sessionPersistenceOf).
 // The limits below are the HTTPRoute CRD's (kubernetes-sigs/gateway-api v1.5.1 and v1.6.1, config/crd/.../httproutes.yaml;
 // copies in the project's shared crds/ folder), checked before synthesis so the API server never rejects a route.
 
