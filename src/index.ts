@@ -26,6 +26,7 @@ export {
 export { TrafficProvider } from './traffic/factory';
 export { IngressNginxOptions, IngressNginxRiskCode } from './traffic/ingress-nginx';
 export { GatewayApiOptions, GatewayApiRiskCode } from './traffic/gateway-api';
+export { GatewayApiCrdVersion, GatewayImplementation, NginxGatewayFabricOptions } from './traffic/gateway-api-implementations';
 // issue 15: the version cookie of a canary on Gateway API
 export { GatewayVersionCookie } from './traffic/gateway-api';
 // issue 15: the Traefik provider
