@@ -169,7 +169,14 @@ function handWrittenWorkload(chart: Chart, scope: Construct, app: string, name: 
   void chart;
 }
 
-function handWrittenIngress(scope: Construct, id: string, name: string, service: string, labels: Record<string, string>, annotations: Record<string, string>): void {
+function handWrittenIngress(
+  scope: Construct,
+  id: string,
+  name: string,
+  service: string,
+  labels: Record<string, string>,
+  annotations: Record<string, string>,
+): void {
   new k8s.KubeIngress(scope, id, {
     metadata: { name, labels, annotations: Object.keys(annotations).length > 0 ? annotations : undefined },
     spec: {
