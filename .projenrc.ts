@@ -259,6 +259,17 @@ project.addTask('bench', {
   description: 'Benchmark synthesis of N StatelessWebApps against the same objects written by hand',
   exec: 'ts-node --project test/tsconfig.json --transpile-only bench/run.ts',
 });
+// The regression guard .ci/run runs after the tests (bench/guard.ts): ratios within one run, well under a minute;
+// and the README's performance section, generated from the last `npm run bench` (bench-results/bench.json).
+project.addTask('bench:guard', {
+  description: 'Fail when synthesis time grows faster than the number of apps, or the library costs 1.25x hand-written',
+  exec: 'node --expose-gc -r ts-node/register bench/guard.ts',
+  env: { TS_NODE_PROJECT: 'test/tsconfig.json', TS_NODE_TRANSPILE_ONLY: 'true' },
+});
+project.addTask('bench:readme', {
+  description: "Rewrite the README's performance section from bench-results/bench.json",
+  exec: 'ts-node --project test/tsconfig.json --transpile-only bench/readme.ts',
+});
 
 // Issue 18: the hosted build also checks the npm package as it would be published (as .ci/run does).
 project.buildWorkflow?.addPostBuildSteps({ name: 'Check the npm package as published', run: 'bash .ci/package-check.sh' });

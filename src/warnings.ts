@@ -139,6 +139,16 @@ interface AppReport {
   /** The codes each construct acknowledged (its `acknowledgedRisks`), and how messages name it. */
   readonly acknowledgements: Map<IConstruct, { where: string; codes: Set<string> }>;
   readonly scopeAcknowledgements: ScopeAcknowledgement[];
+  /** The codes each construct reported: an index, so that checking one construct costs its own risks only. */
+  readonly reportedCodes: Map<IConstruct, Set<string>>;
+  /** Bumped by every change above: the work of a synth is redone only when something changed. */
+  generation: number;
+  /**
+   * What the App's validation found, for one synchronous synth at one generation: cdk8s validates the App again
+   * for every chart it writes (`App._synthChart`, cdk8s/lib/app.js), and with a chart per app that would redo
+   * the whole App's work once per chart.
+   */
+  synthResult?: { readonly generation: number; readonly errors: string[] };
   /** cdk8s validates the App again for every chart it writes; print once per synchronous synth. */
   printedThisSynth: boolean;
 }
@@ -189,7 +199,16 @@ export class Warnings {
     const root = scope.node.root;
     let state = reports.get(root);
     if (!state) {
-      state = { root, strict: false, reported: [], acknowledgements: new Map(), scopeAcknowledgements: [], printedThisSynth: false };
+      state = {
+        root,
+        strict: false,
+        reported: [],
+        acknowledgements: new Map(),
+        scopeAcknowledgements: [],
+        reportedCodes: new Map(),
+        generation: 0,
+        printedThisSynth: false,
+      };
       reports.set(root, state);
       root.node.addValidation({ validate: () => onSynth(state!) });
     }
@@ -269,6 +288,7 @@ export class Warnings {
       check.fail('reason', 'must be one line', reason, 'Write the reason on one line.');
     }
     this.state.scopeAcknowledgements.push({ scope: this.scope, code, reason: reason.trim() });
+    this.state.generation++;
   }
 
   /**
@@ -307,6 +327,10 @@ export class Warnings {
       target.metadata.addAnnotation(RISK_ANNOTATION_PREFIX + annotationName(risk.code), `${risk.message} Instead: ${risk.remedy}`);
     }
     this.state.reported.push({ construct, code: risk.code, kind, message: risk.message, remedy: risk.remedy });
+    this.state.generation++;
+    const codes = this.state.reportedCodes.get(construct) ?? new Set<string>();
+    codes.add(risk.code);
+    this.state.reportedCodes.set(construct, codes);
     this._noteAcknowledged(construct, describeConstruct(construct, kind), acknowledged);
     const key = `${kind}\u0000${risk.code}`;
     const once = strictChecked.get(construct) ?? new Set<string>();
@@ -317,7 +341,7 @@ export class Warnings {
     construct.node.addValidation({
       validate: () => {
         if (!strictModeOf(this.state)) return [];
-        const open = risksOf(this.state).some((r) => r.path === construct.node.path && r.code === risk.code && !r.acknowledged);
+        const open = acknowledgementOf(this.state, construct, risk.code) === undefined;
         return open
           ? [`strict mode: unacknowledged risk ${risk.code} (${kind}). Fix the cause, or add ${risk.code} to its 'acknowledgedRisks' (or Warnings.of(scope).acknowledge(code, reason) for a chart or the App).`]
           : [];
@@ -338,6 +362,7 @@ export class Warnings {
       construct.node.addValidation({ validate: () => unmatchedAcknowledgements(this.state, construct, noted) });
     }
     for (const code of codes) entry.codes.add(code);
+    this.state.generation++;
   }
 }
 
@@ -382,16 +407,23 @@ function within(path: string, scope: IConstruct): boolean {
   return base === '' || path === base || path.startsWith(`${base}/`);
 }
 
+/** Who acknowledged `code` for `construct`: its own `acknowledgedRisks`, a scope acknowledgement above it, or nobody. */
+function acknowledgementOf(state: AppReport, construct: IConstruct, code: string): 'own' | ScopeAcknowledgement | undefined {
+  if (state.acknowledgements.get(construct)?.codes.has(code)) return 'own';
+  if (state.scopeAcknowledgements.length === 0) return undefined;
+  const path = construct.node.path;
+  return state.scopeAcknowledgements.find((a) => a.code === code && within(path, a.scope));
+}
+
 function risksOf(state: AppReport): RiskWarning[] {
   return state.reported
     .filter((r) => attached(r.construct))
     .map((r): RiskWarning => {
       const path = r.construct.node.path;
-      const own = state.acknowledgements.get(r.construct);
-      if (own?.codes.has(r.code)) {
+      const byScope = acknowledgementOf(state, r.construct, r.code);
+      if (byScope === 'own') {
         return { code: r.code, path, constructKind: r.kind, message: r.message, remedy: r.remedy, acknowledged: true, acknowledgedBy: `acknowledgedRisks of ${path}` };
       }
-      const byScope = state.scopeAcknowledgements.find((a) => a.code === r.code && within(path, a.scope));
       if (byScope) {
         return {
           code: r.code,
@@ -421,8 +453,7 @@ function appNameOf(root: IConstruct): string {
   return `${dir} (chart${charts.length === 1 ? '' : 's'}: ${charts.join(', ') || 'none'})`;
 }
 
-function formatReportOf(state: AppReport, prerequisites: Prerequisite[]): string {
-  const risks = risksOf(state);
+function formatReportOf(state: AppReport, prerequisites: Prerequisite[], risks: RiskWarning[] = risksOf(state)): string {
   const open = risks.filter((r) => !r.acknowledged);
   if (open.length === 0 && prerequisites.length === 0) {
     return '';
@@ -454,15 +485,15 @@ function formatReportOf(state: AppReport, prerequisites: Prerequisite[]): string
   return lines.join('\n') + '\n';
 }
 
-function jsonOf(state: AppReport): unknown {
+function jsonOf(state: AppReport, prerequisites = prerequisitesOf(state.root), risks = risksOf(state)): unknown {
   const root = state.root;
   return {
     app: appNameOf(root),
     outdir: root instanceof App ? root.outdir : undefined,
     charts: root.node.children.filter((c) => c instanceof Chart).map((c) => c.node.id),
     strictMode: strictModeOf(state),
-    risks: risksOf(state),
-    prerequisites: prerequisitesOf(root),
+    risks,
+    prerequisites,
   };
 }
 
@@ -478,7 +509,7 @@ function writeJsonFile(check: PropChecker, file: string, data: unknown): void {
 /** A construct's acknowledged codes that match none of its risks. */
 function unmatchedAcknowledgements(state: AppReport, construct: IConstruct, noted: { where: string; codes: Set<string> }): string[] {
   runBeforeSynth(state.root);
-  const reported = new Set(state.reported.filter((r) => r.construct === construct).map((r) => r.code));
+  const reported = state.reportedCodes.get(construct) ?? new Set<string>();
   const unmatched = [...noted.codes].filter((c) => !reported.has(c)).sort();
   if (unmatched.length === 0) return [];
   const has = reported.size === 0 ? 'it reports no risk' : `it reports ${[...reported].sort().join(', ')}`;
@@ -499,21 +530,18 @@ function unmatchedScopeAcknowledgements(state: AppReport, risks: RiskWarning[]):
     );
 }
 
-/** Write the reasons of scope acknowledgements onto the objects that carry the risk. */
+/** Write the reasons of scope acknowledgements onto the objects that carry the risk (one pass over the App). */
 function annotateScopeReasons(state: AppReport): void {
-  const byObject = new Map<ApiObject, string[]>();
-  for (const a of state.scopeAcknowledgements) {
-    const key = RISK_ANNOTATION_PREFIX + annotationName(a.code);
-    for (const object of a.scope.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
-      const annotations = (object.metadata.toJson().annotations ?? {}) as { [key: string]: string };
-      if (annotations[key] === undefined) continue;
-      const lines = byObject.get(object) ?? [];
-      lines.push(`${a.code}: ${a.reason} (Warnings.of('${a.scope.node.path}'))`);
-      byObject.set(object, lines);
+  if (state.scopeAcknowledgements.length === 0) return;
+  for (const object of state.root.node.findAll()) {
+    if (!(object instanceof ApiObject)) continue;
+    const annotations = (object.metadata.toJson().annotations ?? {}) as { [key: string]: string };
+    const lines = state.scopeAcknowledgements
+      .filter((a) => annotations[RISK_ANNOTATION_PREFIX + annotationName(a.code)] !== undefined && within(object.node.path, a.scope))
+      .map((a) => `${a.code}: ${a.reason} (Warnings.of('${a.scope.node.path}'))`);
+    if (lines.length > 0) {
+      object.metadata.addAnnotation(ACKNOWLEDGED_REASONS_ANNOTATION, [...new Set(lines)].sort().join('\n'));
     }
-  }
-  for (const [object, lines] of byObject) {
-    object.metadata.addAnnotation(ACKNOWLEDGED_REASONS_ANNOTATION, [...new Set(lines)].sort().join('\n'));
   }
 }
 
@@ -521,16 +549,23 @@ function annotateScopeReasons(state: AppReport): void {
 function onSynth(state: AppReport): string[] {
   // risks that depend on the whole tree (routes rendered from their complete intent) are reported first
   runBeforeSynth(state.root);
+  // the App's validation runs once per chart written: in one synth, and with nothing changed, once is enough
+  if (state.printedThisSynth && state.synthResult?.generation === state.generation) {
+    return state.synthResult.errors;
+  }
   annotateScopeReasons(state);
-  const errors = unmatchedScopeAcknowledgements(state, risksOf(state));
+  const risks = risksOf(state);
+  const errors = unmatchedScopeAcknowledgements(state, risks);
+  state.synthResult = { generation: state.generation, errors };
   if (!state.printedThisSynth) {
     state.printedThisSynth = true;
     queueMicrotask(() => (state.printedThisSynth = false));
-    const text = formatReportOf(state, prerequisitesOf(state.root));
+    const prerequisites = prerequisitesOf(state.root);
+    const text = formatReportOf(state, prerequisites, risks);
     if (text !== '') process.stderr.write(text);
     const file = process.env[REPORT_ENV];
     if (file !== undefined && file.trim() !== '') {
-      const json = jsonOf(state) as { app: string };
+      const json = jsonOf(state, prerequisites, risks) as { app: string };
       envReports.set(json.app, json);
       writeJsonFile(new PropChecker(REPORT_ENV), file, { apps: [...envReports.values()] });
     }
@@ -539,14 +574,34 @@ function onSynth(state: AppReport): string[] {
 }
 
 /**
+ * Kinds (`apiGroup/kind`, as cdk8s's `ApiObject.apiGroup` names the core group) whose schema has no field the
+ * prerequisite walk reads (no pod template, no `secretKeyRef`, `envFrom`, `volumes` or `sources`, no Ingress
+ * `tls`): the Kubernetes 1.27 API of cdk8s-plus-27's `k8s` module (ServiceSpec, ConfigMap,
+ * HorizontalPodAutoscalerSpecV2, PodDisruptionBudgetSpec, NetworkPolicySpec, ServiceAccount).
+ */
+const NO_SECRET_REFERENCES = new Set([
+  'core/Service',
+  'core/ConfigMap',
+  'core/ServiceAccount',
+  'autoscaling/HorizontalPodAutoscaler',
+  'policy/PodDisruptionBudget',
+  'networking.k8s.io/NetworkPolicy',
+]);
+
+/**
  * Every Secret the synthesized objects of `root` refer to and that no object of `root` defines: from
  * `secretKeyRef` (env), `secretRef` (envFrom), `secret` volumes and projected sources, and Ingress `tls`.
  */
 function prerequisitesOf(root: IConstruct): Prerequisite[] {
-  const objects = root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
   const defined = new Set<string>();
   const needed = new Map<string, { namespace?: string; name: string; keys: Set<string>; all: boolean; usedBy: Set<string> }>();
-  for (const object of objects) {
+  for (const object of root.node.findAll()) {
+    if (!(object instanceof ApiObject) || NO_SECRET_REFERENCES.has(`${object.apiGroup}/${object.kind}`)) continue;
+    if (object.apiGroup === 'core' && object.kind === 'Secret') {
+      defined.add(`${object.metadata.namespace ?? ''}/${object.name}`);
+      continue;
+    }
+    // rendering an object is most of the cost of the report: only objects that may refer to a Secret are rendered
     const json = object.toJson() as { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: any };
     const namespace = json.metadata?.namespace;
     if (json.kind === 'Secret') {
