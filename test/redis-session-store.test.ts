@@ -302,7 +302,7 @@ describe('RedisSessionStore options', () => {
       SPRING_DATA_REDIS_SENTINEL_PASSWORD: { secretKeyRef: { name: 'sessions.rides.api', key: 'password' } },
       SPRING_DATA_REDIS_SSL_ENABLED: 'false',
       // Spring Session keys are "<namespace>:sessions:<id>", inside the app's key prefix
-      SPRING_SESSION_REDIS_NAMESPACE: 'api:spring:session',
+      SPRING_SESSION_REDIS_NAMESPACE: 'rides.api:spring:session',
     });
   });
 
