@@ -221,7 +221,7 @@ e2e('password Secrets the servers refuse at start (issue #14 items 4 and 7)', ()
     harnesses.push(ok);
     await ok.allocate();
     await ok.start('sessions-0');
-    expect(await ok.runScript('sessions-0', ['sh', '/etc/redis/probe.sh', String(ok.pod('sessions-0').port)])).toBe('');
+    expect(await ok.runScript('sessions-0', ['sh', '/etc/redis/probe.sh', 'redis'])).toBe('');
   });
 
   test('a Sentinel (and a Redis server) refuses to start with an empty password', async () => {

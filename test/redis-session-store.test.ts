@@ -57,11 +57,15 @@ describe('RedisSessionStore standalone (default)', () => {
     // ACL users instead of requirepass: the default user is disabled, the store's password is its internal users'
     expect(config['start-redis.sh']).toContain('acl_users redis');
     expect(config['common.sh']).toContain('echo "user default reset"');
-    expect(config['common.sh']).toContain('echo "user admin on #$admin ~* &* +@all"');
+    expect(config['common.sh']).toContain('echo "user admin on$(accepts admin) ~* &* +@all"');
     expect(config['start-redis.sh']).not.toContain('requirepass');
     // the bound app's own user and password Secret reach the server as APP_USERS / APP_PASSWORD_0
-    expect(env.APP_USERS).toBe('app-web:web:');
-    expect(env.APP_PASSWORD_0).toEqual({ secretKeyRef: { name: 'sessions-web-auth', key: 'password', optional: true } });
+    expect(env.APP_USERS).toBe('app.shop.web=shop.web:');
+    expect(env.APP_PASSWORD_0).toEqual({ secretKeyRef: { name: 'sessions.shop.web', key: 'password', optional: true } });
+    expect(env.APP_PASSWORD_ALTERNATE_0).toEqual({ secretKeyRef: { name: 'sessions.shop.web', key: 'password-alternate', optional: true } });
+    expect(env.REDIS_PASSWORD_ALTERNATE).toEqual({ secretKeyRef: { name: 'sessions-auth', key: 'password-alternate', optional: true } });
+    // no metrics and no primary endpoint: the monitor password is optional (no monitor user without it)
+    expect(env.MONITOR_PASSWORD).toEqual({ secretKeyRef: { name: 'sessions-auth', key: 'monitor-password', optional: true } });
     expect(ofKind(objects, 'Secret')).toEqual([]);
     expect(JSON.stringify(objects)).not.toMatch(/requirepass [^$]/);
   });
@@ -77,10 +81,10 @@ describe('RedisSessionStore standalone (default)', () => {
       REDIS_URL: 'redis://sessions.shop.svc.cluster.local:6379',
       REDIS_HOST: 'sessions.shop.svc.cluster.local',
       REDIS_PORT: '6379',
-      REDIS_USERNAME: 'app-web',
-      REDIS_PASSWORD: { secretKeyRef: { name: 'sessions-web-auth', key: 'password' } },
+      REDIS_USERNAME: 'app.shop.web',
+      REDIS_PASSWORD: { secretKeyRef: { name: 'sessions.shop.web', key: 'password' } },
       REDIS_TLS: 'false',
-      REDIS_KEY_PREFIX: 'web:',
+      REDIS_KEY_PREFIX: 'shop.web:',
     });
   });
 
@@ -226,14 +230,15 @@ describe('RedisSessionStore Sentinel', () => {
     expect(env).toEqual({
       REDIS_SENTINELS: [0, 1, 2].map((i) => `sessions-sentinel-${i}.sessions-sentinel-headless.shop.svc.cluster.local:26379`).join(','),
       REDIS_SENTINEL_MASTER: 'mymaster',
-      REDIS_USERNAME: 'app-web',
-      REDIS_PASSWORD: { secretKeyRef: { name: 'sessions-web-auth', key: 'password' } },
-      REDIS_SENTINEL_USERNAME: 'app-web',
-      REDIS_SENTINEL_PASSWORD: { secretKeyRef: { name: 'sessions-web-auth', key: 'password' } },
+      REDIS_USERNAME: 'app.shop.web',
+      REDIS_PASSWORD: { secretKeyRef: { name: 'sessions.shop.web', key: 'password' } },
+      REDIS_SENTINEL_USERNAME: 'app.shop.web',
+      REDIS_SENTINEL_PASSWORD: { secretKeyRef: { name: 'sessions.shop.web', key: 'password' } },
       REDIS_TLS: 'false',
-      REDIS_KEY_PREFIX: 'web:',
+      REDIS_KEY_PREFIX: 'shop.web:',
     });
-    expect(store.passwordSecretNameFor('web')).toBe('sessions-web-auth');
+    expect(store.passwordSecretNameFor('web')).toBe('sessions.shop.web');
+    expect(store.passwordSecretNameFor('web', 'team-b')).toBe('sessions.team-b.web');
   });
 
   test('no risk reported for the Sentinel topology', () => {
@@ -291,13 +296,13 @@ describe('RedisSessionStore options', () => {
     expect(env).toEqual({
       SPRING_DATA_REDIS_SENTINEL_MASTER: 'mymaster',
       SPRING_DATA_REDIS_SENTINEL_NODES: [0, 1, 2].map((i) => `sessions-sentinel-${i}.sessions-sentinel-headless.rides.svc.cluster.local:26379`).join(','),
-      SPRING_DATA_REDIS_USERNAME: 'app-api',
-      SPRING_DATA_REDIS_PASSWORD: { secretKeyRef: { name: 'sessions-api-auth', key: 'password' } },
-      SPRING_DATA_REDIS_SENTINEL_USERNAME: 'app-api',
-      SPRING_DATA_REDIS_SENTINEL_PASSWORD: { secretKeyRef: { name: 'sessions-api-auth', key: 'password' } },
+      SPRING_DATA_REDIS_USERNAME: 'app.rides.api',
+      SPRING_DATA_REDIS_PASSWORD: { secretKeyRef: { name: 'sessions.rides.api', key: 'password' } },
+      SPRING_DATA_REDIS_SENTINEL_USERNAME: 'app.rides.api',
+      SPRING_DATA_REDIS_SENTINEL_PASSWORD: { secretKeyRef: { name: 'sessions.rides.api', key: 'password' } },
       SPRING_DATA_REDIS_SSL_ENABLED: 'false',
       // Spring Session keys are "<namespace>:sessions:<id>", inside the app's key prefix
-      SPRING_SESSION_REDIS_NAMESPACE: 'api:spring:session',
+      SPRING_SESSION_REDIS_NAMESPACE: 'rides.api:spring:session',
     });
   });
 
@@ -314,12 +319,12 @@ describe('RedisSessionStore options', () => {
     const b = envOf(only(objects, 'Deployment', 'b').spec.template.spec.containers[0]);
     expect(b).toEqual({
       REDIS_URL: 'redis://single.rides.svc.cluster.local:6379',
-      REDIS_USERNAME: 'app-b',
-      REDIS_PASSWORD: { secretKeyRef: { name: 'single-b-auth', key: 'password' } },
-      REDIS_KEY_PREFIX: 'b:',
+      REDIS_USERNAME: 'app.rides.b',
+      REDIS_PASSWORD: { secretKeyRef: { name: 'single.rides.b', key: 'password' } },
+      REDIS_KEY_PREFIX: 'rides.b:',
     });
-    expect(a.REDIS_USERNAME).toBe('app-a');
-    expect(a.REDIS_SENTINEL_USERNAME).toBe('app-a');
+    expect(a.REDIS_USERNAME).toBe('app.rides.a');
+    expect(a.REDIS_SENTINEL_USERNAME).toBe('app.rides.a');
   });
 
   test('an app in another namespace is admitted by namespace and label', () => {
@@ -347,24 +352,29 @@ describe('RedisSessionStore least privilege (issue #14 item 7)', () => {
   test('every pod of the store knows every bound app: one user, key prefix and password Secret each, in a stable order', () => {
     for (const sts of ofKind(objects, 'StatefulSet')) {
       const env = envOf(sts.spec.template.spec.containers[0]);
-      expect(env.APP_USERS).toBe('app-api:api: app-web:web:');
+      expect(env.APP_USERS).toBe('app.shop.api=shop.api: app.shop.web=shop.web:');
       // optional: a missing app Secret costs that app its user, not the store its pods (test/redis-e2e.test.ts)
-      expect(env.APP_PASSWORD_0).toEqual({ secretKeyRef: { name: 'sessions-api-auth', key: 'password', optional: true } });
-      expect(env.APP_PASSWORD_1).toEqual({ secretKeyRef: { name: 'sessions-web-auth', key: 'password', optional: true } });
+      expect(env.APP_PASSWORD_0).toEqual({ secretKeyRef: { name: 'sessions.shop.api', key: 'password', optional: true } });
+      expect(env.APP_PASSWORD_1).toEqual({ secretKeyRef: { name: 'sessions.shop.web', key: 'password', optional: true } });
     }
   });
 
   test('app users: their prefix only, no channels, no dangerous command, no key listing; Sentinel: lookups only', () => {
     const common: string = config['common.sh'];
-    expect(common).toContain("ACL_APP_REDIS='resetchannels -@all +@read +@write +@connection +@transaction -@dangerous -scan -randomkey -function +info'");
-    expect(common).toContain('echo "user ${entry%%:*} on #$(sha256 "$pw") ~${entry#*:}* $ACL_APP_REDIS"');
+    expect(common).toContain(
+      "ACL_APP_REDIS='resetchannels -@all +@read +@write +@connection +@transaction -@dangerous -scan -randomkey -dbsize -info -client|tracking -client|trackinginfo -client|getredir -client|caching -function'",
+    );
+    expect(common).toContain('echo "user ${entry%%=*} on$hashes ~${entry#*=}* $ACL_APP_REDIS"');
     expect(common).toMatch(/ACL_APP_SENTINEL='allchannels -@all \+@connection -@dangerous .*\+sentinel\|get-master-addr-by-name/);
     expect(common).not.toMatch(/ACL_APP_SENTINEL=.*(\+sentinel\|(set|failover|reset|monitor|remove|config)|\+publish)/);
   });
 
   test('replication, Sentinel and probes use their own users; passwords only as SHA-256 hashes', () => {
     expect(config['common.sh']).toContain("ACL_REPLICATOR='-@all +psync +replconf +ping'");
-    expect(config['common.sh']).toContain('echo "user probe on #$admin -@all +ping"');
+    expect(config['common.sh']).toContain("ACL_PROBE='-@all +ping +info'");
+    expect(config['common.sh']).toContain('role_password() { sha256 "cdk8s-stateless/$1/$2"; }');
+    expect(config['start-redis.sh']).toContain('masterauth $(quoted "$(role_password replicator "$REDIS_PASSWORD")")');
+    expect(config['start-sentinel.sh']).toContain('sentinel auth-pass $SENTINEL_MASTER $(quoted "$(role_password sentinel "$REDIS_PASSWORD")")');
     expect(config['start-redis.sh']).toContain('echo "masteruser replicator"');
     expect(config['start-sentinel.sh']).toContain('echo "sentinel auth-user $SENTINEL_MASTER sentinel"');
     expect(config['probe.sh']).toContain('CLI_USER=probe');
@@ -450,6 +460,66 @@ describe('RedisSessionStore bindings across namespaces (issue #14 item 5)', () =
     const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
     new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, sessionStore: store });
     expect(envOf(only(synth(chart), 'Deployment').spec.template.spec.containers[0]).REDIS_HOST).toBe('sessions');
+  });
+});
+
+describe('RedisSessionStore identities that cannot collide', () => {
+  test('two apps "web" in team-a and team-b on one store: two ACL users, two key prefixes, two Secrets', () => {
+    const app = Testing.app();
+    const data = new Chart(app, 'data', { namespace: 'data' });
+    const store = new RedisSessionStore(data, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL });
+    const a = store.grantAccess({ name: 'web', namespace: 'team-a' });
+    const b = store.grantAccess({ name: 'web', namespace: 'team-b' });
+    expect([a.username, a.keyPrefix, a.passwordSecretName]).toEqual(['app.team-a.web', 'team-a.web:', 'sessions.team-a.web']);
+    expect([b.username, b.keyPrefix, b.passwordSecretName]).toEqual(['app.team-b.web', 'team-b.web:', 'sessions.team-b.web']);
+    const env = envOf(only(synth(data), 'StatefulSet', 'sessions').spec.template.spec.containers[0]);
+    expect(env.APP_USERS).toBe('app.team-a.web=team-a.web: app.team-b.web=team-b.web:');
+    // the prefix of one app does not cover another's keys: "team-a.web:*" does not match "team-a.web-x:..."
+    const x = store.grantAccess({ name: 'web-x', namespace: 'team-a' });
+    expect(`${x.keyPrefix}s1`.startsWith(a.keyPrefix!)).toBe(false);
+  });
+
+  test('an app Secret cannot be read as a store Secret: app "web" on store "sessions" and a store "sessions-web" have distinct Secrets', () => {
+    const chart = newChart('shop');
+    const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL });
+    new RedisSessionStore(chart, 'sessions-web', { name: 'sessions-web', topology: RedisTopology.SENTINEL });
+    new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, sessionStore: store });
+    const objects = synth(chart);
+    const appSecret = envOf(only(objects, 'Deployment').spec.template.spec.containers[0]).REDIS_PASSWORD.secretKeyRef.name;
+    const storeSecrets = ofKind(objects, 'StatefulSet').map((s) => envOf(s.spec.template.spec.containers[0]).REDIS_PASSWORD.secretKeyRef.name);
+    expect(appSecret).toBe('sessions.shop.web');
+    expect(new Set(storeSecrets)).toEqual(new Set(['sessions-auth', 'sessions-web-auth']));
+  });
+
+  test('a store whose password Secret is a bound app\'s Secret is refused, naming both', () => {
+    const chart = newChart('shop');
+    const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL });
+    new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, sessionStore: store });
+    expect(() => new RedisSessionStore(chart, 'other', { name: 'other', topology: RedisTopology.SENTINEL, passwordSecretName: 'sessions.shop.web' })).toThrow(
+      "RedisSessionStore 'test/other': 'passwordSecretName' is \"sessions.shop.web\" in namespace \"shop\" for RedisSessionStore 'test/other' (its password), " +
+        "and app \"shop/web\" bound to RedisSessionStore 'test/sessions' reads the same Secret: the app's pods would hold that store's password, got \"sessions.shop.web\". " +
+        "Give this store's password Secret another name.",
+    );
+  });
+
+  test('an app whose Secret is another store\'s password Secret is refused, naming both', () => {
+    const chart = newChart('shop');
+    new RedisSessionStore(chart, 'other', { name: 'other', topology: RedisTopology.SENTINEL, passwordSecretName: 'sessions.shop.web' });
+    const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL });
+    expect(() => new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, sessionStore: store })).toThrow(
+      "RedisSessionStore 'test/sessions': 'client name' is \"sessions.shop.web\" in namespace \"shop\" for app \"shop/web\" bound to RedisSessionStore 'test/sessions', " +
+        "and RedisSessionStore 'test/other' (its password) reads the same Secret: the app's pods would hold that store's password, got \"sessions.shop.web\". " +
+        "Rename the app, or give the other party's password Secret another name.",
+    );
+  });
+
+  test('a store whose own password Secret is the Secret of an app bound to it is refused', () => {
+    const chart = newChart('shop');
+    const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL, passwordSecretName: 'sessions.shop.web' });
+    expect(() => store.grantAccess({ name: 'web', namespace: 'shop' })).toThrow(
+      "RedisSessionStore 'test/sessions': 'passwordSecretName' is \"sessions.shop.web\", the name of the password Secret of bound app \"shop/web\": " +
+        "that app's pods would hold the store's admin password, got \"sessions.shop.web\". Give the store's password Secret another name.",
+    );
   });
 });
 

@@ -17,8 +17,9 @@ password_problem() {
   esac
 }
 
-# check_password: refuse to start when the store's password is unusable (issue #14 items 4 and 7): without
-# one, auth (and Sentinel's) would be off.
+# check_password: refuse to start when the store's password is unusable: without one, auth (and Sentinel's)
+# would be off. During a password rotation the Secret also holds REDIS_PASSWORD_ALTERNATE (see acl_users); an
+# unusable alternate is ignored with a message, not fatal.
 check_password() {
   problem="$(password_problem "${REDIS_PASSWORD:-}")"
   if [ -n "$problem" ]; then
@@ -26,60 +27,98 @@ check_password() {
     echo "cdk8s-stateless: recreate the Secret with a password and no final line break, e.g. kubectl create secret generic NAME --from-literal=password=\"\$PASSWORD\"." >&2
     exit 1
   fi
+  if [ -n "${REDIS_PASSWORD_ALTERNATE:-}" ] && [ -n "$(password_problem "$REDIS_PASSWORD_ALTERNATE")" ]; then
+    echo "cdk8s-stateless: ignoring the alternate password from the Secret: it $(password_problem "$REDIS_PASSWORD_ALTERNATE")" >&2
+    REDIS_PASSWORD_ALTERNATE=""
+  fi
 }
 
 # sha256 VALUE: the hex SHA-256 of VALUE, as an ACL password rule takes it ("#<hash>"): no password is written
 # in clear into a configuration file, and no quoting can break a rule.
 sha256() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
 
-# ACL users (issue #14 item 7; https://redis.io/docs/latest/operate/oss_and_stack/management/security/acl/).
-# The default user is disabled ("reset": off, no password, no keys, no commands). The store's own password
-# (REDIS_PASSWORD) belongs to its internal users: "admin" (the start and preStop scripts, operators), "probe"
-# (readiness probes: PING only), and in the Sentinel topology "replicator" (replicas: PSYNC, REPLCONF, PING) and
-# "sentinel" (what Sentinel runs on the servers), both as in the ACL documentation's "ACL rules for Sentinel and
-# Replicas" (SLAVEOF and REPLICAOF both: Sentinel sends either, depending on the version).
+# role_password ROLE PASSWORD: the password of an internal role (probe, replicator, sentinel), derived from the
+# store's password by a one-way hash: each role has its own credential, and none of them logs in as another
+# (a leaked probe or replication password does not give the admin password).
+role_password() { sha256 "cdk8s-stateless/$1/$2"; }
+
+# accepts ROLE: the ACL password rules ("#<hash>" ...) of ROLE: the role's password from REDIS_PASSWORD and,
+# during a rotation, from REDIS_PASSWORD_ALTERNATE too. An ACL user may hold several passwords, and AUTH succeeds
+# with any of them (https://redis.io/docs/latest/operate/oss_and_stack/management/security/acl/, ">password":
+# "Add this password to the list of valid passwords for the user"), so during a rotation pods that still use
+# the old password and pods that already use the new one both log in everywhere. ROLE admin is the store's
+# password itself; ROLE monitor takes MONITOR_PASSWORD and MONITOR_PASSWORD_ALTERNATE (its own Secret key).
+accepts() {
+  case "$1" in
+    admin) set -- "$REDIS_PASSWORD" "${REDIS_PASSWORD_ALTERNATE:-}" ;;
+    monitor) set -- "${MONITOR_PASSWORD:-}" "${MONITOR_PASSWORD_ALTERNATE:-}" ;;
+    *)
+      alt=""; [ -z "${REDIS_PASSWORD_ALTERNATE:-}" ] || alt="$(role_password "$1" "$REDIS_PASSWORD_ALTERNATE")"
+      set -- "$(role_password "$1" "$REDIS_PASSWORD")" "$alt" ;;
+  esac
+  for pw in "$@"; do
+    [ -z "$pw" ] || [ -n "$(password_problem "$pw")" ] || printf ' #%s' "$(sha256 "$pw")"
+  done
+}
+
+# ACL users (https://redis.io/docs/latest/operate/oss_and_stack/management/security/acl/). The default user is
+# disabled ("reset": off, no password, no keys, no commands). Each internal role has its own credential:
+# "admin" (the start and preStop scripts, operators: the store's password), "probe" (readiness probes),
+# "monitor" (the metrics exporter and the primary endpoint's health checks: the Secret's monitor key), and in the
+# Sentinel topology "replicator" (replicas: PSYNC, REPLCONF, PING) and "sentinel" (what Sentinel runs on the
+# servers), both as in the ACL documentation's "ACL rules for Sentinel and Replicas" (SLAVEOF and REPLICAOF both:
+# Sentinel sends either, depending on the version).
 ACL_REPLICATOR='-@all +psync +replconf +ping'
-ACL_MONITOR='-@all +@connection +info +role +config|get +client|list +client|info +slowlog|get +slowlog|len +latency|latest +latency|histogram +dbsize +memory|stats'
+# the probe reads INFO replication and persistence (probe.sh): INFO takes no subcommands, so the section cannot be
+# restricted in ACL rules that both Redis 7.0 and Valkey 8 accept; INFO writes and reconfigures nothing
+ACL_PROBE='-@all +ping +info'
+# "monitor" reads INFO, ROLE, SLOWLOG, LATENCY and CLIENT LIST; not CONFIG GET, which would hand it masterauth
+# (the replication password) and every other setting
+ACL_MONITOR='-@all +@connection +info +role +client|list +client|info +slowlog|get +slowlog|len +latency|latest +latency|histogram +memory|stats'
 ACL_SENTINEL='allchannels -@all +multi +slaveof +replicaof +ping +exec +subscribe +config|rewrite +role +publish +info +client|setname +client|kill +script|kill'
 # A bound app: its own key prefix, no channels, reads and writes of data, transactions and connection commands,
-# nothing from @dangerous (FLUSHALL, CONFIG, REPLICAOF, KEYS, DEBUG, CLIENT KILL, ...), nor SCAN or RANDOMKEY (they
-# would list other apps' keys, i.e. their session ids), nor FUNCTION; INFO for the clients' ready checks.
-ACL_APP_REDIS='resetchannels -@all +@read +@write +@connection +@transaction -@dangerous -scan -randomkey -function +info'
+# nothing from @dangerous (FLUSHALL, CONFIG, REPLICAOF, KEYS, DEBUG, CLIENT KILL, ...), nor what lists or counts
+# other apps' keys: SCAN and RANDOMKEY (their names, i.e. session ids), DBSIZE and INFO (counts per database;
+# ioredis then skips its ready check with a warning: "Skipping the ready check because INFO command fails"),
+# CLIENT TRACKING (with BCAST and no prefix, RESP3 pushes every key name written by anyone: the ACL key patterns do
+# not apply to invalidation messages); nor FUNCTION.
+ACL_APP_REDIS='resetchannels -@all +@read +@write +@connection +@transaction -@dangerous -scan -randomkey -dbsize -info -client|tracking -client|trackinginfo -client|getredir -client|caching -function'
 # ...and on the Sentinels: find the primary and the other Sentinels and replicas, follow their events; no
 # SENTINEL SET/FAILOVER/RESET/MONITOR/REMOVE/CONFIG, no PUBLISH.
 ACL_APP_SENTINEL='allchannels -@all +@connection -@dangerous +subscribe +psubscribe +unsubscribe +punsubscribe +sentinel|get-master-addr-by-name +sentinel|sentinels +sentinel|replicas +sentinel|slaves +sentinel|master'
 
 # acl_users KIND: the "user" lines of a Redis server (KIND redis) or a Sentinel (KIND sentinel)
 acl_users() {
-  admin="$(sha256 "$REDIS_PASSWORD")"
   echo "user default reset"
-  echo "user admin on #$admin ~* &* +@all"
-  echo "user probe on #$admin -@all +ping"
-  # "monitor": what the primary endpoint's health check (AUTH, ROLE) and the metrics exporter read (INFO, CONFIG GET,
-  # SLOWLOG, LATENCY, CLIENT LIST); nothing that writes or reconfigures
-  # (servers only: a Sentinel has none of these commands and would refuse the user)
-  if [ "$1" = redis ]; then
-    echo "user monitor on #$admin $ACL_MONITOR"
+  echo "user admin on$(accepts admin) ~* &* +@all"
+  echo "user probe on$(accepts probe) $([ "$1" = redis ] && echo "$ACL_PROBE" || echo '-@all +ping')"
+  # servers only: a Sentinel has none of these commands and would refuse the user. Without a monitor password
+  # (no metrics, no primary endpoint) there is no monitor user.
+  if [ "$1" = redis ] && [ -n "$(accepts monitor)" ]; then
+    echo "user monitor on$(accepts monitor) $ACL_MONITOR"
   fi
   if [ "$1" = redis ] && [ "$TOPOLOGY" = sentinel ]; then
-    echo "user replicator on #$admin $ACL_REPLICATOR"
-    echo "user sentinel on #$admin $ACL_SENTINEL"
+    echo "user replicator on$(accepts replicator) $ACL_REPLICATOR"
+    echo "user sentinel on$(accepts sentinel) $ACL_SENTINEL"
   fi
   i=0
   for entry in ${APP_USERS:-}; do
     pw=""; eval "pw=\${APP_PASSWORD_$i:-}"
+    alt=""; eval "alt=\${APP_PASSWORD_ALTERNATE_$i:-}"
     i=$((i + 1))
     # An app whose Secret is missing or unusable gets no user (the store keeps serving the others); it can
     # connect once its Secret is fixed and this pod restarts (environment variables are read at start).
     problem="$(password_problem "$pw")"
     if [ -n "$problem" ]; then
-      echo "cdk8s-stateless: no ACL user ${entry%%:*}: the password in its Secret $problem" >&2
+      echo "cdk8s-stateless: no ACL user ${entry%%=*}: the password in its Secret $problem" >&2
       continue
     fi
+    hashes=" #$(sha256 "$pw")"
+    if [ -n "$alt" ] && [ -z "$(password_problem "$alt")" ]; then hashes="$hashes #$(sha256 "$alt")"; fi
     if [ "$1" = redis ]; then
-      echo "user ${entry%%:*} on #$(sha256 "$pw") ~${entry#*:}* $ACL_APP_REDIS"
+      echo "user ${entry%%=*} on$hashes ~${entry#*=}* $ACL_APP_REDIS"
     else
-      echo "user ${entry%%:*} on #$(sha256 "$pw") $ACL_APP_SENTINEL"
+      echo "user ${entry%%=*} on$hashes $ACL_APP_SENTINEL"
     fi
   done
 }

@@ -15,7 +15,8 @@ umask 077
   acl_users redis
   if [ "$TOPOLOGY" = sentinel ]; then
     echo "masteruser replicator"
-    printf '%s\n' "masterauth $(quoted "$REDIS_PASSWORD")"
+    # the replicator's own credential (common.sh, role_password), accepted by every server during a rotation
+    printf '%s\n' "masterauth $(quoted "$(role_password replicator "$REDIS_PASSWORD")")"
   fi
 } > "$conf"
 

@@ -62,7 +62,7 @@ echo "cdk8s-stateless: monitoring primary $master"
   saved_line "current-epoch "
   echo "sentinel monitor $SENTINEL_MASTER ${master%:*} ${master##*:} $SENTINEL_QUORUM"
   echo "sentinel auth-user $SENTINEL_MASTER sentinel"
-  printf '%s\n' "sentinel auth-pass $SENTINEL_MASTER $(quoted "$REDIS_PASSWORD")"
+  printf '%s\n' "sentinel auth-pass $SENTINEL_MASTER $(quoted "$(role_password sentinel "$REDIS_PASSWORD")")"
   cat "$CONFIG_DIR/sentinel-master.conf"
   if [ "$master" = "$saved_master" ]; then
     saved_line "config-epoch $SENTINEL_MASTER "

@@ -8,6 +8,7 @@ import { defaultResourceName } from '../resource-names';
 import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
 import { PrimaryEndpoint, PrimaryEndpointOptions, validatePrimaryEndpoint } from './primary-endpoint'; // #14 item 10
 import { redisConf, redisScript, sentinelConf, sentinelMasterConf } from './redis-scripts';
+import { SecretNames } from './secret-names';
 import { ISessionStore, RedisTopology, SessionStoreAccess, SessionStoreClient, SessionStoreConnection } from './session-store';
 import { StoreMetrics, StoreMetricsOptions, validateStoreMetrics } from './store-metrics'; // #14 item 9
 
@@ -74,6 +75,19 @@ const SENTINEL_STORAGE = Size.mebibytes(64);
 
 /** Where the TLS Secret is mounted (tlsSecretName). */
 const TLS_DIR = '/etc/redis-tls';
+
+/**
+ * During a password rotation a Secret holds a second password, accepted as well as the first (common.sh,
+ * `accepts`): under `<key>-alternate` in the store's Secret (e.g. `password-alternate`), and under
+ * `password-alternate` in an app's Secret. See the README's password rotation procedure.
+ */
+export const ALTERNATE_PASSWORD_KEY = 'password-alternate';
+/**
+ * The key of the `monitor` user's password in the store's Secret: the metrics exporter and the primary endpoint's
+ * health checks log in with it, and never see the store's admin password. Required with `metrics` or
+ * `primaryEndpoint`; without it the servers have no monitor user.
+ */
+export const MONITOR_PASSWORD_KEY = 'monitor-password';
 
 /** Port numbers of Redis and Sentinel. */
 export const REDIS_PORT = 6379;
@@ -239,6 +253,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
   private readonly tlsSecretName?: string;
   /** Bound apps by name: their ACL user, password Secret and key prefix (issue #14 item 7). */
   private readonly apps = new Map<string, BoundApp>();
+  private readonly passwordSecretName: string;
   private readonly namespace?: string;
 
   constructor(scope: Construct, id: string, props: RedisSessionStoreProps = {}) {
@@ -262,7 +277,9 @@ export class RedisSessionStore extends Construct implements ISessionStore {
       const sentinels = props.sentinels ?? 3;
       const quorum = Math.floor(sentinels / 2) + 1;
       const passwordSecretName = props.passwordSecretName ?? `${this.name}-auth`;
+      this.passwordSecretName = passwordSecretName;
       const passwordSecretKey = props.passwordSecretKey ?? 'password';
+      const monitorNeeded = props.metrics !== undefined || props.primaryEndpoint !== undefined;
       const image = props.image ?? DEFAULT_REDIS_IMAGE;
       const resources = {
         cpu: props.resources?.cpu ?? DEFAULT_RESOURCES.cpu!,
@@ -327,9 +344,16 @@ export class RedisSessionStore extends Construct implements ISessionStore {
           : []),
         { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: passwordSecretName, key: passwordSecretKey } } },
         { name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: passwordSecretName, key: passwordSecretKey } } },
+        // accepted too, during a rotation only (common.sh, accepts)
+        { name: 'REDIS_PASSWORD_ALTERNATE', valueFrom: { secretKeyRef: { name: passwordSecretName, key: `${passwordSecretKey}-alternate`, optional: true } } },
+        // the monitor user's own password (metrics exporter, primary endpoint); no monitor user without it
+        { name: 'MONITOR_PASSWORD', valueFrom: { secretKeyRef: { name: passwordSecretName, key: MONITOR_PASSWORD_KEY, optional: !monitorNeeded } } },
+        { name: 'MONITOR_PASSWORD_ALTERNATE', valueFrom: { secretKeyRef: { name: passwordSecretName, key: `${MONITOR_PASSWORD_KEY}-alternate`, optional: true } } },
         ...(sentinel
           ? [
             { name: 'PRESTOP_BUDGET_SECONDS', value: String(PRESTOP_BUDGET_SECONDS) },
+            // the preStop hook pauses writes for longer than the pod lives (prestop-redis.sh)
+            { name: 'WRITE_PAUSE_SECONDS', value: String(TERMINATION_GRACE_SECONDS) },
             { name: 'START_WAIT_SECONDS', value: String(START_WAIT_SECONDS) },
           ]
           : []),
@@ -399,11 +423,11 @@ export class RedisSessionStore extends Construct implements ISessionStore {
       const endpointHost = clientDomain(`${this.name}-primary`);
       const endpoint = { storeName: this.name, storeLabels, redisPods, headlessService: headless, clusterDomain: domain, clientHost: endpointHost };
       const endpointOptions = props.primaryEndpoint;
-      this.primaryEndpoint = endpointOptions && PrimaryEndpoint._create(this, 'PrimaryEndpoint', endpointOptions, { ...endpoint, passwordSecretName, passwordSecretKey });
+      this.primaryEndpoint = endpointOptions && PrimaryEndpoint._create(this, 'PrimaryEndpoint', endpointOptions, { ...endpoint, passwordSecretName, passwordSecretKey: MONITOR_PASSWORD_KEY });
 
       // #14 item 9: optional metrics (an exporter sidecar patched into the Redis StatefulSet)
       const metricsSpec = { storeName: this.name, storeLabels, redisLabels, sentinel, replicas, namespace: this.namespace };
-      this.metrics = props.metrics && StoreMetrics._create(this, 'Metrics', props.metrics, { ...metricsSpec, redisStatefulSet: this.statefulSet, passwordSecretName, passwordSecretKey });
+      this.metrics = props.metrics && StoreMetrics._create(this, 'Metrics', props.metrics, { ...metricsSpec, redisStatefulSet: this.statefulSet, passwordSecretName, passwordSecretKey: MONITOR_PASSWORD_KEY });
 
       const ports = sentinel ? [REDIS_PORT, SENTINEL_PORT] : [REDIS_PORT];
       this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
@@ -457,7 +481,8 @@ export class RedisSessionStore extends Construct implements ISessionStore {
         });
       }
       reportRisks(this, 'RedisSessionStore', risks, acknowledged, [this.statefulSet]);
-      refuseDuplicateObjects(this, check, 'name', this.name, 'Give one of the two a different name.'); // issue 13
+      refuseDuplicateObjects(this, check, 'name', this.name, 'Give one of the two a different name.');
+      SecretNames.of(this).claim(this.namespace, passwordSecretName, `RedisSessionStore '${this.node.path}' (its password)`, check, 'passwordSecretName', 'Give this store\'s password Secret another name.', true);
     } catch (e) {
       scope.node.tryRemoveChild(id);
       throw e;
@@ -498,35 +523,54 @@ export class RedisSessionStore extends Construct implements ISessionStore {
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(client.name)) {
       check.fail('client name', 'must be a DNS label (it names the app\'s ACL user, key prefix and password Secret)', client.name, 'Name the app with lower-case letters, digits and "-".');
     }
-    let app = this.apps.get(client.name);
-    if (!app) {
-      app = { user: `app-${client.name}`, secretName: this.passwordSecretNameFor(client.name), prefix: `${client.name}:` };
-      this.apps.set(client.name, app);
+    const identity = appIdentity(this.name, client);
+    const known = this.apps.get(identity.user);
+    if (!known) {
+      // the app's Secret, in the store's namespace, must be neither the store's own Secret nor another store's
+      const store = `RedisSessionStore '${this.node.path}'`;
+      const app = `app "${client.namespace ? `${client.namespace}/` : ''}${client.name}"`;
+      if (identity.secretName === this.passwordSecretName) {
+        check.fail(
+          'passwordSecretName',
+          `is "${this.passwordSecretName}", the name of the password Secret of bound ${app}: that app's pods would hold the store's admin password`,
+          this.passwordSecretName,
+          'Give the store\'s password Secret another name.',
+        );
+      }
+      SecretNames.of(this).claim(this.namespace, identity.secretName, `${app} bound to ${store}`, check, 'client name', 'Rename the app, or give the other party\'s password Secret another name.');
+      this.apps.set(identity.user, identity);
     }
     return {
       podLabels: { [LABEL_CLIENT]: this.name },
-      username: app.user,
-      passwordSecretName: app.secretName,
+      username: identity.user,
+      passwordSecretName: identity.secretName,
       passwordSecretKey: 'password',
-      keyPrefix: app.prefix,
+      keyPrefix: identity.prefix,
     };
   }
 
   /**
    * The Secret (made by you, in the store's namespace and, if it differs, the app's) that holds the password of
-   * a bound app's own ACL user, under the key `password`: `<store>-<app>-auth`.
+   * a bound app's own ACL user, under the key `password` (and, during a rotation, `password-alternate`):
+   * `<store>.<namespace>.<app>`, or `<store>.<app>` when the charts have no namespace. The dots keep it apart from
+   * every other name: store, namespace and app names are DNS labels (no dots), and a store's own Secret is
+   * `<store>-auth`.
    */
-  public passwordSecretNameFor(appName: string): string {
-    return `${this.name}-${appName}-auth`;
+  public passwordSecretNameFor(appName: string, namespace?: string): string {
+    return appIdentity(this.name, { name: appName, namespace: namespace ?? this.namespace }).secretName;
   }
 
   /** The environment that tells the store's pods the bound apps' users (APP_USERS) and passwords (APP_PASSWORD_<i>). */
   private appEnv(): kplus.k8s.EnvVar[] {
     const apps = [...this.apps.values()].sort((a, b) => a.user.localeCompare(b.user));
     return [
-      { name: 'APP_USERS', value: apps.map((a) => `${a.user}:${a.prefix}`).join(' ') },
+      { name: 'APP_USERS', value: apps.map((a) => `${a.user}=${a.prefix}`).join(' ') },
       // optional: a missing app Secret costs that app its user (logged at start), not the whole store its pods
-      ...apps.map((a, i) => ({ name: `APP_PASSWORD_${i}`, valueFrom: { secretKeyRef: { name: a.secretName, key: 'password', optional: true } } })),
+      ...apps.flatMap((a, i) => [
+        { name: `APP_PASSWORD_${i}`, valueFrom: { secretKeyRef: { name: a.secretName, key: 'password', optional: true } } },
+        // accepted too during a rotation (common.sh, acl_users)
+        { name: `APP_PASSWORD_ALTERNATE_${i}`, valueFrom: { secretKeyRef: { name: a.secretName, key: ALTERNATE_PASSWORD_KEY, optional: true } } },
+      ]),
     ];
   }
 
@@ -562,7 +606,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
 
   private statefulSetOf(id: string, o: StatefulSetOptions): ApiObject {
     const probe = (periodSeconds: number) => ({
-      exec: { command: ['sh', '/etc/redis/probe.sh', String(o.port)] },
+      exec: { command: ['sh', '/etc/redis/probe.sh', o.portName] },
       periodSeconds,
       timeoutSeconds: 5,
       failureThreshold: 3,
@@ -640,6 +684,18 @@ interface BoundApp {
   readonly user: string;
   readonly secretName: string;
   readonly prefix: string;
+}
+
+/**
+ * The identity of a bound app on a store: its ACL user, key prefix and password Secret, from the namespace and the
+ * name of the app. Two apps `web` in `team-a` and `team-b` are two users with two prefixes (`team-a.web:`,
+ * `team-b.web:`), and two Secrets. Namespaces and app names are DNS labels, without dots: joined with dots they
+ * cannot be read in two ways, and the prefix `team-a.web:` does not cover the keys of an app `web-x`
+ * (`team-a.web-x:`). Without a namespace (neither chart has one: grantAccess refuses a mixture), the app name alone.
+ */
+function appIdentity(store: string, client: SessionStoreClient): BoundApp {
+  const id = client.namespace ? `${client.namespace}.${client.name}` : client.name;
+  return { user: `app.${id}`, prefix: `${id}:`, secretName: `${store}.${id}` };
 }
 
 interface StatefulSetOptions {

@@ -43,6 +43,63 @@ export function opensslAvailable(env: NodeJS.ProcessEnv = process.env): boolean 
   return found;
 }
 
+/**
+ * The server flavours the end-to-end suites run on: Valkey (the default image) and Redis. The store's scripts
+ * take `valkey-*` when it is installed and `redis-*` otherwise (assets/redis/common.sh); a harness of flavour
+ * `redis` runs them with a PATH on which `valkey-*` does not exist.
+ */
+export type Flavour = 'valkey' | 'redis';
+
+const FLAVOUR_BINARIES: Record<Flavour, string[]> = {
+  valkey: ['valkey-server', 'valkey-sentinel', 'valkey-cli'],
+  redis: ['redis-server', 'redis-sentinel', 'redis-cli'],
+};
+
+/**
+ * The flavours installed here, each as one `describe` label. In CI a missing one is a failure; elsewhere it is
+ * skipped with a visible message.
+ */
+export function availableFlavours(env: NodeJS.ProcessEnv = process.env): Flavour[] {
+  const found: Flavour[] = [];
+  for (const flavour of ['valkey', 'redis'] as Flavour[]) {
+    const bins = FLAVOUR_BINARIES[flavour];
+    const ok = spawnSync('/bin/sh', ['-c', bins.map((b) => `command -v ${b}`).join(' && ')], { encoding: 'utf8', env: { PATH: env.PATH } }).status === 0;
+    if (ok) {
+      found.push(flavour);
+      continue;
+    }
+    const message = `${bins.join(' / ')} not found: the end-to-end tests run on ${flavour} too. ` +
+      (flavour === 'valkey' ? 'Install with: apt-get install -y -t bookworm-backports valkey-server valkey-sentinel valkey-tools' : 'Install with: apt-get install -y redis-server redis-sentinel');
+    if (env.CI) throw new Error(`${message} (CI is set, so this fails instead of skipping)`);
+    // eslint-disable-next-line no-console
+    console.warn(`\n!!! SKIPPING END-TO-END TESTS ON ${flavour.toUpperCase()} !!!\n${message}\n`);
+  }
+  return found;
+}
+
+const shimDirs = new Map<Flavour, string>();
+
+/**
+ * A PATH for the store's scripts on which only `flavour`'s binaries exist: a directory of links to every program
+ * on the PATH, without the other flavour's (made once per process).
+ */
+export function flavourPath(flavour: Flavour): string {
+  let dir = shimDirs.get(flavour);
+  if (!dir) {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), `cdk8s-stateless-${flavour}-bin-`));
+    const hidden = new Set(FLAVOUR_BINARIES[flavour === 'valkey' ? 'redis' : 'valkey']);
+    for (const d of (process.env.PATH ?? '').split(':').filter((x) => x && fs.existsSync(x))) {
+      for (const name of fs.readdirSync(d)) {
+        const link = path.join(dir, name);
+        if (hidden.has(name) || fs.existsSync(link)) continue;
+        fs.symlinkSync(path.join(d, name), link);
+      }
+    }
+    shimDirs.set(flavour, dir);
+  }
+  return dir;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -70,7 +127,18 @@ export class StoreHarness {
   /** pod FQDN (as rendered) -> 127.0.0.1:port */
   private readonly addresses = new Map<string, string>();
 
-  constructor(private readonly objects: K8sObject[], private readonly secrets: Record<string, Record<string, string>>) {
+  /** The PATH of every process this harness starts: `flavour`'s binaries only. */
+  public readonly path: string;
+  /** The command-line client of the flavour. */
+  public readonly cliBinary: string;
+
+  constructor(
+    private readonly objects: K8sObject[],
+    private readonly secrets: Record<string, Record<string, string>>,
+    public readonly flavour: Flavour = 'redis',
+  ) {
+    this.path = flavourPath(flavour);
+    this.cliBinary = FLAVOUR_BINARIES[flavour][2];
     fs.mkdirSync(this.configDir);
     const config = objects.find((o) => o.kind === 'ConfigMap')!;
     for (const [file, text] of Object.entries(config.data as Record<string, string>)) {
@@ -161,7 +229,7 @@ export class StoreHarness {
     const container = sts.spec.template.spec.containers[0];
     const [cmd, ...args] = (container.command as string[]).map((a) => a.replace('/etc/redis', this.configDir));
     const env = { ...this.environment(podName), ...(options.overrides ?? {}) };
-    const child = spawn(cmd, args, { env: { PATH: process.env.PATH!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env: { PATH: this.path, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     pod.process = child;
     child.stdout!.on('data', (d) => (pod.log += d.toString()));
     child.stderr!.on('data', (d) => (pod.log += d.toString()));
@@ -202,9 +270,9 @@ export class StoreHarness {
   }
 
   /** Run a pod's lifecycle script (e.g. its preStop hook) with the pod's environment; resolves with its output. */
-  public async runScript(podName: string, command: string[]): Promise<string> {
+  public async runScript(podName: string, command: string[], overrides?: Record<string, string>): Promise<string> {
     const [cmd, ...args] = command.map((a) => a.replace('/etc/redis', this.configDir));
-    const child = spawn(cmd, args, { env: { PATH: process.env.PATH!, ...this.environment(podName) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env: { PATH: this.path, ...this.environment(podName), ...(overrides ?? {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (d) => (out += d.toString()));
     child.stderr!.on('data', (d) => (out += d.toString()));
@@ -212,6 +280,50 @@ export class StoreHarness {
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
     if (code !== 0) throw new Error(`${command.join(' ')} exited ${code}: ${out}`);
     return out;
+  }
+
+  /** Run a pod's readiness probe once, as the kubelet does: its exec command, success when it exits 0. */
+  public async probeOnce(podName: string, kind: 'startupProbe' | 'readinessProbe' = 'readinessProbe'): Promise<boolean> {
+    const command: string[] = this.container(podName)[kind].exec.command;
+    try {
+      await this.runScript(podName, command);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Wait until the kubelet would mark the pod Ready, with the rendered probes' timing: the startup probe every
+   * `periodSeconds` from the container's start until it succeeds, then the readiness probe likewise (one success
+   * makes the pod Ready). Resolves with the milliseconds it took.
+   */
+  public async becomeReady(podName: string, timeoutMs = 120_000): Promise<number> {
+    const started = Date.now();
+    for (const kind of ['startupProbe', 'readinessProbe'] as const) {
+      const period = (this.container(podName)[kind].periodSeconds ?? 10) * 1000;
+      for (;;) {
+        const at = Date.now();
+        if (await this.probeOnce(podName, kind)) break;
+        if (Date.now() - started > timeoutMs) throw new Error(`${podName} not Ready after ${timeoutMs} ms\n${this.pod(podName).log}`);
+        await new Promise((r) => setTimeout(r, Math.max(0, period - (Date.now() - at))));
+      }
+    }
+    return Date.now() - started;
+  }
+
+  /**
+   * Delete a pod as the StatefulSet controller or an eviction does, and let it come back: the preStop hook (if the
+   * container has one), then SIGTERM; the pod is created again (emptyDir volumes lost, claims kept), started, and
+   * this resolves once it is Ready by the probes' timing (becomeReady), as the controller waits before the next pod.
+   */
+  public async restartPod(podName: string): Promise<{ preStop: string; readyMs: number }> {
+    const hook: string[] | undefined = this.container(podName).lifecycle?.preStop?.exec?.command;
+    const preStop = hook ? await this.runScript(podName, hook) : '';
+    await this.stop(podName);
+    await this.recreate(podName);
+    await this.start(podName, { wait: false });
+    return { preStop, readyMs: await this.becomeReady(podName) };
   }
 
   /** SIGTERM a pod's process and wait for it (the kubelet after preStop). */
@@ -242,14 +354,14 @@ export class StoreHarness {
    * authenticates as ACL user `user` (the store's `admin` by default: the store's password belongs to it).
    */
   public cli(port: number, args: string[], password?: string, input?: string, user = 'admin'): string {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH };
+    const env: NodeJS.ProcessEnv = { PATH: this.path };
     const auth: string[] = [];
     if (password !== undefined) {
       env.REDISCLI_AUTH = password;
       auth.push('--user', user);
     }
     const tls = this.tlsDir ? ['--tls', '--cacert', path.join(this.tlsDir, 'ca.crt')] : [];
-    const r = spawnSync('redis-cli', [...tls, ...auth, '-h', '127.0.0.1', '-p', String(port), '--raw', ...args], { env, encoding: 'utf8', input, timeout: 15_000 });
+    const r = spawnSync(this.cliBinary, [...tls, ...auth, '-h', '127.0.0.1', '-p', String(port), '--raw', ...args], { env, encoding: 'utf8', input, timeout: 15_000 });
     return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
   }
 
