@@ -84,12 +84,15 @@ export function planImport(objects: ManifestObject[]): ImportPlan {
     }
     canaryOf.set(stable, c);
   }
-  for (const s of stables) {
-    const dup = stables.find((o) => o !== s && sameRoute(o, s));
-    if (dup) throw new CliInputError(`${at(s.source)}: Ingresses ${dup.name} and ${s.name} route the same class, host and path; import one of them`);
+  stables.forEach((s, i) => {
+    const dup = stables.slice(0, i).find((o) => sameRoute(o, s));
+    if (dup) {
+      const hint = s.annotations.some((a) => a.name?.startsWith('canary-')) ? ' (canary annotations take effect only with nginx.ingress.kubernetes.io/canary: "true")' : '';
+      throw new CliInputError(`${at(s.source)}: Ingresses ${dup.name} and ${s.name} route the same class, host and path; import one of them${hint}`);
+    }
     const chart = chartOf(s.namespace);
     planRoute(input, chart.plan, chart.names, s, canaryOf.get(s), uses, notes);
-  }
+  });
   return { charts: [...charts.values()].map((c) => c.plan), uses, notes, sources: [...new Set(objects.map((o) => o.file))] };
 }
 
