@@ -49,7 +49,8 @@ export enum IngressNginxRiskCode {
 for (const code of Object.values(IngressNginxRiskCode)) Warnings.registerRiskCode(code);
 
 /** The annotation prefix of ingress-nginx. */
-const NGINX = 'nginx.ingress.kubernetes.io/';
+export const NGINX_ANNOTATION_PREFIX = 'nginx.ingress.kubernetes.io/';
+const NGINX = NGINX_ANNOTATION_PREFIX;
 
 /**
  * The cookie name ingress-nginx uses when `session-cookie-name` is not set or invalid (written out explicitly):
@@ -80,11 +81,11 @@ export const DEFAULT_COOKIE_NAME = 'INGRESSCOOKIE';
  * (parser/main.go parseString, normalizeString: strings.TrimSpace per line). So "beta tester" is accepted and used as
  * it is; a value of spaces only is trimmed to "", which parseString refuses.
  */
-const BASIC_CHARS = /^[-._~a-zA-Z0-9/:]+$/;
+export const BASIC_CHARS = /^[-._~a-zA-Z0-9/:]+$/;
 /** IsValidRegex: canary-by-header-pattern (spaces are not stripped for it). */
-const REGEX_VALUE_CHARS = /^[-._~a-zA-Z0-9/:^$[\](){}*+?|&=\\]+$/;
+export const REGEX_VALUE_CHARS = /^[-._~a-zA-Z0-9/:^$[\](){}*+?|&=\\]+$/;
 /** URLIsValidRegex: session-cookie-path. */
-const URL_CHARS = /^[-._~a-zA-Z0-9/:,?&=]+$/;
+export const URL_CHARS = /^[-._~a-zA-Z0-9/:,?&=]+$/;
 /**
  * Header names: nginx's defaults in ingress-nginx are `underscores_in_headers off` and `ignore_invalid_headers on`
  * (internal/ingress/controller/config/config.go: EnableUnderscoresInHeaders false, IgnoreInvalidHeaders true;
@@ -115,6 +116,71 @@ function apiServerPathProblem(path: string): string | undefined {
   for (const suffix of ['/..', '/.']) if (path.endsWith(suffix)) return `cannot end with '${suffix}'`;
   return undefined;
 }
+
+ * How ingress-nginx reads each annotation this library renders or imports: the value its parser keeps, and what
+ * it does when the annotation is absent or its validator refuses the value (the parser logs and carries on as if
+ * it were absent). `cdk8s-stateless import` reads existing Ingresses with this table; the provider above writes
+ * the same keys. kubernetes/ingress-nginx at controller-v1.15.1:
+ * - internal/ingress/annotations/sessionaffinity/main.go `sessionAffinityAnnotations` (validators), `Parse` and
+ *   `cookieAffinityParse` (defaults); internal/ingress/annotations/canary/main.go `CanaryAnnotations` and `Parse`;
+ *   internal/ingress/annotations/rewrite/main.go (use-regex, a bool).
+ * - internal/ingress/annotations/parser/validators.go: `ValidateOptions(options, caseSensitive, trimSpace)`,
+ *   `ValidateRegex(regex, removeSpace)` (spaces removed before the check only), `ValidateBool` (Go's
+ *   strconv.ParseBool), `ValidateInt` (strconv.Atoi); parser/main.go `parseString` trims each line of the value.
+ * - pkg/apis/ingress/types.go `CookieSessionAffinity`: `secure` and `change_on_failure` are `omitempty` booleans,
+ *   so "false" and absent are the same; rootfs/etc/nginx/lua/balancer/sticky.lua: a cookie without `secure` is
+ *   Secure only on HTTPS requests, without `samesite` it has no SameSite attribute, and `change_on_failure` absent
+ *   keeps the pin after a failed attempt; balancer.lua picks `sticky_persistent` only for mode "persistent".
+ * - controller.go `mergeAlternativeBackend`: `affinity-canary-behavior` is read from the canary Ingress; any value
+ *   but "legacy" copies the stable route's affinity to the canary.
+ * @internal
+ */
+export interface NginxAnnotationRule {
+  /** `affinity` (sessionaffinity parser), `canary` (canary parser) or `route` (rewrite parser). */
+  readonly group: string;
+  /** The value as ingress-nginx keeps it, or undefined when it ignores it (with `why`). */
+  readonly read: (raw: string) => { value?: string; ignored?: string };
+  /** The effective value when the annotation is absent or ignored (undefined: no such setting). */
+  readonly absent?: string;
+}
+
+const GO_BOOL: { [raw: string]: string } = { 1: 'true', t: 'true', T: 'true', TRUE: 'true', true: 'true', True: 'true', 0: 'false', f: 'false', F: 'false', FALSE: 'false', false: 'false', False: 'false' };
+const goBool = (raw: string) => (raw in GO_BOOL ? { value: GO_BOOL[raw] } : { ignored: 'not a Go boolean (strconv.ParseBool)' });
+const goInt = (raw: string) => (/^[+-]?[0-9]+$/.test(raw) ? { value: String(Number(raw)) } : { ignored: 'not an integer (strconv.Atoi)' });
+const oneOf = (list: string[], caseSensitive: boolean) => (raw: string) => {
+  const s = caseSensitive ? raw.trim() : raw.trim().toLowerCase();
+  return list.includes(s) ? { value: s } : { ignored: `not one of ${list.join(', ')}` };
+};
+const chars = (re: RegExp, removeSpace: boolean, what: string) => (raw: string) => {
+  const s = removeSpace ? raw.replace(/ /g, '') : raw;
+  return s !== '' && re.test(s) ? { value: raw.trim() } : { ignored: `uses characters outside ${what}` };
+};
+/** sessionaffinity/main.go `affinityCookieExpiresRegex` = `(^0|-?[1-9]\d*$)` (unanchored alternatives, as written). */
+const EXPIRES = /(^0|-?[1-9]\d*$)/;
+
+/** Every affinity, canary and path annotation ingress-nginx reads, by name after `nginx.ingress.kubernetes.io/`. @internal */
+export const NGINX_ANNOTATION_RULES: { [name: string]: NginxAnnotationRule } = {
+  'affinity': { group: 'affinity', read: oneOf(['cookie'], true) },
+  'affinity-mode': { group: 'affinity', read: oneOf(['balanced', 'persistent'], true), absent: 'balanced' },
+  'affinity-canary-behavior': { group: 'affinity', read: oneOf(['sticky', 'legacy'], true), absent: 'sticky' },
+  'session-cookie-name': { group: 'affinity', read: chars(BASIC_CHARS, true, 'letters, digits and "-._~/:"'), absent: DEFAULT_COOKIE_NAME },
+  'session-cookie-path': { group: 'affinity', read: chars(URL_CHARS, true, 'letters, digits and "-._~/:,?&="') },
+  'session-cookie-domain': { group: 'affinity', read: chars(BASIC_CHARS, true, 'letters, digits and "-._~/:"') },
+  'session-cookie-samesite': { group: 'affinity', read: oneOf(['none', 'lax', 'strict'], false) },
+  'session-cookie-conditional-samesite-none': { group: 'affinity', read: goBool, absent: 'false' },
+  'session-cookie-max-age': { group: 'affinity', read: chars(EXPIRES, false, 'an integer number of seconds') },
+  'session-cookie-expires': { group: 'affinity', read: chars(EXPIRES, true, 'an integer number of seconds') },
+  'session-cookie-secure': { group: 'affinity', read: goBool, absent: 'false' },
+  'session-cookie-change-on-failure': { group: 'affinity', read: goBool, absent: 'false' },
+  'canary': { group: 'canary', read: goBool, absent: 'false' },
+  'canary-weight': { group: 'canary', read: goInt, absent: '0' },
+  'canary-weight-total': { group: 'canary', read: goInt, absent: '100' },
+  'canary-by-header': { group: 'canary', read: chars(BASIC_CHARS, true, 'letters, digits and "-._~/:"') },
+  'canary-by-header-value': { group: 'canary', read: chars(BASIC_CHARS, true, 'letters, digits and "-._~/:"') },
+  'canary-by-header-pattern': { group: 'canary', read: chars(REGEX_VALUE_CHARS, false, 'letters, digits, "-._~/:" and "^$[](){}*+?|&=\\"') },
+  'canary-by-cookie': { group: 'canary', read: chars(BASIC_CHARS, true, 'letters, digits and "-._~/:"') },
+  'use-regex': { group: 'route', read: goBool, absent: 'false' },
+};
 
 /**
  * Renders routes as ingress-nginx Ingress objects: the route as an Ingress, cookie affinity as
