@@ -123,6 +123,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@microsoft/jest-sarif@1.0.0-beta.0',
     'ajv@^8',
     'ajv-draft-04@^1',
+    'ajv-formats@^3',
   ],
 
   jestOptions: {
