@@ -313,3 +313,27 @@ describe('exit codes and --fail-on', () => {
     expect(JSON.parse(fs.readFileSync(out, 'utf8')).findings.length).toBe(4);
   });
 });
+
+describe('odd but parseable objects do not crash the audit', () => {
+  test('fields of the wrong type are skipped; the objects are counted', () => {
+    const odd = [
+      'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: { name: a, annotations: { nginx.ingress.kubernetes.io/affinity: cookie } }\nspec: { rules: 5 }',
+      'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: { name: b, annotations: { nginx.ingress.kubernetes.io/canary: "true" } }\n' +
+        'spec: { rules: [ { http: { paths: [ { backend: { service: { name: c } } } ] } } ] }',
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: { name: c }\nspec: { rules: [ { backendRefs: 3, sessionPersistence: true }, null ] }',
+      'apiVersion: traefik.io/v1alpha1\nkind: IngressRoute\nmetadata: { name: d }\nspec: { routes: [ { services: [ { name: s, sticky: { cookie: {} } } ] } ] }',
+      'apiVersion: traefik.io/v1alpha1\nkind: TraefikService\nmetadata: { name: e }\nspec: { weighted: { services: [ {}, { name: x } ] } }',
+      'apiVersion: v1\nkind: Service\nmetadata: { name: f }\nspec: { sessionAffinity: ClientIP, sessionAffinityConfig: { clientIP: "x" } }',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: g }\nspec: { replicas: "three", template: 4 }',
+    ].join('\n---\n');
+    const r = cli(['audit', '-', '--format', 'json', '--fail-on', 'none'], odd);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.head.objects).toBe(7);
+    // the ClientIP Service still gets its risks, with the default timeout
+    expect(report.findings.find((f: any) => f.object.name === 'f' && f.code === 'AFFINITY_CLIENT_IP_NAT').message).toContain('for 10800 s');
+    // a canary Ingress without a stable one in the tree is still listed
+    expect(report.mechanisms.find((m: any) => m.object.name === 'b').description).toContain('no stable Ingress for its host and path in this tree');
+  });
+});

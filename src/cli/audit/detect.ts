@@ -10,7 +10,7 @@ import { INGRESS_NGINX_ANNOTATIONS, IngressNginxProvider } from '../../traffic/i
 import { BackendRef, CanaryIntent, CookieStickiness, ITrafficProvider, PathType, RouteIntent } from '../../traffic/provider-contract';
 import { TraefikProvider } from '../../traffic/traefik';
 import { RiskDescription } from '../../warnings';
-import { ManifestObject } from '../manifests';
+import { CliInputError, ManifestObject } from '../manifests';
 import { annotationsOf } from './annotations';
 import { describeRef, refOf } from './model';
 import { namespaceOf, TreeIndex } from './tree';
@@ -48,12 +48,12 @@ export class Detector {
   public run(): Map<ManifestObject, Detection> {
     const out = new Map<ManifestObject, Detection>();
     for (const m of this.objects) {
-      const d = this.detectRoute(m);
+      const d = guarded(m, () => this.detectRoute(m));
       if (d) out.set(m, d);
     }
     for (const m of this.objects) {
       if (m.object.kind === 'Service' && m.object.apiVersion === 'v1') {
-        const d = this.service(m);
+        const d = guarded(m, () => this.service(m));
         if (d) out.set(m, d);
       }
     }
@@ -269,6 +269,16 @@ export class Detector {
       mechanisms: [`ClientIP affinity (Service, ${timeout} s)`],
       risks: clientIpAffinityRisks(this.target(m, name), name, timeout, routedBy),
     };
+  }
+}
+
+/** An object whose fields the providers cannot take (e.g. a header match without a name) is bad input, named. */
+function guarded(m: ManifestObject, detect: () => Detection | undefined): Detection | undefined {
+  try {
+    return detect();
+  } catch (e) {
+    const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    throw new CliInputError(`${m.file}:${m.line}: ${describeRef(refOf(m))} cannot be audited: ${message}`);
   }
 }
 
