@@ -118,6 +118,12 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // the affinity lab (issue 17, lab/): its chart is rendered to SVG with Vega-Lite in Node.js
     'vega@^6',
     'vega-lite@^6',
+    // `cdk8s-stateless audit --format sarif` is validated against the SARIF 2.1.0 JSON schema that Microsoft's
+    // jest-sarif ships (lib/schemas/sarif-2.1.0-rtm.5.json, a draft-04 schema, hence ajv-draft-04 on ajv 8)
+    '@microsoft/jest-sarif@1.0.0-beta.0',
+    'ajv@^8',
+    'ajv-draft-04@^1',
+    'ajv-formats@^3',
   ],
 
   jestOptions: {

@@ -148,6 +148,44 @@ console.log(`package-check: the YAML has ${expected.join('; ')}`);
 EOF
 note "quick start synthesized from the packed library: ${yaml_files[*]} ($(grep -c '^kind:' "${yaml_files[@]}" | awk -F: '{s+=$NF} END {print s}') objects)"
 
+# 4b. the command line from the tarball: `npx cdk8s-stateless audit` in the scratch app, on the quick start's YAML
+# and on a hand-written sticky Ingress; exit codes 1 (risks), 0 (--fail-on none) and 2 (no manifests)
+mkdir -p audit-foreign audit-empty
+cat > audit-foreign/sticky.yaml <<'EOF2'
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: cart
+  annotations:
+    nginx.ingress.kubernetes.io/affinity: cookie
+spec:
+  rules:
+    - http:
+        paths:
+          - { path: /, pathType: Prefix, backend: { service: { name: cart, port: { number: 80 } } } }
+EOF2
+set +e
+npx --no-install cdk8s-stateless audit dist audit-foreign --format json --output audit.json 2> audit.log; audit_rc=$?
+npx --no-install cdk8s-stateless audit dist audit-foreign --format sarif --fail-on none > audit.sarif 2>> audit.log; sarif_rc=$?
+npx --no-install cdk8s-stateless audit audit-empty > /dev/null 2>> audit.log; empty_rc=$?
+set -e
+[ "$audit_rc" = 1 ] && [ "$sarif_rc" = 0 ] && [ "$empty_rc" = 2 ] \
+  || { cat audit.log; fail "cdk8s-stateless audit from the tarball: exit codes $audit_rc/$sarif_rc/$empty_rc, expected 1/0/2"; }
+node - audit.json audit.sarif <<'EOF2' || fail "cdk8s-stateless audit from the tarball: unexpected report (above)"
+const fs = require('fs');
+const [jsonFile, sarifFile] = process.argv.slice(2);
+const report = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
+const sarif = JSON.parse(fs.readFileSync(sarifFile, 'utf8'));
+const detected = report.findings.filter((f) => f.origin === 'detected' && f.object.name === 'cart').map((f) => f.code);
+const problems = [];
+if (report.schemaVersion !== 1) problems.push(`schemaVersion ${report.schemaVersion}`);
+if (!detected.includes('AFFINITY_UNEVEN_LOAD') || !detected.includes('INGRESS_NGINX_RETIRED')) problems.push(`detected on the sticky Ingress: ${detected.join(', ')}`);
+if (sarif.version !== '2.1.0' || sarif.runs[0].results.length !== report.findings.length) problems.push('SARIF run');
+if (!sarif.runs[0].results.every((r) => r.locations[0].physicalLocation.region.startLine >= 1)) problems.push('SARIF lines');
+if (problems.length > 0) { console.error(problems.join('\n')); process.exit(1); }
+console.log(`package-check: cdk8s-stateless audit: ${report.findings.length} risks (${detected.length} detected on a hand-written sticky Ingress), SARIF ${sarif.version}`);
+EOF2
+
 # 5. npm publish --dry-run of the tarball (no registry write)
 cd "$work/pack"
 npm publish --dry-run "$tarball" > "$work/publish.log" 2>&1 || { cat "$work/publish.log"; fail "npm publish --dry-run failed"; }

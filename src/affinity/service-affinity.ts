@@ -8,6 +8,12 @@ import { JUSTIFICATION_ANNOTATION } from '../traffic/affinity-mode';
 import { affinityTarget, clientIpAffinityRisks } from './risk-catalogue';
 
 /**
+ * How long Kubernetes keeps a ClientIP pin when `sessionAffinityConfig.clientIP.timeoutSeconds` is not set:
+ * `DefaultClientIPServiceAffinitySeconds int32 = 10800` in k8s.io/api core/v1/types.go.
+ */
+export const DEFAULT_CLIENT_IP_TIMEOUT_SECONDS = 10800;
+
+/**
  * Options of `ServiceAffinity.clientIp`.
  */
 export interface ClientIpAffinityOptions {
@@ -43,7 +49,7 @@ export class ServiceAffinity {
       options?.justification,
       'Write down why this Service needs ClientIP affinity (e.g. "legacy TCP protocol keeps per-connection state"); it is annotated on the Service.',
     );
-    const timeout = options.timeoutSeconds ?? 10800;
+    const timeout = options.timeoutSeconds ?? DEFAULT_CLIENT_IP_TIMEOUT_SECONDS;
     check.integer('timeoutSeconds', timeout, 1, 86400, 'Use e.g. 10800 (3 hours, the default; 86400 is the Kubernetes limit).');
     const acknowledged = checkAcknowledged(check, options.acknowledgedRisks);
     return new ServiceAffinity(options.justification.trim(), timeout, acknowledged);

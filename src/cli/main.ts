@@ -13,6 +13,12 @@ const COMMANDS: { [name: string]: { summary: string; load: () => Command } } = {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     load: () => require('./import/command').importCommand,
   },
+  audit: {
+    summary: 'report stickiness and canary risks of Kubernetes manifests (text, JSON, SARIF)',
+    // loaded when it runs: the providers it reads pull in cdk8s and cdk8s-plus
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    load: () => require('./audit/command').auditCommand,
+  },
 };
 
 const USAGE = () =>
