@@ -150,6 +150,7 @@ function apiServerPathProblem(path: string): string | undefined {
   return undefined;
 }
 
+/**
  * How ingress-nginx reads each annotation this library renders or imports: the value its parser keeps, and what
  * it does when the annotation is absent or its validator refuses the value (the parser logs and carries on as if
  * it were absent). `cdk8s-stateless import` reads existing Ingresses with this table; the provider above writes

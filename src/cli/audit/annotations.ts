@@ -1,4 +1,4 @@
-import { JUSTIFICATION_ANNOTATION } from '../../affinity/affinity-mode';
+import { JUSTIFICATION_ANNOTATION } from '../../traffic/affinity-mode';
 import { ACKNOWLEDGED_ANNOTATION, ACKNOWLEDGED_REASONS_ANNOTATION, annotationName, RISK_ANNOTATION_PREFIX } from '../../warnings';
 import { ManifestObject } from '../manifests';
 import { Finding, refOf } from './model';

@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
 import { API, evaluate, Expr } from './library-api';
 import { ChartPlan, ConstructCall, ImportPlan } from './plan';
-import { AffinityMode } from '../../affinity/affinity-mode';
+import { AffinityMode } from '../../traffic/affinity-mode';
 import { StickyIngress } from '../../affinity/sticky-ingress';
 import { CanaryRelease } from '../../canary/canary-release';
 import { StatelessErrors } from '../../errors';

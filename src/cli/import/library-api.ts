@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
-import { AffinityMode, SameSite } from '../../affinity/affinity-mode';
-import { CanaryMatch } from '../../canary/canary-match';
+import { AffinityMode, SameSite } from '../../traffic/affinity-mode';
+import { CanaryMatch } from '../../traffic/canary-match';
 import { PathType } from '../../traffic/provider-contract';
 
 /**
