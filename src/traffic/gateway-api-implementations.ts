@@ -79,6 +79,8 @@ const ENVOY_GATEWAY: ImplementationRow = {
     supported: true,
     // envoyproxy/gateway v1.9.0 internal/gatewayapi/route.go: processDestinationFilters runs ProcessHTTPFilters on a
     // backendRef's filters, applyHTTPFiltersContextToDestinationFilters keeps AddResponseHeaders per destination;
+    // internal/gatewayapi/filters.go processResponseHeaderModifierFilter: `add` is Append: true, which
+    // internal/xds/translator/route.go buildXdsAddedHeaders writes as APPEND_IF_EXISTS_OR_ADD (the app's Set-Cookie stays);
     // report conformance/reports/v1.6/envoy-gateway/experimental-v1.9.0-default-report.yaml (Gateway API v1.6.1):
     // HTTPRouteBackendRequestHeaderModification and HTTPRouteResponseHeaderModification supported.
     source: 'envoyproxy/gateway v1.9.0 internal/gatewayapi/route.go processDestinationFilters',
