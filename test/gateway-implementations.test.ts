@@ -301,6 +301,18 @@ describe('HTTPRoutes the CRD would reject are refused before synthesis', () => {
     );
   });
 
+  test('main shape: cookie.name holds 256 characters, so 253 with one header rule', () => {
+    const matches = [CanaryMatch.header('region', 'east'), CanaryMatch.weight(10)];
+    expect(refused({ crdVersion: GatewayApiCrdVersion.MAIN_2026_08, stickyCookie: 'a'.repeat(254), matches })).toThrow(
+      "StickyIngress 'test/sticky': 'cookie.name' must be at most 253 characters on Gateway API with the 1 header rule of the canary: header rule " +
+        'i gets the session name "<name>-h<i>" (up to "<name>-h1"), and cookie.name holds at most 256 characters, got 254. Use a shorter name, ' +
+        'e.g. "route".',
+    );
+    const route = only(Testing.synth(shop({ crdVersion: GatewayApiCrdVersion.MAIN_2026_08, stickyCookie: 'a'.repeat(253), matches })) as K8sObject[], 'HTTPRoute');
+    expect(route.spec.rules[0].sessionPersistence.cookie.name).toHaveLength(256);
+    expect(crdErrors([route], { gatewayApi: 'main-2026-08', channel: 'experimental' })).toEqual([]);
+  });
+
   test.each([[' '], ['ü+']])('header pattern %j: the experimental CRD pattern on headers[].value', (pattern) => {
     expect(refused({ matches: [CanaryMatch.headerPattern('region', pattern)] })).toThrow(
       'CanaryRelease \'test/canary\': \'match.headerPattern\' must be visible ASCII with single inner spaces on Gateway API (the experimental ' +

@@ -79,6 +79,8 @@ const ENVOY_GATEWAY: ImplementationRow = {
     supported: true,
     // envoyproxy/gateway v1.9.0 internal/gatewayapi/route.go: processDestinationFilters runs ProcessHTTPFilters on a
     // backendRef's filters, applyHTTPFiltersContextToDestinationFilters keeps AddResponseHeaders per destination;
+    // internal/gatewayapi/filters.go processResponseHeaderModifierFilter: `add` is Append: true, which
+    // internal/xds/translator/route.go buildXdsAddedHeaders writes as APPEND_IF_EXISTS_OR_ADD (the app's Set-Cookie stays);
     // report conformance/reports/v1.6/envoy-gateway/experimental-v1.9.0-default-report.yaml (Gateway API v1.6.1):
     // HTTPRouteBackendRequestHeaderModification and HTTPRouteResponseHeaderModification supported.
     source: 'envoyproxy/gateway v1.9.0 internal/gatewayapi/route.go processDestinationFilters',
@@ -112,10 +114,12 @@ const ISTIO: ImplementationRow = {
   headerRegex: {
     supported: true,
     dialect: RegexDialect.GO,
-    // conversion.go: HeaderMatchRegularExpression -> istio StringMatch_Regex; pilot/pkg/networking/core/route/route.go
-    // -> Envoy SafeRegex; pkg/config/validation/validation.go validateStringRegexp: Go regexp.Compile, "Istio uses
-    // RE2 style regex-based match".
-    source: 'istio/istio 1.30.3 pkg/config/validation/validation.go validateStringRegexp (Go regexp.Compile), Envoy SafeRegex',
+    // conversion.go: HeaderMatchRegularExpression -> istio StringMatch_Regex (not compiled by the conversion);
+    // pilot/pkg/networking/core/route/route.go -> Envoy SafeRegex, RE2. (Istio's own VirtualService validation,
+    // pkg/config/validation/validation.go validateStringRegexp, compiles with Go's regexp: "Istio uses RE2 style
+    // regex-based match".) The library checks with Go's regexp syntax: a pattern Go refuses is refused here even
+    // where Envoy's RE2 would take it.
+    source: 'istio/istio 1.30.3 pilot/pkg/config/kube/gateway/conversion.go (StringMatch_Regex), then Envoy SafeRegex (RE2)',
   },
   sessionPersistence: {
     supported: false,
