@@ -517,7 +517,7 @@ describe('refusals', () => {
         const s = shopChart();
         release(s.chart, s.shop, flagger(), { match: [CanaryMatch.header('x-canary')] });
       },
-      "CanaryRelease 'shop/release': 'match' needs a header value with Flagger (an A/B match compares a value; the always/never convention is ingress-nginx's own), got \"CanaryMatch.header('x-canary')\". Use CanaryMatch.header(\"x-canary\", \"<value>\").",
+      "CanaryRelease 'shop/release': 'match' needs a header value with Flagger (an A/B match compares a value; a header without one means always/never, which Flagger has no match for), got \"CanaryMatch.header('x-canary')\". Use CanaryMatch.header(\"x-canary\", \"<value>\").",
     ],
     [
       'version stickiness with matches on Flagger',
@@ -571,7 +571,7 @@ describe('refusals', () => {
     // a Duration cdk8s cannot convert is a validation error, not a crash inside cdk8s
     [() => argo({ stepPause: Duration.millis(1500.5) }), "ReleaseEngine.argoRollouts: 'stepPause' must be a whole number of milliseconds, got \"1500.5ms\". Use e.g. Duration.minutes(5)."],
     [() => argo({ analysis: { interval: Duration.seconds(NaN) } }), "ReleaseEngine.argoRollouts: 'analysis.interval' must be a whole number of milliseconds, got \"NaNms\". Use e.g. Duration.minutes(1): a query window shorter than the scrape interval sees no samples."],
-    [() => flagger({ prometheusAddress: '' }), "ReleaseEngine.flagger: 'prometheusAddress' must not be empty, got \"\". Pass the Prometheus that scrapes your ingress controller, e.g. \"http://prometheus.monitoring:9090\"."],
+    [() => flagger({ prometheusAddress: '' }), "ReleaseEngine.flagger: 'prometheusAddress' must not be empty, got \"\". Pass the Prometheus that scrapes your traffic controller, e.g. \"http://prometheus.monitoring:9090\"."],
     [() => flagger({ iterations: 0 }), "ReleaseEngine.flagger: 'iterations' must be an integer from 1 to 1000, got 0. Use e.g. 10 analysis intervals for an A/B test."],
     [() => flagger({ stepInterval: Duration.millis(1500) }), "ReleaseEngine.flagger: 'stepInterval' must be whole seconds, at least 1 s, got \"1.5s\". Use e.g. Duration.minutes(1)."],
     [() => flagger({ analysis: { minSuccessRatePercent: 120 } }), "ReleaseEngine.flagger: 'analysis.minSuccessRatePercent' must be a percentage above 0 and at most 100, got 120. Use e.g. 99 (at most 1% of canary requests may fail)."],

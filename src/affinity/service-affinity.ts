@@ -2,9 +2,9 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { PropChecker } from '../prop-checks';
 import { beforeSynth } from '../synth-hooks';
+import { JUSTIFICATION_ANNOTATION } from '../traffic/affinity-mode';
 import { AppRoute } from '../traffic/route';
 import { checkAcknowledged, reportRisks } from '../warnings';
-import { JUSTIFICATION_ANNOTATION } from '../traffic/affinity-mode';
 import { affinityTarget, clientIpAffinityRisks } from './risk-catalogue';
 
 /**

@@ -4,11 +4,11 @@ import { Construct, IConstruct } from 'constructs';
 import { isHostName, PropChecker } from '../prop-checks';
 import { defaultResourceName } from '../resource-names';
 import { beforeSynth } from '../synth-hooks';
+import { AffinityMode, SameSite } from '../traffic/affinity-mode';
 import { TrafficProvider } from '../traffic/factory';
 import { ITrafficProvider, PathType, RouteRole } from '../traffic/provider-contract';
 import { AppRoute, backendFacts } from '../traffic/route';
 import { annotationName, checkAcknowledged, RISK_ANNOTATION_PREFIX } from '../warnings';
-import { AffinityMode, SameSite } from '../traffic/affinity-mode';
 import { affinityTarget, cookieAffinityRisks, secureCookieWithoutTlsRisk } from './risk-catalogue';
 
 /**
@@ -297,7 +297,7 @@ export class StickyIngress extends Construct {
         },
       });
       this.appRoute.addRisks(RouteRole.STICKINESS, cookieAffinityRisks(affinityTarget(this, serviceName), props.mode));
-      // issue 12 item 9: once rendered (after the route's own render, registered before this), a Secure cookie on
+      // once rendered (after the route's own render, registered before this), a Secure cookie on
       // an Ingress without spec.tls (a plain-HTTP route in the Kubernetes Ingress API) is reported
       if (secure) {
         const appRoute = this.appRoute;

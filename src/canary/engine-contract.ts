@@ -51,8 +51,8 @@ export interface ReleaseAnalysis {
   readonly rollbackAfterFailures?: number;
   /**
    * PromQL returning the canary's success rate in percent (0-100), replacing the query for the app's traffic
-   * provider. Needed when your Gateway API implementation is not Contour (whose Envoy metric names the default
-   * Gateway API query assumes).
+   * provider. Needed when your controller's metrics are not the ones the provider's query assumes (see the
+   * provider's documentation).
    * @default - the query for the app's traffic provider
    */
   readonly successRateQuery?: string;

@@ -120,7 +120,7 @@ class TraefikEngines implements IReleaseEngineSupport {
   }
 
   public flagger(_request: EngineRouteRequest): FlaggerRouting {
-    return { provider: 'traefik', risks: [] };
+    return { provider: 'traefik', routeTakenOver: false, risks: [] };
   }
 
   /**
