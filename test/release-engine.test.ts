@@ -707,6 +707,12 @@ describe('Argo Rollouts on Traefik', () => {
     expect(risksOf(app)).toEqual(expect.arrayContaining(['ARGO_TRAEFIK_HEADER_ROUTE_STATIC', 'ENGINE_REWRITES_RENDERED_FIELDS']));
   });
 
+  test('the version cookie drift says what Traefik does at weight 0 (it re-draws the canary\'s users)', () => {
+    const drift = Warnings.of(app).risks.filter((r) => r.path === 'shop/release' && r.code === 'CANARY_STICKY_DRIFT');
+    expect(drift).toHaveLength(1);
+    expect(drift[0].message).toMatch(/^With version stickiness on Traefik .* at weight 0 .* Traefik skips the canary and re-draws every user pinned to it by weight/);
+  });
+
   test('the analysis reads Traefik\'s service metrics', () => {
     const template = only(objects, 'AnalysisTemplate', 'shop-canary');
     expect(template.spec.metrics[0].provider.prometheus.query).toContain('traefik_service_request_duration_seconds_bucket{service=~"{{args.namespace}}-shop-canary-80@kubernetescrd"');

@@ -178,7 +178,7 @@ export class ArgoRolloutsEngine implements EngineImpl {
     return {
       primary: rollout,
       objects: [rollout, template, service],
-      risks: [...routing.risks, ...this.risks(r)],
+      risks: [...routing.risks, ...this.risks(r).filter((risk) => !routing.risks.some((own) => own.code === risk.code))],
       // the Deployment keeps its replicas while the Rollout starts (scaleDown: onsuccess scales it to 0 once the Rollout
       // is Healthy, rollout/scale_utils.go scaleDeployment); from then on the library renders the 0 Argo Rollouts set
       handover: {
