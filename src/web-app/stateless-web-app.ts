@@ -96,8 +96,8 @@ export interface StatelessWebAppProps {
    */
   readonly healthCheckPath?: string;
   /**
-   * Host name to route. Without `host` and `path` no route is made, so that another construct
-   * (e.g. a `StickyIngress`) can own it.
+   * Host name to route: the one way to route an app (a `StickyIngress` without host and path makes this route
+   * sticky, a `CanaryRelease` splits it). Without `host` and `path` no route is made.
    * @default - no host match
    */
   readonly host?: string;
