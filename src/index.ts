@@ -27,9 +27,9 @@ export { TrafficProvider } from './traffic/factory';
 export { IngressNginxOptions, IngressNginxRiskCode } from './traffic/ingress-nginx';
 export { GatewayApiOptions, GatewayApiRiskCode } from './traffic/gateway-api';
 export { GatewayApiCrdVersion, GatewayImplementation, NginxGatewayFabricOptions } from './traffic/gateway-api-implementations';
-// issue 15: the version cookie of a canary on Gateway API
+// the version cookie of a canary on Gateway API
 export { GatewayVersionCookie } from './traffic/gateway-api';
-// issue 15: the Traefik provider
+// the Traefik provider
 export { TraefikOptions, TraefikRiskCode } from './traffic/traefik';
 // session store
 export {
@@ -48,14 +48,14 @@ export { StatelessWebApp, StatelessWebAppProps } from './web-app/stateless-web-a
 export { AutoscalingOptions } from './web-app/app-workload';
 export { AffinityMode, SameSite } from './traffic/affinity-mode';
 export { StickyIngress, StickyIngressProps, StickyCookieOptions } from './affinity/sticky-ingress';
-// issue 12: a Service of any cdk8s app (any cdk8s-plus major, or a core ApiObject)
+// a Service of any cdk8s app (any cdk8s-plus major, or a core ApiObject)
 export { ServiceReference, ServiceReferences } from './affinity/sticky-ingress';
 export { ServiceAffinity, ClientIpAffinityOptions } from './affinity/service-affinity';
 export { CanaryMatch, CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from './traffic/canary-match';
 export { CanaryRelease, CanaryReleaseProps } from './canary/canary-release';
-// #14 item 10: the optional primary endpoint of a Sentinel store
+// the optional primary endpoint of a Sentinel store
 export { PrimaryEndpoint, PrimaryEndpointOptions } from './session/primary-endpoint';
-// #14 item 9: the optional metrics of a store
+// the optional metrics of a store
 export { StoreMetrics, StoreMetricsOptions } from './session/store-metrics';
 // progressive-delivery engines for CanaryRelease
 export { IReleaseEngine, ReleaseAnalysis } from './canary/engine-contract';

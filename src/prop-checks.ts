@@ -39,7 +39,7 @@ export class PropChecker {
   }
 
   /**
-   * A `Duration` as a JavaScript caller may pass it, in whole milliseconds (issue 13: cdk8s's `toMilliseconds()`
+   * A `Duration` as a JavaScript caller may pass it, in whole milliseconds (cdk8s's `toMilliseconds()`
    * throws a plain Error for `Duration.millis(1500.5)`, and `Duration.seconds(NaN)` converts to NaN).
    * Returns the milliseconds, or undefined when the value is undefined.
    */
@@ -72,7 +72,7 @@ export class PropChecker {
   }
 
   /**
-   * A `Size` as a JavaScript caller may pass it, in whole mebibytes, at least 1 (issue 13: cdk8s-plus writes memory
+   * A `Size` as a JavaScript caller may pass it, in whole mebibytes, at least 1 (cdk8s-plus writes memory
    * as `${size.toMebibytes()}Mi`, and `toMebibytes()` throws a plain Error for 512 KiB; NaN would write "NaNMi").
    * Returns the mebibytes, or undefined when the value is undefined.
    */

@@ -281,7 +281,7 @@ export class Warnings {
   public acknowledge(code: string, reason: string): void {
     const check = new PropChecker(`Warnings.of('${this.scope.node.path}').acknowledge`);
     if (!KNOWN_CODES.has(code)) {
-      check.fail('code', 'must be a risk code of cdk8s-stateless', code, `Use a RiskCode value (${[...KNOWN_CODES].sort().join(', ')}).`);
+      check.fail('code', 'must be a risk code of cdk8s-stateless', code, unknownCodeFix(code));
     }
     check.nonBlank('reason', reason, 'Write why the risk is accepted (e.g. "TLS ends at the cloud load balancer; users only reach https://"); it is written into the YAML.');
     if (/[\r\n]/.test(reason)) {
@@ -676,23 +676,52 @@ export function annotationName(code: string): string {
 }
 
 /**
+ * The fix for an unknown risk code: the registered code closest to it when one is close (a typo, another enum's
+ * spelling), then every registered code. Codes of every enum (`RiskCode`, the providers' and the engines') are one
+ * list: an acknowledgement takes any of them as a string.
+ */
+function unknownCodeFix(code: unknown): string {
+  const known = [...KNOWN_CODES].sort();
+  const text = typeof code === 'string' ? code.toUpperCase().replace(/[-\s.]/g, '_') : '';
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = editDistance(text, k);
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  const close = best !== undefined && text !== '' && bestDistance <= Math.max(2, Math.floor(best.length / 4));
+  return `${close ? `Did you mean "${best}"? ` : ''}Use a registered code (${known.join(', ')}).`;
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row.push(Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    }
+    previous = row;
+  }
+  return previous[b.length];
+}
+
+/**
  * Checks an `acknowledgedRisks` prop and writes the acknowledged-risks annotation.
  * Throws on a code this library does not define (a typo would otherwise silence nothing).
  * @internal
  */
 export function checkAcknowledged(check: PropChecker, codes: readonly string[] | undefined): string[] {
   if (codes !== undefined && !Array.isArray(codes)) {
-    check.fail('acknowledgedRisks', 'must be a list of RiskCode values', codes, 'Pass e.g. [RiskCode.APP_SINGLE_REPLICA].');
+    check.fail('acknowledgedRisks', 'must be a list of risk codes', codes, 'Pass e.g. [RiskCode.APP_SINGLE_REPLICA] or ["INGRESS_NGINX_RETIRED"].');
   }
   const list = codes ?? [];
   for (const code of list) {
     if (!KNOWN_CODES.has(code)) {
-      check.fail(
-        'acknowledgedRisks',
-        'must list risk codes of cdk8s-stateless',
-        code,
-        `Use a RiskCode value (${[...KNOWN_CODES].sort().join(', ')}).`,
-      );
+      check.fail('acknowledgedRisks', 'must list risk codes of cdk8s-stateless', code, unknownCodeFix(code));
     }
   }
   if (check.construct) {

@@ -275,6 +275,16 @@ describe('Argo Rollouts on Gateway API', () => {
     expectValid(objects);
   });
 
+  test('the p99 threshold as a Duration (the deprecated maxLatencyP99Ms says the same)', () => {
+    const check = (analysis: object) => {
+      const s = shopChart({ gateway: true });
+      release(s.chart, s.shop, argo({ analysis }));
+      return only(synth(s.chart), 'AnalysisTemplate', 'shop-canary').spec.metrics[1].successCondition;
+    };
+    expect(check({ maxLatencyP99: Duration.millis(250) })).toBe('result[0] <= 250');
+    expect(check({ maxLatencyP99Ms: 250 })).toBe('result[0] <= 250');
+  });
+
   test('custom queries replace the provider queries', () => {
     const s = shopChart({ gateway: true });
     release(s.chart, s.shop, argo({ analysis: { successRateQuery: 'my_success', latencyP99Query: 'my_p99', minSuccessRatePercent: 99.5, maxLatencyP99Ms: 250, rollbackAfterFailures: 3, interval: Duration.seconds(30) } }));
@@ -517,7 +527,7 @@ describe('refusals', () => {
         const s = shopChart();
         release(s.chart, s.shop, flagger(), { match: [CanaryMatch.header('x-canary')] });
       },
-      "CanaryRelease 'shop/release': 'match' needs a header value with Flagger (an A/B match compares a value; the always/never convention is ingress-nginx's own), got \"CanaryMatch.header('x-canary')\". Use CanaryMatch.header(\"x-canary\", \"<value>\").",
+      "CanaryRelease 'shop/release': 'match' needs a header value with Flagger (an A/B match compares a value; a header without one means always/never, which Flagger has no match for), got \"CanaryMatch.header('x-canary')\". Use CanaryMatch.header(\"x-canary\", \"<value>\").",
     ],
     [
       'version stickiness with matches on Flagger',
@@ -571,11 +581,16 @@ describe('refusals', () => {
     // a Duration cdk8s cannot convert is a validation error, not a crash inside cdk8s
     [() => argo({ stepPause: Duration.millis(1500.5) }), "ReleaseEngine.argoRollouts: 'stepPause' must be a whole number of milliseconds, got \"1500.5ms\". Use e.g. Duration.minutes(5)."],
     [() => argo({ analysis: { interval: Duration.seconds(NaN) } }), "ReleaseEngine.argoRollouts: 'analysis.interval' must be a whole number of milliseconds, got \"NaNms\". Use e.g. Duration.minutes(1): a query window shorter than the scrape interval sees no samples."],
-    [() => flagger({ prometheusAddress: '' }), "ReleaseEngine.flagger: 'prometheusAddress' must not be empty, got \"\". Pass the Prometheus that scrapes your ingress controller, e.g. \"http://prometheus.monitoring:9090\"."],
+    [() => flagger({ prometheusAddress: '' }), "ReleaseEngine.flagger: 'prometheusAddress' must not be empty, got \"\". Pass the Prometheus that scrapes your traffic controller, e.g. \"http://prometheus.monitoring:9090\"."],
     [() => flagger({ iterations: 0 }), "ReleaseEngine.flagger: 'iterations' must be an integer from 1 to 1000, got 0. Use e.g. 10 analysis intervals for an A/B test."],
     [() => flagger({ stepInterval: Duration.millis(1500) }), "ReleaseEngine.flagger: 'stepInterval' must be whole seconds, at least 1 s, got \"1.5s\". Use e.g. Duration.minutes(1)."],
     [() => flagger({ analysis: { minSuccessRatePercent: 120 } }), "ReleaseEngine.flagger: 'analysis.minSuccessRatePercent' must be a percentage above 0 and at most 100, got 120. Use e.g. 99 (at most 1% of canary requests may fail)."],
-    [() => flagger({ analysis: { maxLatencyP99Ms: 0 } }), "ReleaseEngine.flagger: 'analysis.maxLatencyP99Ms' must be an integer from 1 to 600000, got 0. Use the p99 latency in milliseconds the new version must stay under, e.g. 500."],
+    [() => flagger({ analysis: { maxLatencyP99Ms: 0 } }), "ReleaseEngine.flagger: 'analysis.maxLatencyP99Ms' must be an integer from 1 to 600000, got 0. Use the p99 latency the new version must stay under, e.g. Duration.millis(500)."],
+    [() => flagger({ analysis: { maxLatencyP99: Duration.millis(0) } }), "ReleaseEngine.flagger: 'analysis.maxLatencyP99' must be an integer from 1 to 600000, got 0. Use the p99 latency the new version must stay under, e.g. Duration.millis(500)."],
+    [
+      () => flagger({ analysis: { maxLatencyP99: Duration.millis(300), maxLatencyP99Ms: 300 } }),
+      "ReleaseEngine.flagger: 'analysis.maxLatencyP99Ms' cannot be combined with analysis.maxLatencyP99 (they say the same thing), got 300. Keep maxLatencyP99 (a Duration) and remove maxLatencyP99Ms.",
+    ],
     [() => flagger({ analysis: { rollbackAfterFailures: 0 } }), "ReleaseEngine.flagger: 'analysis.rollbackAfterFailures' must be an integer from 1 to 100, got 0. Use e.g. 2: the release rolls back at the second failed check."],
     [() => argo({ analysis: { interval: Duration.seconds(5) } }), "ReleaseEngine.argoRollouts: 'analysis.interval' must be whole seconds, at least 10 s, got \"5s\". Use e.g. Duration.minutes(1): a query window shorter than the scrape interval sees no samples."],
     [() => argo({ analysis: { successRateQuery: ' ' } }), "ReleaseEngine.argoRollouts: 'analysis.successRateQuery' must be a PromQL query, got \" \". Pass the query as a string, or leave it out for the query of the app's traffic provider."],
@@ -705,6 +720,12 @@ describe('Argo Rollouts on Traefik', () => {
     expect(canaryRoute.spec.routes[0].match).toContain('Header(`region`, `east-us`)');
     expect(canaryRoute.spec.routes[0].services[0].name).toBe('shop-canary');
     expect(risksOf(app)).toEqual(expect.arrayContaining(['ARGO_TRAEFIK_HEADER_ROUTE_STATIC', 'ENGINE_REWRITES_RENDERED_FIELDS']));
+  });
+
+  test('the version cookie drift says what Traefik does at weight 0 (it re-draws the canary\'s users)', () => {
+    const drift = Warnings.of(app).risks.filter((r) => r.path === 'shop/release' && r.code === 'CANARY_STICKY_DRIFT');
+    expect(drift).toHaveLength(1);
+    expect(drift[0].message).toMatch(/^With version stickiness on Traefik .* at weight 0 .* Traefik skips the canary and re-draws every user pinned to it by weight/);
   });
 
   test('the analysis reads Traefik\'s service metrics', () => {

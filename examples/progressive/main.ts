@@ -67,7 +67,7 @@ export class ProgressiveShopChart extends Chart {
         acknowledgedRisks: [props.gatewayApi ? RiskCode.AFFINITY_PERSISTENT_NO_REBALANCE : RiskCode.AFFINITY_BALANCED_REPIN],
       });
     }
-    const analysis = { minSuccessRatePercent: 99, maxLatencyP99Ms: 500, interval: Duration.minutes(1), rollbackAfterFailures: 2 };
+    const analysis = { minSuccessRatePercent: 99, maxLatencyP99: Duration.millis(500), interval: Duration.minutes(1), rollbackAfterFailures: 2 };
     const engine: IReleaseEngine = argo
       ? ReleaseEngine.argoRollouts({ prometheusAddress: PROMETHEUS, steps: [10, 25, 50], stepPause: Duration.minutes(5), analysis, adopted: true })
       : ReleaseEngine.flagger({ prometheusAddress: PROMETHEUS, stepInterval: Duration.minutes(1), analysis, adopted: true });

@@ -25,35 +25,28 @@ import { RiskCode, RiskDescription } from '../warnings';
 import { LABEL_TRACK, replicaRange } from '../web-app/app-workload';
 
 /**
- * Argo Rollouts v1.9 as the engine of a CanaryRelease. What it relies on, from argoproj/argo-rollouts (v1.9) and
- * argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi:
+ * Argo Rollouts v1.9 as the engine of a CanaryRelease. What it relies on, from argoproj/argo-rollouts v1.9.1:
  *
  * - `workloadRef` (docs/migrating.md, "Reference Deployment From Rollout"): the Rollout takes the pod template of
- *   an existing Deployment; `scaleDown: onsuccess` "the Deployment is scaled down after the Rollout becomes
- *   healthy". So the app's Deployment stays the single source of the pod spec (PSS restricted context, probes,
- *   session binding), and a release is a change of that Deployment's template. Because the controller scales the
- *   Deployment, the library stops rendering its `replicas` (a GitOps sync would scale it back up every time).
+ *   an existing Deployment, so the app's Deployment stays the single source of the pod spec (PSS restricted context,
+ *   probes, session binding), and a release is a change of that Deployment's template. `scaleDown: onsuccess`
+ *   scales the Deployment to 0 once the Rollout is Healthy, at its first revision only (rollout/sync.go
+ *   promoteStable: `revision == 1`); from then on the library renders those 0 replicas.
+ * - rollout/sync.go shouldFullPromote: a Rollout without a stable ReplicaSet is an "Initial deploy", promoted at
+ *   once without steps or analysis: the commit that adopts the engine keeps the running version.
  * - `canaryService` / `stableService` (docs/features/traffic-management/index.md): "The controller modifies these
  *   Services to route traffic to the appropriate canary and stable ReplicaSets" (it adds the
  *   `rollouts-pod-template-hash` selector, a key the library does not render, so an apply keeps it).
- * - ingress-nginx (docs/features/traffic-management/nginx.md, rollout/trafficrouting/nginx/nginx.go): the
- *   controller creates its own canary Ingress `<rollout>-<stableIngress>-canary` from the rules of `stableIngress`
- *   that reach the stable Service, copies only the ingress class ("no other annotations matter"), adds
- *   `additionalIngressAnnotations` ("to enable features like routing by header or cookie") and always sets
- *   `canary` and `canary-weight`. Its `SetHeaderRoute` is `return nil`: step-wise header routes do nothing on nginx.
- * - Gateway API (plugin docs/quick-start.md, docs/features/header-based-routing.md): the HTTPRoute has a rule
- *   with both Services as backendRefs and the plugin rewrites their weights; `setHeaderRoute` steps add rules
- *   named after `managedRoutes` (with `useHeaderRoutes: true`) and remove them at the end. Argo CD must ignore
- *   `.spec.rules[].backendRefs[].weight` and the managed rules.
  * - HPA (docs/features/hpa-support.md): the HPA targets the Rollout (`apiVersion: argoproj.io/v1alpha1, kind:
  *   Rollout`) through its `/scale` subresource.
  * - Analysis (docs/features/analysis.md): background analysis from `strategy.canary.analysis.templates`; an arg
  *   `valueFrom.fieldRef` with a `metadata` path is read from the Rollout (rollout/analysis.go:
- *   `fieldpath.ExtractFieldPathAsString(r, arg.ValueFrom.FieldRef.FieldPath)`), so the queries get the namespace; analysis/analysis.go `assessMetricFailureInconclusiveOrError`: "if result.Failed >
- *   failureLimit { phase = AnalysisPhaseFailed }", so `failureLimit` is the number of failed measurements
- *   tolerated and N failures to roll back is `failureLimit: N - 1`; a failed run aborts the rollout back to
- *   stable. Prometheus provider: `provider.prometheus.address` and `query`, `result[0]`.
- * - utils/ingress GetCanaryIngressName: the canary Ingress is `<rollout>-<stableIngress>` + "-canary".
+ *   `fieldpath.ExtractFieldPathAsString(r, arg.ValueFrom.FieldRef.FieldPath)`), so the queries get the namespace;
+ *   analysis/analysis.go `assessMetricFailureInconclusiveOrError`: "if result.Failed > failureLimit { phase =
+ *   AnalysisPhaseFailed }", so N failures to roll back is `failureLimit: N - 1`; a failed run aborts the rollout
+ *   back to stable. Prometheus provider: `provider.prometheus.address` and `query`, `result[0]`.
+ * - The traffic routing (`trafficRouting`, header steps) and the metric names are the controller's: the route's
+ *   provider gives them (`IReleaseEngineSupport.argoRollouts`, `metricQueries`).
  */
 
 /**
@@ -100,7 +93,7 @@ export class ArgoRolloutsEngine implements EngineImpl {
   private readonly analysis: ResolvedAnalysis;
 
   constructor(check: PropChecker, private readonly options: ArgoRolloutsOptions) {
-    check.nonBlank('prometheusAddress', options?.prometheusAddress, 'Pass the Prometheus that scrapes your ingress controller, e.g. "http://prometheus.monitoring:9090".');
+    check.nonBlank('prometheusAddress', options?.prometheusAddress, 'Pass the Prometheus that scrapes your traffic controller, e.g. "http://prometheus.monitoring:9090".');
     if (!/^https?:\/\/\S+$/.test(options.prometheusAddress)) {
       check.fail('prometheusAddress', 'must be an http:// or https:// URL', options.prometheusAddress, 'Use e.g. "http://prometheus.monitoring:9090".');
     }
@@ -185,7 +178,7 @@ export class ArgoRolloutsEngine implements EngineImpl {
     return {
       primary: rollout,
       objects: [rollout, template, service],
-      risks: [...routing.risks, ...this.risks(r)],
+      risks: [...routing.risks, ...this.risks(r).filter((risk) => !routing.risks.some((own) => own.code === risk.code))],
       // the Deployment keeps its replicas while the Rollout starts (scaleDown: onsuccess scales it to 0 once the Rollout
       // is Healthy, rollout/scale_utils.go scaleDeployment); from then on the library renders the 0 Argo Rollouts set
       handover: {
@@ -223,10 +216,9 @@ export class ArgoRolloutsEngine implements EngineImpl {
     const canaryService = r.canaryServiceName;
     const risks: RiskDescription[] = [];
     if (r.versionSticky) {
-      // the pin is on the version's Service (ingress-nginx sticky.lua keys it on the backend Service; Gateway API
-      // GEP-1619 keeps persistence across services, even at weight 0), and the Rollout keeps one canary Service,
-      // which rollout/service.go reconcileStableAndCanaryService points at the newest ReplicaSet: the new version
-      // during a release, the stable one (newRS == stableRS) once it is promoted
+      // the pin is on the version's Service (as the providers' texts of CANARY_STICKY_DRIFT say), and the Rollout
+      // keeps one canary Service, which rollout/service.go reconcileStableAndCanaryService points at the newest
+      // ReplicaSet: the new version during a release, the stable one (newRS == stableRS) once it is promoted
       risks.push({
         code: RiskCode.CANARY_STICKY_DRIFT,
         message:

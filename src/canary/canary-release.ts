@@ -39,8 +39,8 @@ export interface CanaryReleaseProps {
   readonly autoscaling?: AutoscalingOptions;
   /**
    * Which requests go to the canary: `CanaryMatch.header`, `.headerPattern`, `.cookie`, `.weight`. The traffic
-   * provider decides how its controller combines them and refuses what it cannot express (ingress-nginx: one
-   * header match, one cookie and one weight, evaluated header, then cookie, then weight).
+   * provider decides how its controller combines them and refuses what it cannot express (see the provider's
+   * documentation: some controllers take one match of each kind, in a fixed order).
    */
   readonly match: CanaryMatch[];
   /**
@@ -50,8 +50,8 @@ export interface CanaryReleaseProps {
   readonly weightTotal?: number;
   /**
    * Keep each user on the version they first got. How depends on the traffic provider: some pin the version
-   * through the stable route's cookie affinity and need a StickyIngress (ingress-nginx, Gateway API), others set
-   * a version cookie of their own (see the provider's documentation).
+   * through the stable route's cookie affinity and need a StickyIngress, others set a version cookie of their own
+   * (see the provider's documentation).
    * @default false
    */
   readonly versionStickiness?: boolean;
@@ -278,11 +278,10 @@ export class CanaryRelease extends Construct {
       });
     }
     if (versionSticky) {
-      // The pin is on the version's backend, not on a pod: ingress-nginx's sticky.lua keys it on an md5 of the
-      // backend (Service) name; Gateway API GEP-1619: persistence "MUST be maintained across services, even if the
-      // weight is set to 0". So neither a pod restart nor a weight change moves a pinned user.
+      // The pin is on the version's backend (its Service), not on a pod, as each provider keys it, so neither a pod
+      // restart nor a weight change moves a pinned user; without a StickyIngress the pin is a version cookie of
+      // the traffic provider, with its own lifetime.
       const stickiness = this.appRoute.intent.stickiness;
-      // issue 15: without a StickyIngress the pin is a version cookie of the traffic provider, with its own lifetime
       const expiry =
         stickiness === undefined
           ? 'the version cookie that pins them expires'

@@ -35,8 +35,14 @@ export interface ReleaseAnalysis {
    */
   readonly minSuccessRatePercent?: number;
   /**
-   * Highest 99th-percentile latency of canary requests, in milliseconds.
+   * Highest 99th-percentile latency of canary requests, in whole milliseconds. Use this rather than `maxLatencyP99Ms`.
+   * @default Duration.millis(500)
+   */
+  readonly maxLatencyP99?: Duration;
+  /**
+   * The same as `maxLatencyP99`, in milliseconds.
    * @default 500
+   * @deprecated Use `maxLatencyP99` (a `Duration`, as every time in this library); `maxLatencyP99Ms` keeps working through 0.x.
    */
   readonly maxLatencyP99Ms?: number;
   /**
@@ -51,8 +57,8 @@ export interface ReleaseAnalysis {
   readonly rollbackAfterFailures?: number;
   /**
    * PromQL returning the canary's success rate in percent (0-100), replacing the query for the app's traffic
-   * provider. Needed when your Gateway API implementation is not Contour (whose Envoy metric names the default
-   * Gateway API query assumes).
+   * provider. Needed when your controller's metrics are not the ones the provider's query assumes (see the
+   * provider's documentation).
    * @default - the query for the app's traffic provider
    */
   readonly successRateQuery?: string;
@@ -186,12 +192,16 @@ export function analysisQueries(a: ResolvedAnalysis, controller: EngineMetricQue
 /** The defaults of an analysis, checked. */
 export function resolveAnalysis(check: PropChecker, a: ReleaseAnalysis | undefined): ResolvedAnalysis {
   const minSuccessRatePercent = a?.minSuccessRatePercent ?? 99;
-  const maxLatencyP99Ms = a?.maxLatencyP99Ms ?? 500;
+  if (a?.maxLatencyP99 !== undefined && a.maxLatencyP99Ms !== undefined) {
+    check.fail('analysis.maxLatencyP99Ms', 'cannot be combined with analysis.maxLatencyP99 (they say the same thing)', a.maxLatencyP99Ms, 'Keep maxLatencyP99 (a Duration) and remove maxLatencyP99Ms.');
+  }
+  const maxLatencyP99Ms = check.durationMillis('analysis.maxLatencyP99', a?.maxLatencyP99, 'Use e.g. Duration.millis(500).') ?? a?.maxLatencyP99Ms ?? 500;
   const rollbackAfterFailures = a?.rollbackAfterFailures ?? 2;
   if (typeof minSuccessRatePercent !== 'number' || !(minSuccessRatePercent > 0 && minSuccessRatePercent <= 100)) {
     check.fail('analysis.minSuccessRatePercent', 'must be a percentage above 0 and at most 100', minSuccessRatePercent, 'Use e.g. 99 (at most 1% of canary requests may fail).');
   }
-  check.integer('analysis.maxLatencyP99Ms', maxLatencyP99Ms, 1, 600_000, 'Use the p99 latency in milliseconds the new version must stay under, e.g. 500.');
+  const latencyProp = a?.maxLatencyP99 !== undefined ? 'analysis.maxLatencyP99' : 'analysis.maxLatencyP99Ms';
+  check.integer(latencyProp, maxLatencyP99Ms, 1, 600_000, 'Use the p99 latency the new version must stay under, e.g. Duration.millis(500).');
   check.integer('analysis.rollbackAfterFailures', rollbackAfterFailures, 1, 100, 'Use e.g. 2: the release rolls back at the second failed check.');
   const intervalFix = 'Use e.g. Duration.minutes(1): a query window shorter than the scrape interval sees no samples.';
   const intervalMs = check.durationMillis('analysis.interval', a?.interval, intervalFix);

@@ -95,7 +95,7 @@ export class FlaggerEngine implements EngineImpl {
   private readonly analysis: ResolvedAnalysis;
 
   constructor(check: PropChecker, private readonly options: FlaggerOptions) {
-    check.nonBlank('prometheusAddress', options?.prometheusAddress, 'Pass the Prometheus that scrapes your ingress controller, e.g. "http://prometheus.monitoring:9090".');
+    check.nonBlank('prometheusAddress', options?.prometheusAddress, 'Pass the Prometheus that scrapes your traffic controller, e.g. "http://prometheus.monitoring:9090".');
     if (!/^https?:\/\/\S+$/.test(options.prometheusAddress)) {
       check.fail('prometheusAddress', 'must be an http:// or https:// URL', options.prometheusAddress, 'Use e.g. "http://prometheus.monitoring:9090".');
     }
@@ -141,7 +141,7 @@ export class FlaggerEngine implements EngineImpl {
     if (bare) {
       check.fail(
         'match',
-        "needs a header value with Flagger (an A/B match compares a value; the always/never convention is ingress-nginx's own)",
+        'needs a header value with Flagger (an A/B match compares a value; a header without one means always/never, which Flagger has no match for)',
         bare.describe(),
         `Use CanaryMatch.header("${bare.name}", "<value>").`,
       );
@@ -169,16 +169,10 @@ export class FlaggerEngine implements EngineImpl {
         provider: routing.provider,
         targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: appName },
         autoscalerRef: stable.autoscaler ? { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: appName } : undefined,
-        ingressRef: routing.ingressRef,
+        ...routing.spec,
         // with the Canary deleted, Flagger scales the app's Deployment back up before its primary goes
         revertOnDeletion: true,
-        service: {
-          port: stable.servicePort,
-          targetPort: stable.port,
-          hosts: routing.hosts,
-          gatewayRefs: routing.gatewayRefs,
-          match: routing.serviceMatch,
-        },
+        service: { port: stable.servicePort, targetPort: stable.port, ...routing.service },
         analysis: this.analysisSpec(r, templates),
       },
     });
@@ -244,7 +238,7 @@ export class FlaggerEngine implements EngineImpl {
     const appName = r.stable.name;
     const primaryName = `${appName}-primary`;
     const spec = r.stable._workloadSpec;
-    const routeGenerated = routing.gatewayRefs !== undefined;
+    const routeGenerated = routing.routeTakenOver;
     const risks: RiskDescription[] = [{
       code: EngineRiskCode.FLAGGER_PRIMARY_COPY,
       message:
@@ -273,7 +267,7 @@ export class FlaggerEngine implements EngineImpl {
     if (this.adopting) {
       // kubernetes_default.go reconcileService replaces an existing Service's selector once the primary is ready
       risks.push(adoptionRisk(this.name, appName, `the Canary ${appName} is Initialized`,
-        `: Service ${appName}${routing.gatewayRefs ? ' and its route stay' : ' stays'} rendered (marked not to be pruned) until Flagger has taken ${routing.gatewayRefs ? 'them' : 'it'} over ` +
+        `: Service ${appName}${routing.routeTakenOver ? ' and its route stay' : ' stays'} rendered (marked not to be pruned) until Flagger has taken ${routing.routeTakenOver ? 'them' : 'it'} over ` +
         `(it points the Service at ${primaryName} once that is ready); a sync in between re-applies the app's selector, so pause automatic sync until the next commit`));
     }
     risks.push(aggregateRisk(`The analysis of ${appName}'s release`, replicaRange(spec).max, this.analysis, false));
@@ -295,7 +289,7 @@ function versionCookie(appName: string, intent: RouteIntent): unknown {
 
 function versionCookieDrift(appName: string): RiskDescription {
   // Flagger sets the cookie on responses of the canary and expires it at promotion or rollback with
-  // `Set-Cookie: <name>=<value>; Max-Age=-1` (gateway_api.go getSessionAffinityRouteRules), which carries no Path
+  // `Set-Cookie: <name>=<value>; Max-Age=-1` (its router's getSessionAffinityRouteRules), which carries no Path
   return {
     code: RiskCode.CANARY_STICKY_DRIFT,
     message:

@@ -34,7 +34,7 @@ export class ReleaseEngine {
     return new GitOpsEngine();
   }
 
-  /** Argo Rollouts v1.9 (with the Gateway API plugin for Gateway API routes). */
+  /** Argo Rollouts v1.9, through the traffic routing the app's traffic provider gives. */
   public static argoRollouts(options: ArgoRolloutsOptions): IReleaseEngine {
     return new ArgoRolloutsEngine(new PropChecker('ReleaseEngine.argoRollouts'), options);
   }

@@ -144,9 +144,12 @@ class GatewayApiEngines implements IReleaseEngineSupport {
     const o = this.options;
     return {
       provider: 'gatewayapi:v1',
-      gatewayRefs: [{ name: o.gatewayName, namespace: o.gatewayNamespace, sectionName: o.sectionName }],
-      hosts: [intent.host!],
-      serviceMatch: flaggerUriMatch(intent),
+      service: {
+        hosts: [intent.host!],
+        gatewayRefs: [{ name: o.gatewayName, namespace: o.gatewayNamespace, sectionName: o.sectionName }],
+        match: flaggerUriMatch(intent),
+      },
+      routeTakenOver: true,
       risks: [],
     };
   }

@@ -106,7 +106,8 @@ class IngressNginxEngines implements IReleaseEngineSupport {
     const c = request.intent.canary!;
     return {
       provider: 'nginx',
-      ingressRef: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: request.intent.name },
+      spec: { ingressRef: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: request.intent.name } },
+      routeTakenOver: false,
       risks: [retired(c.contributor.where, 'Flagger')],
     };
   }

@@ -309,25 +309,17 @@ export interface FlaggerRouting {
   /** `spec.provider`. */
   readonly provider: string;
   /**
-   * `spec.ingressRef`.
+   * Fields of `spec` the controller's router reads (e.g. the reference to the route it copies).
    * @default - none
    */
-  readonly ingressRef?: any;
+  readonly spec?: any;
   /**
-   * `spec.service.gatewayRefs`.
+   * Fields of `spec.service` the controller's router reads (e.g. hosts, parent references, the path match).
    * @default - none
    */
-  readonly gatewayRefs?: any[];
-  /**
-   * `spec.service.hosts`.
-   * @default - none
-   */
-  readonly hosts?: string[];
-  /**
-   * `spec.service.match`: the route's path, where the controller's router takes it from there.
-   * @default - none
-   */
-  readonly serviceMatch?: any[];
+  readonly service?: any;
+  /** Whether Flagger generates the app's route object itself once it runs the app (the provider then renders none). */
+  readonly routeTakenOver: boolean;
   /** The controller's risks of this release. */
   readonly risks: RiskDescription[];
 }

@@ -1,5 +1,6 @@
 import { JsonPatch } from 'cdk8s';
 import { PropChecker } from '../prop-checks';
+import { RiskCode, RiskDescription } from '../warnings';
 import { CookieMatch, HeaderMatch, HeaderPatternMatch } from './canary-match';
 import { EngineRiskCode } from './engine-risks';
 import {
@@ -108,7 +109,7 @@ class TraefikEngines implements IReleaseEngineSupport {
   public argoRollouts(request: EngineRouteRequest): ArgoRolloutsRouting {
     const c = request.intent.canary!;
     const matches = c.matches.filter((m) => m instanceof HeaderMatch || m instanceof HeaderPatternMatch || m instanceof CookieMatch);
-    const risks = matches.length === 0 ? [] : [{
+    const risks: RiskDescription[] = matches.length === 0 ? [] : [{
       code: EngineRiskCode.ARGO_TRAEFIK_HEADER_ROUTE_STATIC,
       message:
         `Argo Rollouts' setHeaderRoute steps do nothing on Traefik (its traefik reconciler's SetHeaderRoute returns nil), so ${matches.map((m) => m.describe()).join(' and ')} ` +
@@ -116,11 +117,12 @@ class TraefikEngines implements IReleaseEngineSupport {
         `and between releases ${request.canaryServiceName} selects the stable pods.`,
       remedy: 'Expect header and cookie users on the new version for the whole release; on Gateway API a header becomes a setHeaderRoute step instead.',
     }];
+    if (c.versionSticky) risks.push(stickyDrift(request.canaryServiceName));
     return { trafficRouting: { traefik: { weightedTraefikServiceName: splitName(request.intent) } }, afterFirstWeight: [], risks };
   }
 
   public flagger(_request: EngineRouteRequest): FlaggerRouting {
-    return { provider: 'traefik', risks: [] };
+    return { provider: 'traefik', routeTakenOver: false, risks: [] };
   }
 
   /**
@@ -138,4 +140,21 @@ class TraefikEngines implements IReleaseEngineSupport {
       latencyP99: `1000 * histogram_quantile(0.99, sum by (le) (rate(traefik_service_request_duration_seconds_bucket{${sel}}[${w}])))`,
     };
   }
+}
+
+/**
+ * `CANARY_STICKY_DRIFT` as it is on Traefik: the version cookie of the weighted TraefikService holds only while the
+ * version's weight is above 0. traefik/traefik v3.7.0 pkg/server/service/loadbalancer/wrr/wrr.go: `Add` ignores a
+ * handler of weight <= 0 (it is never registered with the sticky map), and `ServeHTTP` re-draws by weight a request
+ * whose cookie names no registered handler and writes a new cookie.
+ */
+function stickyDrift(canaryService: string): RiskDescription {
+  return {
+    code: RiskCode.CANARY_STICKY_DRIFT,
+    message:
+      `With version stickiness on Traefik a user drawn for ${canaryService} keeps its version cookie and stays there while its weight is above 0, ` +
+      "so within a release the canary's real share of users grows above the step weight; at weight 0 (between releases, and when Argo Rollouts aborts " +
+      'a release) Traefik skips the canary and re-draws every user pinned to it by weight, so they go back to stable at their next request.',
+    remedy: 'Judge the release by the analysis, not by the step weight; keep a step above 0 if canary users must stay on the canary.',
+  };
 }

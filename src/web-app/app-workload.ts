@@ -25,7 +25,7 @@ export const DEFAULT_RESOURCES: kplus.ContainerResources = {
 
 /**
  * The resources a container gets: each of the four values (CPU and memory, request and limit) that is left
- * out takes its default, so a CPU request alone keeps the default CPU limit (issue 12: it used to drop it).
+ * out takes its default, so a CPU request alone keeps the default CPU limit.
  */
 export function resolveResources(r: kplus.ContainerResources | undefined): kplus.ContainerResources {
   return {
@@ -197,7 +197,7 @@ export function validateWorkloadProps(
     if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(key)) {
       check.fail('env', 'keys must be valid environment variable names (letters, digits, "_", "-", "." not starting with a digit)', key, 'Rename the variable, e.g. "LOG_LEVEL".');
     }
-    // issue 13: a plain-JS caller can pass numbers, booleans, null; a value kubectl reads back as a number is refused
+    // a plain-JS caller can pass numbers, booleans, null; a value kubectl reads back as a number is refused
     check.string(`env.${key}`, value, 'Pass the value as a string, e.g. "8080" or "true".');
     check.yamlString(`env.${key}`, value, 'Write it in a form cdk8s quotes (e.g. "0644" for "0o644", "0x1F" for "0X1F"), or set the variable from a ConfigMap.');
   }

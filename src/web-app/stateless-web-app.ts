@@ -96,8 +96,8 @@ export interface StatelessWebAppProps {
    */
   readonly healthCheckPath?: string;
   /**
-   * Host name to route. Without `host` and `path` no route is made, so that another construct
-   * (e.g. a `StickyIngress`) can own it.
+   * Host name to route: the one way to route an app (a `StickyIngress` without host and path makes this route
+   * sticky, a `CanaryRelease` splits it). Without `host` and `path` no route is made.
    * @default - no host match
    */
   readonly host?: string;
@@ -112,8 +112,8 @@ export interface StatelessWebAppProps {
    */
   readonly pathType?: PathType;
   /**
-   * Secret with the TLS certificate for `host`, for traffic providers that terminate TLS per route (the
-   * Ingress `tls` section). Gateway API terminates TLS on the Gateway's listener and refuses it.
+   * Secret with the TLS certificate for `host`, for traffic providers that terminate TLS per route; a provider
+   * whose controller terminates TLS elsewhere (e.g. on a shared listener) refuses it.
    * @default - no TLS on the route
    */
   readonly tlsSecretName?: string;
@@ -138,9 +138,9 @@ export interface StatelessWebAppProps {
    */
   readonly serviceAffinity?: ServiceAffinity;
   /**
-   * Traffic provider rendering the route; controller options such as the ingress class are the provider's
-   * (`TrafficProvider.ingressNginx({ ingressClassName: 'internal' })`).
-   * @default - TrafficProvider.defaultFor(this): the chart's or app's default, else ingress-nginx
+   * Traffic provider rendering the route; controller options (a class, a parent, entry points) are the
+   * provider's, given to its `TrafficProvider` factory.
+   * @default - TrafficProvider.defaultFor(this): the chart's or app's default, else the library's default provider
    */
   readonly traffic?: ITrafficProvider;
   /**
@@ -300,7 +300,7 @@ export class StatelessWebApp extends Construct {
         });
       }
       reportRisks(this, 'StatelessWebApp', risks, acknowledged, [deploymentObject]);
-      refuseDuplicateObjects(this, check, 'name', this.name, 'Give one of the two a different name.'); // issue 13
+      refuseDuplicateObjects(this, check, 'name', this.name, 'Give one of the two a different name.');
       props.serviceAffinity?.applyTo(this.service);
     } catch (e) {
       AppRoute.forget(this);
@@ -310,7 +310,7 @@ export class StatelessWebApp extends Construct {
   }
 
   /**
-   * The app's own route object (an Ingress, an HTTPRoute, ...), or undefined when the app was created without
+   * The app's own route object (as its traffic provider renders it), or undefined when the app was created without
    * host and path. Reading it renders the route from its intent as it stands: create the app's StickyIngress
    * and CanaryRelease before reading it.
    */
