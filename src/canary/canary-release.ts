@@ -253,25 +253,35 @@ export class CanaryRelease extends Construct {
       });
     }
     if (versionSticky) {
-      // The pin is on the version's backend, not on a pod: ingress-nginx's sticky.lua keys it on an md5 of the
-      // backend (Service) name; Gateway API GEP-1619: persistence "MUST be maintained across services, even if the
-      // weight is set to 0". So neither a pod restart nor a weight change moves a pinned user.
+      // The pin is on the version's backend, not on a pod: ingress-nginx's sticky.lua is_affinitized compares the
+      // cookie's backend key (an md5 of the backend name, i.e. of the Service), so a pod restart or scale-in moves no one
+      // between versions, and balancer.lua route_to_alternative_balancer (controller-v1.15.1) returns the stable backend
+      // before any canary rule when the request carries the stable route's affinity cookie, so a user pinned before the
+      // release never reaches the split. Gateway API GEP-1619: persistence "MUST be maintained across services, even if
+      // the weight is set to 0". A weighted balancer that leaves out a backend of weight 0 sends its users back at 0.
       const stickiness = this.appRoute.intent.stickiness;
-      // issue 15: without a StickyIngress the pin is a version cookie of the traffic provider, with its own lifetime
+      // without a StickyIngress the pin is a version cookie of the traffic provider, with its own lifetime
       const expiry =
         stickiness === undefined
           ? 'the version cookie that pins them expires'
           : stickiness.maxAgeSeconds !== undefined
             ? `their affinity cookie expires (max-age ${stickiness.maxAgeSeconds} s)`
             : 'the browser session ends (the affinity cookie has no max-age)';
+      const returning =
+        stickiness === undefined
+          ? ''
+          : 'users who hold the affinity cookie from before the release are pinned to stable and, where the controller checks that cookie before the split ' +
+            '(ingress-nginx does), never reach it, so the share starts below the weight; ';
       risks.push({
         code: RiskCode.CANARY_STICKY_DRIFT,
         message:
-          `With version stickiness ${this.name} keeps every user it gets: the affinity cookie pins a user to the version's Service, not to a pod, ` +
-          'so lowering the weight (even to 0) moves no one back' +
-          `. The canary's real share of users grows above the configured weight and only falls when ${expiry} or the CanaryRelease is removed.`,
+          `With version stickiness ${this.name} keeps the users it gets while their pin holds: the ${stickiness === undefined ? 'version' : 'affinity'} cookie pins a user ` +
+          "to the version's Service, not to a pod, so the canary's real share of users is not the configured weight: " +
+          returning +
+          'lowering the weight moves none of its users back while the weight stays above 0 (at 0, a controller that leaves the canary out of its split sends them back). ' +
+          `They leave the canary when ${expiry} or the CanaryRelease is removed.`,
         remedy:
-          "Watch the canary's real share of requests, not the configured weight; to take users back, remove the CanaryRelease (each release has a canary " +
+          "Watch the canary's real share of users and requests, not the configured weight; to take users back, remove the CanaryRelease (each release has a canary " +
           'Service of its own, so the cookie of a removed canary does not pin users to the next one).',
       });
     }
