@@ -204,7 +204,7 @@ describe('version stickiness on Gateway API by a version cookie (standard channe
     expect(route.metadata.annotations!['risks.stateless.cdk8s.io/gateway-api-version-cookie']).toBeDefined();
     // the core drift risk names the version cookie's expiry, not a browser session
     const drift = Warnings.of(chart).risks.find((r) => r.code === RiskCode.CANARY_STICKY_DRIFT)!;
-    expect(drift.message).toContain('only falls when the version cookie that pins them expires or the CanaryRelease is removed');
+    expect(drift.message).toContain('They leave the canary when the version cookie that pins them expires or the CanaryRelease is removed.');
     expect(Warnings.of(chart).risks.map((r) => r.code)).not.toContain(GatewayApiRiskCode.GATEWAY_API_EXPERIMENTAL);
   });
 

@@ -288,14 +288,21 @@ export class CanaryRelease extends Construct {
           : stickiness.maxAgeSeconds !== undefined
             ? `their affinity cookie expires (max-age ${stickiness.maxAgeSeconds} s)`
             : 'the browser session ends (the affinity cookie has no max-age)';
+      const returning =
+        stickiness === undefined
+          ? ''
+          : 'users who hold the affinity cookie from before the release are pinned to stable and, where the controller checks that cookie before the split ' +
+            '(ingress-nginx does), never reach it, so the share starts below the weight; ';
       risks.push({
         code: RiskCode.CANARY_STICKY_DRIFT,
         message:
-          `With version stickiness ${this.name} keeps every user it gets: the affinity cookie pins a user to the version's Service, not to a pod, ` +
-          'so lowering the weight (even to 0) moves no one back' +
-          `. The canary's real share of users grows above the configured weight and only falls when ${expiry} or the CanaryRelease is removed.`,
+          `With version stickiness ${this.name} keeps the users it gets while their pin holds: the ${stickiness === undefined ? 'version' : 'affinity'} cookie pins a user ` +
+          "to the version's Service, not to a pod, so the canary's real share of users is not the configured weight: " +
+          returning +
+          'lowering the weight moves none of its users back while the weight stays above 0 (at 0, a controller that leaves the canary out of its split sends them back). ' +
+          `They leave the canary when ${expiry} or the CanaryRelease is removed.`,
         remedy:
-          "Watch the canary's real share of requests, not the configured weight; to take users back, remove the CanaryRelease (each release has a canary " +
+          "Watch the canary's real share of users and requests, not the configured weight; to take users back, remove the CanaryRelease (each release has a canary " +
           'Service of its own, so the cookie of a removed canary does not pin users to the next one).',
       });
     }
