@@ -1,7 +1,8 @@
 /**
  * One measurement, in a fresh process: `child.ts <library|hand-written> <N> [shape]`.
- * Prints one JSON line: milliseconds for the timed synth, peak RSS, YAML size, object kinds and the hash of the
- * objects that grow with the apps (both versions must print the same).
+ * Prints one JSON line: the CPU milliseconds of the timed synth (user and system time of this process: on a shared
+ * machine, wall time also counts the time spent waiting for a CPU), its wall milliseconds, peak RSS, YAML size,
+ * object kinds and the hash of the objects that grow with the apps (both versions must print the same).
  */
 import { appObjectsHash, kindCounts, Shape, synthHandWritten, synthLibrary } from './workload';
 
@@ -13,14 +14,18 @@ const synth = variant === 'library' ? synthLibrary : synthHandWritten;
 // the same warm-up for both: load every module and let the JIT see the code once
 synth(10, shape);
 const start = process.hrtime.bigint();
+const cpu = process.cpuUsage();
 const yaml = synth(n, shape);
-const ms = Number(process.hrtime.bigint() - start) / 1e6;
+const used = process.cpuUsage(cpu);
+const ms = (used.user + used.system) / 1000;
+const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
 process.stdout.write(
   JSON.stringify({
     variant,
     n,
     shape,
     ms,
+    wallMs,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     bytes: yaml.length,
     kinds: kindCounts(yaml),

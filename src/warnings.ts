@@ -560,17 +560,37 @@ function onSynth(state: AppReport): string[] {
   if (!state.printedThisSynth) {
     state.printedThisSynth = true;
     queueMicrotask(() => (state.printedThisSynth = false));
-    const prerequisites = prerequisitesOf(state.root);
-    const text = formatReportOf(state, prerequisites, risks);
-    if (text !== '') process.stderr.write(text);
-    const file = process.env[REPORT_ENV];
-    if (file !== undefined && file.trim() !== '') {
-      const json = jsonOf(state, prerequisites, risks) as { app: string };
-      envReports.set(json.app, json);
-      writeJsonFile(new PropChecker(REPORT_ENV), file, { apps: [...envReports.values()] });
+    const print = (prerequisites: Prerequisite[]) => printReport(state, prerequisites, risks);
+    // a synth that fails prints its report now (nothing will be rendered); one that goes on prints it as soon as
+    // cdk8s has rendered the objects the prerequisites are read from
+    if (errors.length > 0 || synthWillFail(state, risks)) {
+      print(prerequisitesOf(state.root));
+    } else {
+      prerequisitesAfterRender(state.root, print);
     }
   }
   return errors;
+}
+
+function printReport(state: AppReport, prerequisites: Prerequisite[], risks: RiskWarning[]): void {
+  const text = formatReportOf(state, prerequisites, risks);
+  if (text !== '') process.stderr.write(text);
+  const file = process.env[REPORT_ENV];
+  if (file !== undefined && file.trim() !== '') {
+    const json = jsonOf(state, prerequisites, risks) as { app: string };
+    envReports.set(json.app, json);
+    writeJsonFile(new PropChecker(REPORT_ENV), file, { apps: [...envReports.values()] });
+  }
+}
+
+/** Whether a validation of this library fails the synth: an unacknowledged risk in strict mode, an unmatched acknowledgement. */
+function synthWillFail(state: AppReport, risks: RiskWarning[]): boolean {
+  if (strictModeOf(state) && risks.some((r) => !r.acknowledged)) return true;
+  for (const [construct, noted] of state.acknowledgements) {
+    const reported = state.reportedCodes.get(construct);
+    if ([...noted.codes].some((c) => !reported?.has(c)) && attached(construct)) return true;
+  }
+  return false;
 }
 
 /**
@@ -593,46 +613,121 @@ const NO_SECRET_REFERENCES = new Set([
  * `secretKeyRef` (env), `secretRef` (envFrom), `secret` volumes and projected sources, and Ingress `tls`.
  */
 function prerequisitesOf(root: IConstruct): Prerequisite[] {
+  const { defined, read } = prerequisiteSources(root);
+  return prerequisitesFrom(defined, read.flatMap((o) => secretReferences(o.toJson())));
+}
+
+/**
+ * The prerequisites of a synth, from the JSON cdk8s renders anyway: rendering the objects is most of the cost of
+ * the report, and a second rendering of every Deployment would cost about a sixth of the whole synth. cdk8s
+ * renders every object of a chart right after it validated the App (`App._synthChart` in cdk8s/lib/app.js 2.68:
+ * `validate(app)`, then `obj.toJson()` for every object of the chart; `App.synth` and `synthYaml` do it for
+ * every chart), so the next `toJson()` of each object is watched once, and `done` runs when the last one has
+ * been rendered. The JSON handed to cdk8s is always its own fresh rendering. When only some charts are rendered
+ * (`Testing.synth(chart)` of an App with several), the rest are rendered once this synchronous synth is over.
+ */
+function prerequisitesAfterRender(root: IConstruct, done: (prerequisites: Prerequisite[]) => void): void {
+  const { defined, read } = prerequisiteSources(root);
+  const references = new Map<ApiObject, SecretReference[]>();
+  let finished = false;
+  const unwatch = (object: ApiObject) => {
+    if (Object.prototype.hasOwnProperty.call(object, 'toJson')) delete (object as { toJson?: unknown }).toJson;
+  };
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    read.forEach(unwatch);
+    done(prerequisitesFrom(defined, read.flatMap((o) => references.get(o) ?? secretReferences(o.toJson()))));
+  };
+  if (read.length === 0) return finish();
+  for (const object of read) {
+    Object.defineProperty(object, 'toJson', {
+      configurable: true,
+      writable: true,
+      value: () => {
+        unwatch(object);
+        const json = object.toJson();
+        references.set(object, secretReferences(json));
+        if (references.size === read.length) finish();
+        return json;
+      },
+    });
+  }
+  queueMicrotask(finish);
+}
+
+/** The Secrets the App defines, and the objects that may refer to a Secret (the ones to read). */
+function prerequisiteSources(root: IConstruct): { defined: Set<string>; read: ApiObject[] } {
   const defined = new Set<string>();
-  const needed = new Map<string, { namespace?: string; name: string; keys: Set<string>; all: boolean; usedBy: Set<string> }>();
+  const read: ApiObject[] = [];
   for (const object of root.node.findAll()) {
     if (!(object instanceof ApiObject) || NO_SECRET_REFERENCES.has(`${object.apiGroup}/${object.kind}`)) continue;
     if (object.apiGroup === 'core' && object.kind === 'Secret') {
       defined.add(`${object.metadata.namespace ?? ''}/${object.name}`);
+    } else {
+      read.push(object);
+    }
+  }
+  return { defined, read };
+}
+
+/** One reference of a rendered object to a Secret (`keys` undefined: every key, e.g. `envFrom`). */
+interface SecretReference {
+  readonly namespace?: string;
+  readonly name: string;
+  readonly keys?: string[];
+  readonly usedBy: string;
+  /** The rendered object is a Secret: it defines this one. */
+  readonly defines?: boolean;
+}
+
+/**
+ * The Secrets a rendered object refers to: from `secretKeyRef` (env), `secretRef` (envFrom), `secret` volumes and
+ * projected sources, and Ingress `tls`; optional references are no prerequisite.
+ */
+function secretReferences(rendering: unknown): SecretReference[] {
+  const json = rendering as { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: any };
+  const namespace = json.metadata?.namespace;
+  if (json.kind === 'Secret') {
+    return [{ namespace, name: String(json.metadata?.name), usedBy: '', defines: true }];
+  }
+  const usedBy = `${json.kind} ${json.metadata?.name}`;
+  const found: SecretReference[] = [];
+  const need = (name: unknown, keys: string[] | undefined, optional: unknown) => {
+    if (typeof name === 'string' && optional !== true) found.push({ namespace, name, keys, usedBy });
+  };
+  walk(json.spec, (node, parentKey) => {
+    const secretKeyRef = node.secretKeyRef as { name?: unknown; key?: unknown; optional?: unknown } | undefined;
+    if (secretKeyRef && typeof secretKeyRef === 'object') need(secretKeyRef.name, [String(secretKeyRef.key)], secretKeyRef.optional);
+    const secretRef = node.secretRef as { name?: unknown; optional?: unknown } | undefined;
+    if (parentKey === 'envFrom' && secretRef && typeof secretRef === 'object') need(secretRef.name, undefined, secretRef.optional);
+    const secret = node.secret as { secretName?: unknown; name?: unknown; items?: Array<{ key: string }>; optional?: unknown } | undefined;
+    if (secret && typeof secret === 'object' && (parentKey === 'volumes' || parentKey === 'sources')) {
+      need(secret.secretName ?? secret.name, secret.items?.map((i) => i.key), secret.optional);
+    }
+  });
+  if (json.kind === 'Ingress') {
+    for (const tls of (json.spec?.tls ?? []) as Array<{ secretName?: string }>) {
+      need(tls.secretName, ['tls.crt', 'tls.key'], false);
+    }
+  }
+  return found;
+}
+
+/** The referenced Secrets that the App does not define, per namespace and name, with every key and user. */
+function prerequisitesFrom(defined: Set<string>, references: SecretReference[]): Prerequisite[] {
+  const needed = new Map<string, { namespace?: string; name: string; keys: Set<string>; all: boolean; usedBy: Set<string> }>();
+  for (const r of references) {
+    const id = `${r.namespace ?? ''}/${r.name}`;
+    if (r.defines) {
+      defined.add(id);
       continue;
     }
-    // rendering an object is most of the cost of the report: only objects that may refer to a Secret are rendered
-    const json = object.toJson() as { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: any };
-    const namespace = json.metadata?.namespace;
-    if (json.kind === 'Secret') {
-      defined.add(`${namespace ?? ''}/${json.metadata?.name}`);
-      continue;
-    }
-    const user = `${json.kind} ${json.metadata?.name}`;
-    const need = (name: unknown, keys: string[] | undefined, optional: unknown) => {
-      if (typeof name !== 'string' || optional === true) return;
-      const id = `${namespace ?? ''}/${name}`;
-      const entry = needed.get(id) ?? { namespace, name, keys: new Set<string>(), all: false, usedBy: new Set<string>() };
-      if (keys === undefined) entry.all = true;
-      for (const k of keys ?? []) entry.keys.add(k);
-      entry.usedBy.add(user);
-      needed.set(id, entry);
-    };
-    walk(json.spec, (node, parentKey) => {
-      const secretKeyRef = node.secretKeyRef as { name?: unknown; key?: unknown; optional?: unknown } | undefined;
-      if (secretKeyRef && typeof secretKeyRef === 'object') need(secretKeyRef.name, [String(secretKeyRef.key)], secretKeyRef.optional);
-      const secretRef = node.secretRef as { name?: unknown; optional?: unknown } | undefined;
-      if (parentKey === 'envFrom' && secretRef && typeof secretRef === 'object') need(secretRef.name, undefined, secretRef.optional);
-      const secret = node.secret as { secretName?: unknown; name?: unknown; items?: Array<{ key: string }>; optional?: unknown } | undefined;
-      if (secret && typeof secret === 'object' && (parentKey === 'volumes' || parentKey === 'sources')) {
-        need(secret.secretName ?? secret.name, secret.items?.map((i) => i.key), secret.optional);
-      }
-    });
-    if (json.kind === 'Ingress') {
-      for (const tls of (json.spec?.tls ?? []) as Array<{ secretName?: string }>) {
-        need(tls.secretName, ['tls.crt', 'tls.key'], false);
-      }
-    }
+    const entry = needed.get(id) ?? { namespace: r.namespace, name: r.name, keys: new Set<string>(), all: false, usedBy: new Set<string>() };
+    if (r.keys === undefined) entry.all = true;
+    for (const k of r.keys ?? []) entry.keys.add(k);
+    entry.usedBy.add(r.usedBy);
+    needed.set(id, entry);
   }
   return [...needed.entries()]
     .filter(([id]) => !defined.has(id))
