@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject } from 'cdk8s';
@@ -108,10 +109,10 @@ export class PrimaryEndpoint extends Construct {
 
     this.host = spec.clientHost;
     this.port = PRIMARY_ENDPOINT_PORT;
-    this.configMap = new k8s.KubeConfigMap(this, 'Config', {
-      metadata: { name, labels },
-      data: { 'haproxy.cfg': renderHaproxyConfig(spec.redisPods, spec.headlessService, spec.clusterDomain) },
-    });
+    const haproxyCfg = renderHaproxyConfig(spec.redisPods, spec.headlessService, spec.clusterDomain);
+    this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name, labels }, data: { 'haproxy.cfg': haproxyCfg } });
+    // HAProxy reads its configuration at start only: a change to it rolls the pods through this checksum
+    const checksum = createHash('sha256').update(haproxyCfg).digest('hex');
 
     const probe = { periodSeconds: 2, timeoutSeconds: 2 };
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
@@ -121,7 +122,7 @@ export class PrimaryEndpoint extends Construct {
         selector: { matchLabels: labels },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
         template: {
-          metadata: { labels },
+          metadata: { labels, annotations: { 'stateless.cdk8s.io/config-checksum': checksum } },
           spec: {
             automountServiceAccountToken: false,
             securityContext: restrictedPodSecurityContext(HAPROXY_UID),
@@ -223,12 +224,7 @@ export function validatePrimaryEndpoint(check: PropChecker, options: PrimaryEndp
     );
   }
   check.integer('primaryEndpoint.replicas', options.replicas, 1, 9, 'Use 2: one HAProxy pod can be drained while the other serves.');
-  if (options.image !== undefined) {
-    check.nonBlank('primaryEndpoint.image', options.image, `Pass a pinned HAProxy image, e.g. "${DEFAULT_HAPROXY_IMAGE}", or leave it out.`);
-    if (/:latest$/.test(options.image) || !/[:@]/.test(options.image.split('/').pop() ?? '')) {
-      check.fail('primaryEndpoint.image', 'must be pinned to a version tag or digest', options.image, `Use e.g. "${DEFAULT_HAPROXY_IMAGE}".`);
-    }
-  }
+  if (options.image !== undefined) check.imageReference('primaryEndpoint.image', options.image, DEFAULT_HAPROXY_IMAGE);
 }
 
 /**

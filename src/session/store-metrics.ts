@@ -248,12 +248,7 @@ export function storeAlerts(spec: StoreMetricsSpec, memoryPercent: number): unkn
  */
 export function validateStoreMetrics(check: PropChecker, options: StoreMetricsOptions | undefined): void {
   if (options === undefined) return;
-  if (options.exporterImage !== undefined) {
-    check.nonBlank('metrics.exporterImage', options.exporterImage, `Pass a pinned redis_exporter image, e.g. "${DEFAULT_EXPORTER_IMAGE}", or leave it out.`);
-    if (/:latest$/.test(options.exporterImage) || !/[:@]/.test(options.exporterImage.split('/').pop() ?? '')) {
-      check.fail('metrics.exporterImage', 'must be pinned to a version tag or digest', options.exporterImage, `Use e.g. "${DEFAULT_EXPORTER_IMAGE}".`);
-    }
-  }
+  if (options.exporterImage !== undefined) check.imageReference('metrics.exporterImage', options.exporterImage, DEFAULT_EXPORTER_IMAGE);
   check.integer('metrics.memoryAlertPercent', options.memoryAlertPercent, 1, 100, 'Use 90: an alert before Redis starts evicting sessions.');
   if (options.scrapeInterval !== undefined) {
     const ms = check.durationMillis('metrics.scrapeInterval', options.scrapeInterval, 'Use Duration.seconds(30).')!;
