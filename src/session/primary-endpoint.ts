@@ -67,6 +67,8 @@ export interface PrimaryEndpointSpec {
   readonly passwordSecretKey: string;
   /** The host name clients use for `<store>-primary` (fully qualified when the namespace is known). */
   readonly clientHost: string;
+  /** With TLS: the store's TLS Secret, mounted at `dir` (HAProxy checks with TLS and verifies with its `ca.crt`). */
+  readonly tls?: { readonly secretName: string; readonly dir: string };
 }
 
 /**
@@ -109,7 +111,7 @@ export class PrimaryEndpoint extends Construct {
 
     this.host = spec.clientHost;
     this.port = PRIMARY_ENDPOINT_PORT;
-    const haproxyCfg = renderHaproxyConfig(spec.redisPods, spec.headlessService, spec.clusterDomain);
+    const haproxyCfg = renderHaproxyConfig(spec.redisPods, spec.headlessService, spec.clusterDomain, spec.tls?.dir);
     this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name, labels }, data: { 'haproxy.cfg': haproxyCfg } });
     // HAProxy reads its configuration at start only: a change to it rolls the pods through this checksum
     const checksum = createHash('sha256').update(haproxyCfg).digest('hex');
@@ -156,12 +158,15 @@ export class PrimaryEndpoint extends Construct {
                 livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('health') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
                 volumeMounts: [
                   { name: 'config', mountPath: '/usr/local/etc/haproxy', readOnly: true },
+                  ...(spec.tls ? [{ name: 'tls', mountPath: spec.tls.dir, readOnly: true }] : []),
                   { name: 'tmp', mountPath: WRITABLE_TMP.path },
                 ],
               },
             ],
             volumes: [
               { name: 'config', configMap: { name } },
+              // HAProxy needs only ca.crt; the Secret is readable by the pod's fsGroup (the haproxy user) only
+              ...(spec.tls ? [{ name: 'tls', secret: { secretName: spec.tls.secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 } }] : []),
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
             ],
           },
@@ -203,9 +208,14 @@ export class PrimaryEndpoint extends Construct {
  * only inside double quotes (HAProxy Configuration Manual, 2.3 "Environment variables").
  * @internal
  */
-export function renderHaproxyConfig(redisPods: string[], headlessService: string, clusterDomain: string): string {
+export function renderHaproxyConfig(redisPods: string[], headlessService: string, clusterDomain: string, tlsDir?: string): string {
   const template = fs.readFileSync(HAPROXY_CFG, 'utf8');
-  const servers = redisPods.map((pod, i) => `  server redis-${i} "${pod}.${headlessService}.\${POD_NAMESPACE}.svc.${clusterDomain}:${PRIMARY_ENDPOINT_PORT}"`);
+  // With TLS the Redis servers speak only TLS. The health checks use TLS ("check-ssl": "force encryption of all
+  // health checks over SSL, regardless of whether the server uses SSL or not", HAProxy Configuration Manual 5.2)
+  // and verify the servers' certificates with the store's CA ("verify required", "ca-file"); the clients'
+  // connections pass through as they are (no "ssl" on the server): clients speak TLS to Redis end to end.
+  const tls = tlsDir ? ` check-ssl verify required ca-file ${tlsDir}/ca.crt` : '';
+  const servers = redisPods.map((pod, i) => `  server redis-${i} "${pod}.${headlessService}.\${POD_NAMESPACE}.svc.${clusterDomain}:${PRIMARY_ENDPOINT_PORT}"${tls}`);
   return template.replace(/^@@REDIS_SERVERS@@$/m, servers.join('\n'));
 }
 

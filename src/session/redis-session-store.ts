@@ -430,11 +430,22 @@ export class RedisSessionStore extends Construct implements ISessionStore {
       const endpointHost = clientDomain(`${this.name}-primary`);
       const endpoint = { storeName: this.name, storeLabels, redisPods, headlessService: headless, clusterDomain: domain, clientHost: endpointHost };
       const endpointOptions = props.primaryEndpoint;
-      this.primaryEndpoint = endpointOptions && PrimaryEndpoint._create(this, 'PrimaryEndpoint', endpointOptions, { ...endpoint, passwordSecretName, passwordSecretKey: MONITOR_PASSWORD_KEY });
+      this.primaryEndpoint = endpointOptions && PrimaryEndpoint._create(this, 'PrimaryEndpoint', endpointOptions, {
+        ...endpoint,
+        passwordSecretName,
+        passwordSecretKey: MONITOR_PASSWORD_KEY,
+        tls: props.tlsSecretName ? { secretName: props.tlsSecretName, dir: TLS_DIR } : undefined,
+      });
 
       // #14 item 9: optional metrics (an exporter sidecar patched into the Redis StatefulSet)
       const metricsSpec = { storeName: this.name, storeLabels, redisLabels, sentinel, replicas, namespace: this.namespace };
-      this.metrics = props.metrics && StoreMetrics._create(this, 'Metrics', props.metrics, { ...metricsSpec, redisStatefulSet: this.statefulSet, passwordSecretName, passwordSecretKey: MONITOR_PASSWORD_KEY });
+      this.metrics = props.metrics && StoreMetrics._create(this, 'Metrics', props.metrics, {
+        ...metricsSpec,
+        redisStatefulSet: this.statefulSet,
+        passwordSecretName,
+        passwordSecretKey: MONITOR_PASSWORD_KEY,
+        tls: props.tlsSecretName ? { dir: TLS_DIR, podHost: `$(POD_NAME).${podDomain(headless)}` } : undefined,
+      });
 
       const ports = sentinel ? [REDIS_PORT, SENTINEL_PORT] : [REDIS_PORT];
       this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
