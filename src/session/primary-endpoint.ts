@@ -6,8 +6,6 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, WRITABLE_TMP } from '../pod-security';
 import { PropChecker } from '../prop-checks';
-import type { SessionEnvVar } from './env-presets';
-import type { SessionStoreConnection } from './session-store';
 
 const k8s = kplus.k8s;
 
@@ -235,17 +233,4 @@ export function validatePrimaryEndpoint(check: PropChecker, options: PrimaryEndp
   }
   check.integer('primaryEndpoint.replicas', options.replicas, 1, 9, 'Use 2: one HAProxy pod can be drained while the other serves.');
   if (options.image !== undefined) check.imageReference('primaryEndpoint.image', options.image, DEFAULT_HAPROXY_IMAGE);
-}
-
-/**
- * The variables a preset adds when the store has a primary endpoint: the standalone-style variables, pointing
- * at `<store>-primary`, for clients without Sentinel support (the Sentinel variables stay).
- * @internal
- */
-export function primaryEndpointEnvironment(c: SessionStoreConnection, hostAndPort: boolean): SessionEnvVar[] {
-  if (c.primaryEndpointHost === undefined || c.primaryEndpointPort === undefined) return [];
-  const url = { name: 'REDIS_URL', value: `${c.tls ? 'rediss' : 'redis'}://${c.primaryEndpointHost}:${c.primaryEndpointPort}` };
-  return hostAndPort
-    ? [url, { name: 'REDIS_HOST', value: c.primaryEndpointHost }, { name: 'REDIS_PORT', value: String(c.primaryEndpointPort) }]
-    : [url];
 }
