@@ -35,7 +35,7 @@ import { only, synth } from './support/synth';
 const PASSWORD = 'n0de-redis pa55 "quoted"';
 /** The app's own ACL user's password (issue #14 item 7: Secret <store>-<app>-auth). */
 const APP_PASSWORD = 'n0de-app pa55';
-const SECRETS = { 'sessions-auth': { password: PASSWORD }, 'sessions-node-app-auth': { password: APP_PASSWORD } };
+const SECRETS = { 'sessions-auth': { password: PASSWORD }, 'sessions.hello.node-app': { password: APP_PASSWORD } };
 const available = redisAvailable();
 const e2e = available ? describe : describe.skip;
 
@@ -153,8 +153,8 @@ e2e('NODE_REDIS preset: node-redis createSentinel + connect-redis on the real Se
   test('the preset injects exactly the node-redis Sentinel variables', () => {
     expect(Object.keys(env).sort()).toEqual(NODE_REDIS_SENTINEL_VARS);
     expect(env.REDIS_SENTINEL_NAME).toBe('mymaster');
-    expect(env.REDIS_USERNAME).toBe('app-node-app');
-    expect(env.REDIS_KEY_PREFIX).toBe('node-app:');
+    expect(env.REDIS_USERNAME).toBe('app.hello.node-app');
+    expect(env.REDIS_KEY_PREFIX).toBe('hello.node-app:');
     expect(env.REDIS_PASSWORD).toBe(APP_PASSWORD);
     expect(env.REDIS_SENTINEL_PASSWORD).toBe(APP_PASSWORD);
     expect(env.REDIS_TLS).toBe('false');
@@ -177,8 +177,8 @@ e2e('NODE_REDIS preset: node-redis createSentinel + connect-redis on the real Se
     // the session is in the primary, under connect-redis' prefix, with a TTL
     const sid = decodeURIComponent(cookie.slice('sid='.length)).slice(2).split('.')[0];
     const primaryPort = harness.pod('sessions-0').port;
-    expect(JSON.parse(harness.cli(primaryPort, ['GET', `node-app:sess:${sid}`], PASSWORD)).lang).toBe('fr');
-    expect(Number(harness.cli(primaryPort, ['TTL', `node-app:sess:${sid}`], PASSWORD))).toBeGreaterThan(0);
+    expect(JSON.parse(harness.cli(primaryPort, ['GET', `hello.node-app:sess:${sid}`], PASSWORD)).lang).toBe('fr');
+    expect(Number(harness.cli(primaryPort, ['TTL', `hello.node-app:sess:${sid}`], PASSWORD))).toBeGreaterThan(0);
   });
 
   test('survives a failover: the primary is killed, sessions stay readable and writes resume on the promoted replica', async () => {
@@ -251,7 +251,7 @@ e2e('NODE_REDIS preset: node-redis createSentinel + connect-redis on the real Se
     }
     // the write after the failover is on the promoted replica
     const sid = decodeURIComponent(writer!.cookie.slice('sid='.length)).slice(2).split('.')[0];
-    expect(JSON.parse(harness.cli(Number(newPrimary.split(':')[1]), ['GET', `node-app:sess:${sid}`], PASSWORD)).lang).toBe('el');
+    expect(JSON.parse(harness.cli(Number(newPrimary.split(':')[1]), ['GET', `hello.node-app:sess:${sid}`], PASSWORD)).lang).toBe('el');
   });
 });
 

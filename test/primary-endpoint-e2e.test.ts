@@ -13,6 +13,8 @@ import { only, synth } from './support/synth';
  * synthesized HAProxy container (the password from the Secret, the namespace from the downward API).
  */
 const PASSWORD = 'correct horse "battery" \\ staple';
+/** The monitor user's own password (the Secret's monitor-password key): what HAProxy's health checks log in with. */
+const MONITOR_PASSWORD = 'monit0r "check" \\ pa55';
 const e2e = redisAvailable() && haproxyAvailable() ? describe : describe.skip;
 
 jest.setTimeout(150_000);
@@ -27,9 +29,9 @@ e2e('primary endpoint: the synthesized HAProxy in front of the real Sentinel top
   const objects = synth(chart);
   // the store's password, and each app's own ACL user's (issue #14 item 7: Secret <store>-<app>-auth)
   const harness = new StoreHarness(objects, {
-    'sessions-auth': { password: PASSWORD },
-    'sessions-plain-app-auth': { password: 'plain-app pa55' },
-    'sessions-node-app-auth': { password: 'node-app pa55' },
+    'sessions-auth': { 'password': PASSWORD, 'monitor-password': MONITOR_PASSWORD },
+    'sessions.hello.plain-app': { password: 'plain-app pa55' },
+    'sessions.hello.node-app': { password: 'node-app pa55' },
   });
   const redisPods = ['sessions-0', 'sessions-1', 'sessions-2'];
   const sentinelPods = ['sessions-sentinel-0', 'sessions-sentinel-1', 'sessions-sentinel-2'];
@@ -102,17 +104,17 @@ e2e('primary endpoint: the synthesized HAProxy in front of the real Sentinel top
     // REDIS_URL names the ClusterIP Service <store>-primary; on loopback it is HAProxy's frontend
     client = new Redis(`redis://127.0.0.1:${ports.redis}`, { username: appEnv.REDIS_USERNAME, password: appEnv.REDIS_PASSWORD, maxRetriesPerRequest: 1, connectTimeout: 2000 });
     client.on('error', () => undefined);
-    expect(await client.set('plain-app:sess:client', 'before')).toBe('OK');
+    expect(await client.set('hello.plain-app:sess:client', 'before')).toBe('OK');
     // and node-redis (createClient, no Sentinel) from the NODE_REDIS preset's REDIS_URL
     const nodeEnv = harness.clientEnvironment(only(objects, 'Deployment', 'node-app').spec.template.spec.containers[0], 'hello');
     expect(nodeEnv.REDIS_URL).toBe('redis://sessions-primary.hello.svc.cluster.local:6379');
     nodeClient = createClient({ url: `redis://127.0.0.1:${ports.redis}`, username: nodeEnv.REDIS_USERNAME, password: nodeEnv.REDIS_PASSWORD });
     nodeClient.on('error', () => undefined);
     await nodeClient.connect();
-    expect(await nodeClient.set('node-app:sess:node-client', 'before')).toBe('OK');
+    expect(await nodeClient.set('hello.node-app:sess:node-client', 'before')).toBe('OK');
 
     const oldPrimaryPort = harness.pod('sessions-0').port;
-    expect(harness.cli(oldPrimaryPort, ['GET', 'plain-app:sess:client'], PASSWORD)).toBe('before');
+    expect(harness.cli(oldPrimaryPort, ['GET', 'hello.plain-app:sess:client'], PASSWORD)).toBe('before');
     // acknowledged by both replicas before the fault, so the failover cannot lose it
     expect(harness.cli(oldPrimaryPort, [], PASSWORD, 'SET sess:acked yes\nWAIT 2 5000\n').split('\n')).toEqual(['OK', '2']);
     const killedAt = Date.now();
@@ -123,7 +125,7 @@ e2e('primary endpoint: the synthesized HAProxy in front of the real Sentinel top
     let n = 0;
     while (Date.now() - killedAt < 60_000) {
       try {
-        await client.set('plain-app:sess:client', `after-${++n}`);
+        await client.set('hello.plain-app:sess:client', `after-${++n}`);
         firstWrite = Date.now() - killedAt;
         break;
       } catch (e) {
@@ -144,17 +146,17 @@ e2e('primary endpoint: the synthesized HAProxy in front of the real Sentinel top
     expect(firstWrite).toBeLessThan(30_000);
     expect(newPrimaryPort).not.toBe(oldPrimaryPort);
     // the write is on the promoted replica, and so is what was acknowledged before
-    expect(harness.cli(newPrimaryPort, ['GET', 'plain-app:sess:client'], PASSWORD)).toBe(`after-${n}`);
+    expect(harness.cli(newPrimaryPort, ['GET', 'hello.plain-app:sess:client'], PASSWORD)).toBe(`after-${n}`);
     expect(harness.cli(newPrimaryPort, ['GET', 'sess:acked'], PASSWORD)).toBe('yes');
     // node-redis reconnects through the endpoint too (its connection to the dead primary was closed)
     const nodeStarted = Date.now();
     let nodeOk = false;
     while (!nodeOk && Date.now() - nodeStarted < 20_000) {
-      nodeOk = await nodeClient.set('node-app:sess:node-client', 'after').then((r) => r === 'OK', () => false);
+      nodeOk = await nodeClient.set('hello.node-app:sess:node-client', 'after').then((r) => r === 'OK', () => false);
       if (!nodeOk) await new Promise((r) => setTimeout(r, 200));
     }
     expect(nodeOk).toBe(true);
-    expect(harness.cli(newPrimaryPort, ['GET', 'node-app:sess:node-client'], PASSWORD)).toBe('after');
+    expect(harness.cli(newPrimaryPort, ['GET', 'hello.node-app:sess:node-client'], PASSWORD)).toBe('after');
     expect(reachedPort()).toBe(String(newPrimaryPort));
     expect(await health()).toBe(200);
   });
@@ -165,8 +167,8 @@ e2e('primary endpoint: the synthesized HAProxy in front of the real Sentinel top
     await harness.waitFor(() => harness.cli(harness.pod('sessions-0').port, ['ROLE'], PASSWORD).split('\n')[0] === 'slave', 30_000, 'sessions-0 to rejoin as a replica');
     await new Promise((r) => setTimeout(r, 2500)); // more than two check intervals
     expect(reachedPort()).toBe(String(current));
-    expect(await client!.set('plain-app:sess:client', 'later')).toBe('OK');
-    expect(harness.cli(current, ['GET', 'plain-app:sess:client'], PASSWORD)).toBe('later');
+    expect(await client!.set('hello.plain-app:sess:client', 'later')).toBe('OK');
+    expect(harness.cli(current, ['GET', 'hello.plain-app:sess:client'], PASSWORD)).toBe('later');
   });
 
   test('with every Redis server down the health endpoint answers 503 (the pod is not ready) and connections are refused', async () => {

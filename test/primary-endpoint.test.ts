@@ -50,7 +50,7 @@ describe('RedisSessionStore primaryEndpoint', () => {
   test('the password reaches HAProxy only through the Secret; the namespace through the downward API', () => {
     expect(container.env).toEqual([
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'sessions-auth', key: 'password' } } },
+      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'sessions-auth', key: 'monitor-password' } } },
     ]);
     const cfg = only(objects, 'ConfigMap', 'sessions-primary').data['haproxy.cfg'] as string;
     expect(cfg).toContain('%[env(REDIS_PASSWORD)]');
@@ -154,17 +154,17 @@ describe('RedisSessionStore primaryEndpoint bad input', () => {
     [
       'latest image',
       { primaryEndpoint: { image: 'haproxy:latest' } },
-      "RedisSessionStore 'test/sessions': 'primaryEndpoint.image' must be pinned to a version tag or digest, got \"haproxy:latest\". Use e.g. \"docker.io/library/haproxy:3.2.6\".",
+      "RedisSessionStore 'test/sessions': 'primaryEndpoint.image' must be pinned to a version tag or a digest, not \"latest\" (it changes under running pods), got \"haproxy:latest\". Use the version, e.g. \"haproxy:1.4.2\", or a digest \"@sha256:...\".",
     ],
     [
       'untagged image',
       { primaryEndpoint: { image: 'docker.io/library/haproxy' } },
-      "RedisSessionStore 'test/sessions': 'primaryEndpoint.image' must be pinned to a version tag or digest, got \"docker.io/library/haproxy\". Use e.g. \"docker.io/library/haproxy:3.2.6\".",
+      "RedisSessionStore 'test/sessions': 'primaryEndpoint.image' must be pinned to a version tag or a digest (an image without a tag means \"latest\"), got \"docker.io/library/haproxy\". Add the version, e.g. \"docker.io/library/haproxy:1.4.2\", or a digest \"@sha256:...\".",
     ],
     [
       'blank image',
       { primaryEndpoint: { image: ' ' } },
-      "RedisSessionStore 'test/sessions': 'primaryEndpoint.image' must not be empty, got \" \". Pass a pinned HAProxy image, e.g. \"docker.io/library/haproxy:3.2.6\", or leave it out.",
+      "RedisSessionStore 'test/sessions': 'primaryEndpoint.image' must not be empty, got \" \". Pass a container image pinned to a tag or digest, e.g. \"docker.io/library/haproxy:3.2.6\".",
     ],
   ];
 

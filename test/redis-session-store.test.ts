@@ -463,6 +463,33 @@ describe('RedisSessionStore bindings across namespaces (issue #14 item 5)', () =
   });
 });
 
+describe('RedisSessionStore configuration checksum', () => {
+  /** The checksum annotation of the Redis and Sentinel StatefulSets' and the HAProxy Deployment's pod templates. */
+  const templates = (props: RedisSessionStoreProps) => {
+    const chart = newChart('shop');
+    new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL, primaryEndpoint: {}, ...props });
+    const objects = synth(chart);
+    return [...ofKind(objects, 'StatefulSet'), only(objects, 'Deployment')].map((o) => o.spec.template.metadata.annotations['stateless.cdk8s.io/config-checksum']);
+  };
+
+  test('a change that lands only in the ConfigMap (maxmemoryPolicy) changes the checksum on both StatefulSets\' pod templates', () => {
+    const before = templates({});
+    const after = templates({ maxmemoryPolicy: 'allkeys-lru' });
+    expect(before[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(before[0]).toBe(before[1]); // one ConfigMap, one checksum for both StatefulSets
+    expect(after[0]).not.toBe(before[0]);
+    expect(after[1]).not.toBe(before[1]);
+    expect(templates({})).toEqual(before); // stable across synths
+  });
+
+  test('HAProxy\'s pods carry the checksum of haproxy.cfg, which changes with the Redis pods it lists', () => {
+    const three = templates({});
+    const five = templates({ replicas: 5 });
+    expect(three[2]).toMatch(/^[0-9a-f]{64}$/);
+    expect(five[2]).not.toBe(three[2]);
+  });
+});
+
 describe('RedisSessionStore identities that cannot collide', () => {
   test('two apps "web" in team-a and team-b on one store: two ACL users, two key prefixes, two Secrets', () => {
     const app = Testing.app();
@@ -552,8 +579,8 @@ describe('RedisSessionStore bad input', () => {
     ['sentinels on standalone', { sentinels: 3 }, "RedisSessionStore 'test/sessions': 'sentinels' only applies to the Sentinel topology, got 3. Set topology: RedisTopology.SENTINEL, or remove sentinels."],
     ['replicas on standalone', { replicas: 3 }, "RedisSessionStore 'test/sessions': 'replicas' must be 1 for a standalone store (replicas without Sentinel are never promoted), got 3. Use topology: RedisTopology.SENTINEL for replicas."],
     ['one Redis with Sentinel', { topology: RedisTopology.SENTINEL, replicas: 1 }, "RedisSessionStore 'test/sessions': 'replicas' must be an integer from 2 to 9, got 1. Use 3: one primary and two replicas (at least one replica is needed for failover)."],
-    ['latest image', { image: 'valkey/valkey:latest' }, "RedisSessionStore 'test/sessions': 'image' must be pinned to a version tag or digest, got \"valkey/valkey:latest\". Use e.g. \"docker.io/valkey/valkey:9.1.1\"; \"latest\" changes under a running store."],
-    ['untagged image', { image: 'valkey/valkey' }, "RedisSessionStore 'test/sessions': 'image' must be pinned to a version tag or digest, got \"valkey/valkey\"."],
+    ['latest image', { image: 'valkey/valkey:latest' }, "RedisSessionStore 'test/sessions': 'image' must be pinned to a version tag or a digest, not \"latest\" (it changes under running pods), got \"valkey/valkey:latest\". Use the version, e.g. \"valkey/valkey:1.4.2\", or a digest \"@sha256:...\"."],
+    ['untagged image', { image: 'valkey/valkey' }, "RedisSessionStore 'test/sessions': 'image' must be pinned to a version tag or a digest (an image without a tag means \"latest\"), got \"valkey/valkey\". Add the version, e.g. \"valkey/valkey:1.4.2\", or a digest \"@sha256:...\"."],
     ['bad master name', { topology: RedisTopology.SENTINEL, masterName: 'my master' }, "RedisSessionStore 'test/sessions': 'masterName' must be letters, digits, \".\", \"_\" or \"-\", got \"my master\". Use e.g. \"mymaster\"."],
     ['bad secret name', { passwordSecretName: 'Redis_Auth' }, "RedisSessionStore 'test/sessions': 'passwordSecretName' must be a Secret name (lower-case DNS subdomain), got \"Redis_Auth\". Use e.g. \"sessions-auth\"."],
     ['bad maxmemory policy', { maxmemoryPolicy: 'lru' }, "RedisSessionStore 'test/sessions': 'maxmemoryPolicy' must be one of noeviction, allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu, volatile-random, volatile-ttl, got \"lru\". Use \"volatile-lru\" for sessions with a TTL."],

@@ -3,16 +3,19 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Redis from 'ioredis';
 import { RedisSessionStore, RedisTopology, StatelessWebApp } from '../src';
-import { opensslAvailable, redisAvailable, StoreHarness } from './support/redis-harness';
+import { haproxyAvailable, HaproxyProcess, loopbackHaproxyConfig } from './support/haproxy';
+import { ExporterProcess, metricsToolsAvailable } from './support/metrics-tools';
+import { availableFlavours, Flavour, freePort, opensslAvailable, StoreHarness } from './support/redis-harness';
 import { only, newChart, synth } from './support/synth';
 
 /**
- * Issue #14 item 8: TLS inside the cluster, on real redis-server / redis-sentinel (Debian's are built with TLS),
- * with certificates made here by openssl as cert-manager would put them in a kubernetes.io/tls Secret.
+ * TLS inside the cluster, on real Valkey and Redis servers (Debian's are built with TLS), with certificates made
+ * here by openssl as cert-manager would put them in a kubernetes.io/tls Secret; with the metrics exporter and the
+ * primary endpoint on, so TLS is shown to reach every component: clients, replication, Sentinel, the probes,
+ * redis_exporter and HAProxy's health checks.
  */
-const SECRETS = { 'sessions-auth': { password: 'store-pw' }, 'sessions-web-auth': { password: 'web-pw' } };
-const available = redisAvailable() && opensslAvailable();
-const e2e = available ? describe : describe.skip;
+const SECRETS = { 'sessions-auth': { 'password': 'store-pw', 'monitor-password': 'monitor-pw' }, 'sessions.shop.web': { password: 'web-pw' } };
+const flavours = opensslAvailable() && haproxyAvailable() && metricsToolsAvailable() ? availableFlavours() : [];
 const REDIS = ['sessions-0', 'sessions-1', 'sessions-2'];
 const SENTINELS = ['sessions-sentinel-0', 'sessions-sentinel-1', 'sessions-sentinel-2'];
 
@@ -31,12 +34,14 @@ function makeCertificates(dir: string): void {
   run(['x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'tls.crt', '-days', '1', '-extfile', 'ext.cnf']);
 }
 
-e2e('TLS for clients, replication and Sentinel (issue #14 item 8)', () => {
+const suite = (flavour: Flavour) => describe(`${flavour}: TLS for clients, replication, Sentinel, probes, exporter and HAProxy`, () => {
   const chart = newChart('shop');
-  const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL, tlsSecretName: 'sessions-tls' });
+  const store = new RedisSessionStore(chart, 'sessions', {
+    name: 'sessions', topology: RedisTopology.SENTINEL, tlsSecretName: 'sessions-tls', metrics: {}, primaryEndpoint: {},
+  });
   new StatelessWebApp(chart, 'web', { name: 'web', image: 'registry.example.com/web:1.0.0', sessionStore: store });
   const objects = synth(chart);
-  const h = new StoreHarness(objects, SECRETS);
+  const h = new StoreHarness(objects, SECRETS, flavour);
   const clients: Redis[] = [];
   const port = (pod: string) => h.pod(pod).port;
   const primary = () => {
@@ -68,7 +73,7 @@ e2e('TLS for clients, replication and Sentinel (issue #14 item 8)', () => {
   });
 
   test('plain TCP is closed; TLS with the CA works', () => {
-    const plain = spawnSync('redis-cli', ['--user', 'admin', '-h', '127.0.0.1', '-p', String(port('sessions-0')), 'PING'], {
+    const plain = spawnSync(h.cliBinary, ['--user', 'admin', '-h', '127.0.0.1', '-p', String(port('sessions-0')), 'PING'], {
       env: { PATH: process.env.PATH, REDISCLI_AUTH: 'store-pw' },
       encoding: 'utf8',
       timeout: 10_000,
@@ -95,16 +100,61 @@ e2e('TLS for clients, replication and Sentinel (issue #14 item 8)', () => {
     );
   });
 
+  test('the readiness probes speak TLS: every pod becomes Ready', async () => {
+    for (const pod of [...REDIS, ...SENTINELS]) await h.becomeReady(pod, 30_000);
+  });
+
+  test('the exporter sidecar connects with TLS to its pod\'s own host name, as monitor, and exports the role', async () => {
+    const sts = only(objects, 'StatefulSet', 'sessions');
+    const sidecar = sts.spec.template.spec.containers.find((c: any) => c.name === 'metrics');
+    expect(sidecar.volumeMounts).toEqual([{ name: 'tls', mountPath: '/etc/redis-tls', readOnly: true }]);
+    const env = h.clientEnvironment({ env: sidecar.env.filter((e: any) => !e.valueFrom?.fieldRef) }, 'shop');
+    expect(env.REDIS_ADDR).toBe('rediss://$(POD_NAME).sessions-headless.$(POD_NAMESPACE).svc.cluster.local:6379');
+    expect(env.REDIS_USER).toBe('monitor');
+    expect(env.REDIS_PASSWORD).toBe('monitor-pw');
+    // on loopback the pod's host name is localhost (the test certificate's name), at the pod's port
+    env.REDIS_ADDR = `rediss://localhost:${port('sessions-0')}`;
+    env.REDIS_EXPORTER_TLS_CA_CERT_FILE = env.REDIS_EXPORTER_TLS_CA_CERT_FILE.replace('/etc/redis-tls', h.tlsDir!);
+    const exporter = new ExporterProcess(env, await freePort());
+    try {
+      await exporter.start();
+      const samples = await exporter.scrape();
+      expect(samples.find((x) => x.name === 'redis_up')?.value).toBe(1);
+      expect(samples.some((x) => x.name === 'redis_instance_info' && /role="master"/.test(x.labels))).toBe(true);
+    } finally {
+      await exporter.close();
+    }
+  });
+
+  test('HAProxy checks the servers over TLS with the CA, is ready, and passes clients\' TLS through to the primary', async () => {
+    const cfg = only(objects, 'ConfigMap', 'sessions-primary').data['haproxy.cfg'] as string;
+    expect(cfg).toContain('check-ssl verify required ca-file /etc/redis-tls/ca.crt');
+    const container = only(objects, 'Deployment', 'sessions-primary').spec.template.spec.containers[0];
+    const env = h.clientEnvironment({ env: container.env.filter((e: any) => !e.valueFrom?.fieldRef) }, 'shop');
+    env.POD_NAMESPACE = 'shop';
+    const ports = { redis: await freePort(), health: await freePort() };
+    const haproxy = new HaproxyProcess(loopbackHaproxyConfig(cfg.split('/etc/redis-tls').join(h.tlsDir!), ports, (pod) => port(pod)), env);
+    try {
+      expect(haproxy.check().ok).toBe(true);
+      haproxy.start();
+      const current = primary()!;
+      await h.waitFor(() => h.cli(ports.redis, ['CONFIG', 'GET', 'port'], 'store-pw').split('\n')[1] === String(port(current)), 20_000, `HAProxy to route to the primary\n${haproxy.log}`);
+      expect((await fetch(`http://127.0.0.1:${ports.health}/healthz`)).status).toBe(200);
+    } finally {
+      await haproxy.close();
+    }
+  });
+
   test('an ioredis client with the CA writes through the Sentinels, and follows a failover', async () => {
     const ca = fs.readFileSync(path.join(h.tlsDir!, 'ca.crt'));
     const client = new Redis({
       sentinels: SENTINELS.map((s) => ({ host: '127.0.0.1', port: port(s) })),
       name: 'mymaster',
-      username: 'app-web',
+      username: 'app.shop.web',
       password: 'web-pw',
-      sentinelUsername: 'app-web',
+      sentinelUsername: 'app.shop.web',
       sentinelPassword: 'web-pw',
-      keyPrefix: 'web:',
+      keyPrefix: 'shop.web:',
       tls: { ca },
       sentinelTLS: { ca },
       enableTLSForSentinelMode: true,
@@ -123,8 +173,11 @@ e2e('TLS for clients, replication and Sentinel (issue #14 item 8)', () => {
     }, 60_000, 'a replica to be promoted over TLS');
     await h.waitFor(() => {
       void client.set('session:after', 'v2').catch(() => undefined);
-      return h.cli(port(primary()!), ['GET', 'web:session:after'], 'store-pw') === 'v2';
+      return h.cli(port(primary()!), ['GET', 'shop.web:session:after'], 'store-pw') === 'v2';
     }, 30_000, 'the client to write on the new primary');
     expect(await client.get('session:tls')).toBe('v1');
   });
 });
+
+if (flavours.length === 0) describe.skip('TLS (a server, openssl, haproxy or the exporter is missing)', () => test('skipped', () => undefined));
+for (const flavour of flavours) suite(flavour);

@@ -93,7 +93,7 @@ e2e('session app on a standalone store (generic preset, REDIS_URL)', () => {
   new StatelessWebApp(chart, 'app', { name: 'session-app', image: 'registry.example.com/session-app:1.0.0', sessionStore: store });
   const objects = synth(chart);
   // the store's password, and the app's own ACL user's (issue #14 item 7: Secret <store>-<app>-auth)
-  const harness = new StoreHarness(objects, { 'sessions-auth': { password: PASSWORD }, 'sessions-session-app-auth': { password: APP_PASSWORD } });
+  const harness = new StoreHarness(objects, { 'sessions-auth': { password: PASSWORD }, 'sessions.hello.session-app': { password: APP_PASSWORD } });
   let instance: Instance;
 
   beforeAll(async () => {
@@ -103,7 +103,7 @@ e2e('session app on a standalone store (generic preset, REDIS_URL)', () => {
     const env = harness.clientEnvironment(container, namespace);
     // REDIS_URL names the ClusterIP Service (and the app's user); on loopback it is the pod's address
     expect(env.REDIS_URL).toBe('redis://sessions.hello.svc.cluster.local:6379');
-    expect(env.REDIS_USERNAME).toBe('app-session-app');
+    expect(env.REDIS_USERNAME).toBe('app.hello.session-app');
     env.REDIS_URL = `redis://127.0.0.1:${harness.pod('sessions-0').port}`;
     instance = await startInstance('solo', env);
   });
@@ -127,7 +127,7 @@ e2e('session app on a standalone store (generic preset, REDIS_URL)', () => {
 e2e('three session app instances behind a round-robin proxy, on Redis Sentinel', () => {
   const chart = new SessionAppChart(Testing.app(), 'session-app', { namespace: 'hello' });
   const objects = synth(chart);
-  const harness = new StoreHarness(objects, { 'hello-sessions-auth': { password: PASSWORD }, 'hello-sessions-session-app-auth': { password: APP_PASSWORD } });
+  const harness = new StoreHarness(objects, { 'hello-sessions-auth': { password: PASSWORD }, 'hello-sessions.hello.session-app': { password: APP_PASSWORD } });
   const instances: Instance[] = [];
   let proxy: { port: number; close: () => Promise<void> };
 

@@ -12,6 +12,8 @@ import { only, synth } from './support/synth';
  * Each fault is real: a frozen replica (SIGSTOP), evictions, a lost replica, a second primary, every server down.
  */
 const PASSWORD = 'metr1cs "pass" word';
+/** The monitor user's own password (the Secret's monitor-password key): what the exporter logs in with. */
+const MONITOR_PASSWORD = 'monit0r "scrape" pa55';
 const e2e = redisAvailable() && metricsToolsAvailable() ? describe : describe.skip;
 
 jest.setTimeout(180_000);
@@ -23,7 +25,7 @@ e2e('store alerts, evaluated by promtool on real exporter scrapes of the real Se
   const chart = new Chart(Testing.app(), 'shop', { namespace: 'shop' });
   new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL, metrics: { podMonitor: true, prometheusRule: true } });
   const objects = synth(chart);
-  const harness = new StoreHarness(objects, { 'sessions-auth': { password: PASSWORD } });
+  const harness = new StoreHarness(objects, { 'sessions-auth': { 'password': PASSWORD, 'monitor-password': MONITOR_PASSWORD } });
   const redisPods = ['sessions-0', 'sessions-1', 'sessions-2'];
   const sentinelPods = ['sessions-sentinel-0', 'sessions-sentinel-1', 'sessions-sentinel-2'];
   const exporters = new Map<string, ExporterProcess>();

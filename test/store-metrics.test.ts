@@ -32,7 +32,7 @@ describe('RedisSessionStore metrics', () => {
     expect(exporter.env).toEqual([
       { name: 'REDIS_ADDR', value: 'redis://localhost:6379' },
       { name: 'REDIS_USER', value: 'monitor' },
-      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'sessions-auth', key: 'password' } } },
+      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'sessions-auth', key: 'monitor-password' } } },
     ]);
     expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9121, protocol: 'TCP' }]);
     expect(exporter.securityContext).toMatchObject({
@@ -136,17 +136,17 @@ describe('RedisSessionStore metrics bad input', () => {
     [
       'latest exporter image',
       { metrics: { exporterImage: 'oliver006/redis_exporter:latest' } },
-      "RedisSessionStore 'test/sessions': 'metrics.exporterImage' must be pinned to a version tag or digest, got \"oliver006/redis_exporter:latest\". Use e.g. \"docker.io/oliver006/redis_exporter:v1.90.0\".",
+      "RedisSessionStore 'test/sessions': 'metrics.exporterImage' must be pinned to a version tag or a digest, not \"latest\" (it changes under running pods), got \"oliver006/redis_exporter:latest\". Use the version, e.g. \"oliver006/redis_exporter:1.4.2\", or a digest \"@sha256:...\".",
     ],
     [
       'untagged exporter image',
       { metrics: { exporterImage: 'oliver006/redis_exporter' } },
-      "RedisSessionStore 'test/sessions': 'metrics.exporterImage' must be pinned to a version tag or digest, got \"oliver006/redis_exporter\". Use e.g. \"docker.io/oliver006/redis_exporter:v1.90.0\".",
+      "RedisSessionStore 'test/sessions': 'metrics.exporterImage' must be pinned to a version tag or a digest (an image without a tag means \"latest\"), got \"oliver006/redis_exporter\". Add the version, e.g. \"oliver006/redis_exporter:1.4.2\", or a digest \"@sha256:...\".",
     ],
     [
       'empty exporter image',
       { metrics: { exporterImage: '' } },
-      "RedisSessionStore 'test/sessions': 'metrics.exporterImage' must not be empty, got \"\". Pass a pinned redis_exporter image, e.g. \"docker.io/oliver006/redis_exporter:v1.90.0\", or leave it out.",
+      "RedisSessionStore 'test/sessions': 'metrics.exporterImage' must not be empty, got \"\". Pass a container image pinned to a tag or digest, e.g. \"docker.io/oliver006/redis_exporter:v1.90.0\".",
     ],
     [
       'memory percent above 100',

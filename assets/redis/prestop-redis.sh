@@ -34,15 +34,17 @@ budget="${PRESTOP_BUDGET_SECONDS:-15}"
 start=$(date +%s)
 deadline=$((start + budget))
 in_time() { [ "$(date +%s)" -lt "$deadline" ]; }
+# say MESSAGE: one log line, with the time since the hook started
+say() { echo "cdk8s-stateless: [+$(($(date +%s) - start)) s] $*"; }
 peers=$(($(echo "$REDIS_NODES" | wc -w) - 1))
 
 # 1. stop writes for longer than this pod lives
 pause_ms=$(( ${WRITE_PAUSE_SECONDS:-60} * 1000 ))
 if [ "$(ask "$me" CLIENT PAUSE "$pause_ms" WRITE)" != OK ]; then
-  echo "cdk8s-stateless: could not pause writes; stopping as primary"
+  say "could not pause writes; stopping as primary"
   exit 0
 fi
-echo "cdk8s-stateless: primary $self stopping; writes paused"
+say "primary $self stopping; writes paused"
 
 # caught_up: how many replicas are online and have acknowledged everything this primary has sent
 caught_up() {
@@ -63,10 +65,10 @@ if [ "$synced" -lt 1 ]; then
   # no replica holds every write: a promotion would lose some. Stop as primary (the Sentinels fail over once it
   # is down); writes resume until then, as without this hook.
   ask "$me" CLIENT UNPAUSE >/dev/null
-  echo "cdk8s-stateless: no replica caught up within ${budget} s; stopping as primary"
+  say "no replica caught up within ${budget} s; stopping as primary"
   exit 0
 fi
-echo "cdk8s-stateless: $synced replica(s) hold every write"
+say "$synced replica(s) hold every write"
 
 # 3. A Sentinel may refuse for a moment (NOGOODSLAVE while a replica resyncs, INPROG): retry until the deadline.
 while in_time; do
@@ -74,10 +76,10 @@ while in_time; do
     in_time || break
     reply="$(ask "$s" SENTINEL FAILOVER "$SENTINEL_MASTER")"
     if [ "$reply" != OK ]; then
-      echo "cdk8s-stateless: Sentinel $s refused the failover: ${reply:-no answer}"
+      say "Sentinel $s refused the failover: ${reply:-no answer}"
       continue
     fi
-    echo "cdk8s-stateless: failover requested from Sentinel $s"
+    say "failover requested from Sentinel $s"
     # wait until every Sentinel that answers names another primary, so that clients asking any of them
     # find the new one
     while in_time; do
@@ -89,16 +91,16 @@ while in_time; do
         if [ -n "$m" ] && [ "$m" != "$self" ]; then master="$m"; fi
       done
       if [ "$agreed" = yes ] && [ -n "$master" ]; then
-        echo "cdk8s-stateless: Sentinels promoted $master"
+        say "Sentinels promoted $master"
         exit 0
       fi
       sleep 0.5
     done
-    echo "cdk8s-stateless: the Sentinels did not all name a new primary within ${budget} s"
+    say "the Sentinels did not all name a new primary within ${budget} s"
     exit 0
   done
   sleep 1
 done
 ask "$me" CLIENT UNPAUSE >/dev/null
-echo "cdk8s-stateless: no Sentinel accepted a failover within ${budget} s; stopping as primary"
+say "no Sentinel accepted a failover within ${budget} s; stopping as primary"
 exit 0

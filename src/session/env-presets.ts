@@ -1,4 +1,3 @@
-import { primaryEndpointEnvironment } from './primary-endpoint';
 import { RedisTopology, SessionStoreAccess, SessionStoreConnection } from './session-store';
 
 /**
@@ -136,4 +135,16 @@ export function sessionEnvironment(preset: SessionEnvPreset, c: SessionStoreConn
         ...opt('REDIS_KEY_PREFIX', prefix),
       ];
   }
+}
+
+/**
+ * The variables a preset adds when the store has a primary endpoint: the standalone-style variables, pointing
+ * at `<store>-primary`, for clients without Sentinel support (the Sentinel variables stay).
+ */
+function primaryEndpointEnvironment(c: SessionStoreConnection, hostAndPort: boolean): SessionEnvVar[] {
+  if (c.primaryEndpointHost === undefined || c.primaryEndpointPort === undefined) return [];
+  const url = { name: 'REDIS_URL', value: `${c.tls ? 'rediss' : 'redis'}://${c.primaryEndpointHost}:${c.primaryEndpointPort}` };
+  return hostAndPort
+    ? [url, { name: 'REDIS_HOST', value: c.primaryEndpointHost }, { name: 'REDIS_PORT', value: String(c.primaryEndpointPort) }]
+    : [url];
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject } from 'cdk8s';
@@ -5,8 +6,6 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, WRITABLE_TMP } from '../pod-security';
 import { PropChecker } from '../prop-checks';
-import type { SessionEnvVar } from './env-presets';
-import type { SessionStoreConnection } from './session-store';
 
 const k8s = kplus.k8s;
 
@@ -66,6 +65,8 @@ export interface PrimaryEndpointSpec {
   readonly passwordSecretKey: string;
   /** The host name clients use for `<store>-primary` (fully qualified when the namespace is known). */
   readonly clientHost: string;
+  /** With TLS: the store's TLS Secret, mounted at `dir` (HAProxy checks with TLS and verifies with its `ca.crt`). */
+  readonly tls?: { readonly secretName: string; readonly dir: string };
 }
 
 /**
@@ -108,10 +109,10 @@ export class PrimaryEndpoint extends Construct {
 
     this.host = spec.clientHost;
     this.port = PRIMARY_ENDPOINT_PORT;
-    this.configMap = new k8s.KubeConfigMap(this, 'Config', {
-      metadata: { name, labels },
-      data: { 'haproxy.cfg': renderHaproxyConfig(spec.redisPods, spec.headlessService, spec.clusterDomain) },
-    });
+    const haproxyCfg = renderHaproxyConfig(spec.redisPods, spec.headlessService, spec.clusterDomain, spec.tls?.dir);
+    this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name, labels }, data: { 'haproxy.cfg': haproxyCfg } });
+    // HAProxy reads its configuration at start only: a change to it rolls the pods through this checksum
+    const checksum = createHash('sha256').update(haproxyCfg).digest('hex');
 
     const probe = { periodSeconds: 2, timeoutSeconds: 2 };
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
@@ -121,7 +122,7 @@ export class PrimaryEndpoint extends Construct {
         selector: { matchLabels: labels },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
         template: {
-          metadata: { labels },
+          metadata: { labels, annotations: { 'stateless.cdk8s.io/config-checksum': checksum } },
           spec: {
             automountServiceAccountToken: false,
             securityContext: restrictedPodSecurityContext(HAPROXY_UID),
@@ -155,12 +156,15 @@ export class PrimaryEndpoint extends Construct {
                 livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('health') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
                 volumeMounts: [
                   { name: 'config', mountPath: '/usr/local/etc/haproxy', readOnly: true },
+                  ...(spec.tls ? [{ name: 'tls', mountPath: spec.tls.dir, readOnly: true }] : []),
                   { name: 'tmp', mountPath: WRITABLE_TMP.path },
                 ],
               },
             ],
             volumes: [
               { name: 'config', configMap: { name } },
+              // HAProxy needs only ca.crt; the Secret is readable by the pod's fsGroup (the haproxy user) only
+              ...(spec.tls ? [{ name: 'tls', secret: { secretName: spec.tls.secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 } }] : []),
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
             ],
           },
@@ -202,9 +206,14 @@ export class PrimaryEndpoint extends Construct {
  * only inside double quotes (HAProxy Configuration Manual, 2.3 "Environment variables").
  * @internal
  */
-export function renderHaproxyConfig(redisPods: string[], headlessService: string, clusterDomain: string): string {
+export function renderHaproxyConfig(redisPods: string[], headlessService: string, clusterDomain: string, tlsDir?: string): string {
   const template = fs.readFileSync(HAPROXY_CFG, 'utf8');
-  const servers = redisPods.map((pod, i) => `  server redis-${i} "${pod}.${headlessService}.\${POD_NAMESPACE}.svc.${clusterDomain}:${PRIMARY_ENDPOINT_PORT}"`);
+  // With TLS the Redis servers speak only TLS. The health checks use TLS ("check-ssl": "force encryption of all
+  // health checks over SSL, regardless of whether the server uses SSL or not", HAProxy Configuration Manual 5.2)
+  // and verify the servers' certificates with the store's CA ("verify required", "ca-file"); the clients'
+  // connections pass through as they are (no "ssl" on the server): clients speak TLS to Redis end to end.
+  const tls = tlsDir ? ` check-ssl verify required ca-file ${tlsDir}/ca.crt` : '';
+  const servers = redisPods.map((pod, i) => `  server redis-${i} "${pod}.${headlessService}.\${POD_NAMESPACE}.svc.${clusterDomain}:${PRIMARY_ENDPOINT_PORT}"${tls}`);
   return template.replace(/^@@REDIS_SERVERS@@$/m, servers.join('\n'));
 }
 
@@ -223,23 +232,5 @@ export function validatePrimaryEndpoint(check: PropChecker, options: PrimaryEndp
     );
   }
   check.integer('primaryEndpoint.replicas', options.replicas, 1, 9, 'Use 2: one HAProxy pod can be drained while the other serves.');
-  if (options.image !== undefined) {
-    check.nonBlank('primaryEndpoint.image', options.image, `Pass a pinned HAProxy image, e.g. "${DEFAULT_HAPROXY_IMAGE}", or leave it out.`);
-    if (/:latest$/.test(options.image) || !/[:@]/.test(options.image.split('/').pop() ?? '')) {
-      check.fail('primaryEndpoint.image', 'must be pinned to a version tag or digest', options.image, `Use e.g. "${DEFAULT_HAPROXY_IMAGE}".`);
-    }
-  }
-}
-
-/**
- * The variables a preset adds when the store has a primary endpoint: the standalone-style variables, pointing
- * at `<store>-primary`, for clients without Sentinel support (the Sentinel variables stay).
- * @internal
- */
-export function primaryEndpointEnvironment(c: SessionStoreConnection, hostAndPort: boolean): SessionEnvVar[] {
-  if (c.primaryEndpointHost === undefined || c.primaryEndpointPort === undefined) return [];
-  const url = { name: 'REDIS_URL', value: `${c.tls ? 'rediss' : 'redis'}://${c.primaryEndpointHost}:${c.primaryEndpointPort}` };
-  return hostAndPort
-    ? [url, { name: 'REDIS_HOST', value: c.primaryEndpointHost }, { name: 'REDIS_PORT', value: String(c.primaryEndpointPort) }]
-    : [url];
+  if (options.image !== undefined) check.imageReference('primaryEndpoint.image', options.image, DEFAULT_HAPROXY_IMAGE);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { ApiObject, Chart, Duration, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
@@ -92,6 +93,9 @@ export const MONITOR_PASSWORD_KEY = 'monitor-password';
 /** Port numbers of Redis and Sentinel. */
 export const REDIS_PORT = 6379;
 export const SENTINEL_PORT = 26379;
+
+/** Pod-template annotation: the SHA-256 of the store's ConfigMap files, so a change to them rolls the pods. */
+export const ANNOTATION_CONFIG_CHECKSUM = 'stateless.cdk8s.io/config-checksum';
 
 /** Pod label that marks a pod of a store, and the one that admits a client through the NetworkPolicy. */
 export const LABEL_STORE = 'stateless.cdk8s.io/session-store';
@@ -254,6 +258,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
   /** Bound apps by name: their ACL user, password Secret and key prefix (issue #14 item 7). */
   private readonly apps = new Map<string, BoundApp>();
   private readonly passwordSecretName: string;
+  private readonly configChecksum: string;
   private readonly namespace?: string;
 
   constructor(scope: Construct, id: string, props: RedisSessionStoreProps = {}) {
@@ -310,23 +315,25 @@ export class RedisSessionStore extends Construct implements ISessionStore {
         failoverTimeoutMs: (props.failoverTimeout ?? Duration.seconds(60)).toMilliseconds(),
       };
       const configName = `${this.name}-config`;
-      this.configMap = new k8s.KubeConfigMap(this, 'Config', {
-        metadata: { name: configName, labels: storeLabels },
-        data: {
-          'common.sh': redisScript('common.sh'),
-          'start-redis.sh': redisScript('start-redis.sh'),
-          'probe.sh': redisScript('probe.sh'),
-          'redis.conf': redisConf(configOptions),
-          ...(sentinel
-            ? {
-              'prestop-redis.sh': redisScript('prestop-redis.sh'),
-              'start-sentinel.sh': redisScript('start-sentinel.sh'),
-              'sentinel.conf': sentinelConf(),
-              'sentinel-master.conf': sentinelMasterConf(configOptions),
-            }
-            : {}),
-        },
-      });
+      const configData: { [file: string]: string } = {
+        'common.sh': redisScript('common.sh'),
+        'start-redis.sh': redisScript('start-redis.sh'),
+        'probe.sh': redisScript('probe.sh'),
+        'redis.conf': redisConf(configOptions),
+        ...(sentinel
+          ? {
+            'prestop-redis.sh': redisScript('prestop-redis.sh'),
+            'start-sentinel.sh': redisScript('start-sentinel.sh'),
+            'sentinel.conf': sentinelConf(),
+            'sentinel-master.conf': sentinelMasterConf(configOptions),
+          }
+          : {}),
+      };
+      this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: configName, labels: storeLabels }, data: configData });
+      // A change that lands only in the ConfigMap (maxmemoryPolicy, a script) changes no pod template, so nothing
+      // would restart and the servers would keep the old settings: the checksum on the templates rolls the pods,
+      // one at a time through the preStop hand-over, whenever the files change.
+      this.configChecksum = createHash('sha256').update(JSON.stringify(configData)).digest('hex');
 
       const redisNodes = nodes(this.name, podDomain, headless, replicas, REDIS_PORT).join(' ');
       const sentinelNodes = sentinel ? nodes(sentinelName, podDomain, sentinelHeadless, sentinels, SENTINEL_PORT).join(' ') : '';
@@ -423,11 +430,22 @@ export class RedisSessionStore extends Construct implements ISessionStore {
       const endpointHost = clientDomain(`${this.name}-primary`);
       const endpoint = { storeName: this.name, storeLabels, redisPods, headlessService: headless, clusterDomain: domain, clientHost: endpointHost };
       const endpointOptions = props.primaryEndpoint;
-      this.primaryEndpoint = endpointOptions && PrimaryEndpoint._create(this, 'PrimaryEndpoint', endpointOptions, { ...endpoint, passwordSecretName, passwordSecretKey: MONITOR_PASSWORD_KEY });
+      this.primaryEndpoint = endpointOptions && PrimaryEndpoint._create(this, 'PrimaryEndpoint', endpointOptions, {
+        ...endpoint,
+        passwordSecretName,
+        passwordSecretKey: MONITOR_PASSWORD_KEY,
+        tls: props.tlsSecretName ? { secretName: props.tlsSecretName, dir: TLS_DIR } : undefined,
+      });
 
       // #14 item 9: optional metrics (an exporter sidecar patched into the Redis StatefulSet)
       const metricsSpec = { storeName: this.name, storeLabels, redisLabels, sentinel, replicas, namespace: this.namespace };
-      this.metrics = props.metrics && StoreMetrics._create(this, 'Metrics', props.metrics, { ...metricsSpec, redisStatefulSet: this.statefulSet, passwordSecretName, passwordSecretKey: MONITOR_PASSWORD_KEY });
+      this.metrics = props.metrics && StoreMetrics._create(this, 'Metrics', props.metrics, {
+        ...metricsSpec,
+        redisStatefulSet: this.statefulSet,
+        passwordSecretName,
+        passwordSecretKey: MONITOR_PASSWORD_KEY,
+        tls: props.tlsSecretName ? { dir: TLS_DIR, podHost: `$(POD_NAME).${podDomain(headless)}` } : undefined,
+      });
 
       const ports = sentinel ? [REDIS_PORT, SENTINEL_PORT] : [REDIS_PORT];
       this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
@@ -619,7 +637,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
         podManagementPolicy: o.parallel ? 'Parallel' : 'OrderedReady',
         selector: { matchLabels: o.labels },
         template: {
-          metadata: { labels: o.labels },
+          metadata: { labels: o.labels, annotations: { [ANNOTATION_CONFIG_CHECKSUM]: this.configChecksum } },
           spec: {
             automountServiceAccountToken: false,
             securityContext: restrictedPodSecurityContext(REDIS_UID),
@@ -754,12 +772,7 @@ function validate(check: PropChecker, props: RedisSessionStoreProps, name: strin
   }
   check.objectName('storageClassName', props.storageClassName, 'fast-ssd');
   check.requestsWithinLimits('resources', props.resources);
-  if (props.image !== undefined) {
-    check.nonBlank('image', props.image, `Pass a pinned Redis-compatible image, e.g. "${DEFAULT_REDIS_IMAGE}", or leave it out.`);
-    if (/:latest$/.test(props.image) || !/[:@]/.test(props.image.split('/').pop() ?? '')) {
-      check.fail('image', 'must be pinned to a version tag or digest', props.image, `Use e.g. "${DEFAULT_REDIS_IMAGE}"; "latest" changes under a running store.`);
-    }
-  }
+  if (props.image !== undefined) check.imageReference('image', props.image, DEFAULT_REDIS_IMAGE);
   if (sentinel) {
     check.integer('replicas', props.replicas, 2, MAX_REDIS_SERVERS, 'Use 3: one primary and two replicas (at least one replica is needed for failover).');
     const n = props.sentinels;

@@ -79,6 +79,11 @@ export interface StoreMetricsSpec {
   readonly namespace?: string;
   readonly passwordSecretName: string;
   readonly passwordSecretKey: string;
+  /**
+   * With TLS: where the Redis pod mounts the TLS Secret (volume `tls`), and the host name of a pod's own Redis as
+   * its certificate names it (`$(POD_NAME).<headless>.$(POD_NAMESPACE).svc.<domain>`).
+   */
+  readonly tls?: { readonly dir: string; readonly podHost: string };
 }
 
 /**
@@ -152,11 +157,22 @@ function exporterContainer(image: string, spec: StoreMetricsSpec): unknown {
     image,
     imagePullPolicy: 'IfNotPresent',
     env: [
-      { name: 'REDIS_ADDR', value: 'redis://localhost:6379' },
-      // the read-only ACL user "monitor" (assets/redis/common.sh): the default user is disabled
+      // With TLS the server speaks only TLS: the exporter connects with rediss:// to the pod's own host name (the
+      // one its certificate names, not localhost) and verifies the certificate with the store's CA
+      // (redis_exporter: -redis.addr, -tls-ca-cert-file, read from REDIS_ADDR and REDIS_EXPORTER_TLS_CA_CERT_FILE)
+      ...(spec.tls
+        ? [
+          { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+          { name: 'REDIS_ADDR', value: `rediss://${spec.tls.podHost}:6379` },
+          { name: 'REDIS_EXPORTER_TLS_CA_CERT_FILE', value: `${spec.tls.dir}/ca.crt` },
+        ]
+        : [{ name: 'REDIS_ADDR', value: 'redis://localhost:6379' }]),
+      // the read-only ACL user "monitor" (assets/redis/common.sh), with its own password: the default user is disabled
       { name: 'REDIS_USER', value: 'monitor' },
       { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: spec.passwordSecretName, key: spec.passwordSecretKey } } },
     ],
+    volumeMounts: spec.tls ? [{ name: 'tls', mountPath: spec.tls.dir, readOnly: true }] : undefined,
     ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
     resources: {
       requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
@@ -248,12 +264,7 @@ export function storeAlerts(spec: StoreMetricsSpec, memoryPercent: number): unkn
  */
 export function validateStoreMetrics(check: PropChecker, options: StoreMetricsOptions | undefined): void {
   if (options === undefined) return;
-  if (options.exporterImage !== undefined) {
-    check.nonBlank('metrics.exporterImage', options.exporterImage, `Pass a pinned redis_exporter image, e.g. "${DEFAULT_EXPORTER_IMAGE}", or leave it out.`);
-    if (/:latest$/.test(options.exporterImage) || !/[:@]/.test(options.exporterImage.split('/').pop() ?? '')) {
-      check.fail('metrics.exporterImage', 'must be pinned to a version tag or digest', options.exporterImage, `Use e.g. "${DEFAULT_EXPORTER_IMAGE}".`);
-    }
-  }
+  if (options.exporterImage !== undefined) check.imageReference('metrics.exporterImage', options.exporterImage, DEFAULT_EXPORTER_IMAGE);
   check.integer('metrics.memoryAlertPercent', options.memoryAlertPercent, 1, 100, 'Use 90: an alert before Redis starts evicting sessions.');
   if (options.scrapeInterval !== undefined) {
     const ms = check.durationMillis('metrics.scrapeInterval', options.scrapeInterval, 'Use Duration.seconds(30).')!;

@@ -37,9 +37,10 @@ export function loopbackHaproxyConfig(cfg: string, ports: { redis: number; healt
   };
   replace(/^ {2}bind :6379$/gm, () => `  bind 127.0.0.1:${ports.redis}`, 1);
   replace(/^ {2}bind :8404$/gm, () => `  bind 127.0.0.1:${ports.health}`, 1);
-  const servers = [...out.matchAll(/^ {2}server (\S+) "([^".]+)\.[^"]+:6379"$/gm)].length;
+  // a server line may end in options (with TLS: check-ssl, verify, ca-file), kept as they are
+  const servers = [...out.matchAll(/^ {2}server (\S+) "([^".]+)\.[^"]+:6379"(.*)$/gm)].length;
   if (servers === 0) throw new Error('no server line in haproxy.cfg');
-  replace(/^ {2}server (\S+) "([^".]+)\.[^"]+:6379"$/gm, (m) => `  server ${m[1]} 127.0.0.1:${podPort(m[2])}`, servers);
+  replace(/^ {2}server (\S+) "([^".]+)\.[^"]+:6379"(.*)$/gm, (m) => `  server ${m[1]} 127.0.0.1:${podPort(m[2])}${m[3]}`, servers);
   return out;
 }
 
