@@ -279,7 +279,7 @@ function cookieProps(
       'session-cookie-samesite',
       `cookie.${k.sameSite}`,
       "cookie.sameSite left to the library's default, SameSite.LAX",
-      'the cookie gains SameSite=Lax: ingress-nginx wrote no SameSite attribute (sticky.lua), which browsers treat as Lax by default, except for top-level cross-site POSTs in the first two minutes of the cookie (Chrome)',
+      'the cookie gains SameSite=Lax: ingress-nginx wrote no SameSite attribute (sticky.lua), and browsers differ in what a cookie without one gets; the library has no setting for "none written"',
     );
   }
   const conditional = s.get('session-cookie-conditional-samesite-none') === 'true';

@@ -48,7 +48,7 @@ export function reportOn(objects: ManifestObject[], plan: ImportPlan, target: Ta
     const ablated = use.absent ? undefined : ablate(objects, use);
     if (ablated === undefined) {
       // the class, the path type and a default written out have no "without": say what the target does with them
-      return { ...common, outcome: refused.length ? 'refused' : 'becomes', detail: [...refusedDetail, ...fixedMeaning(use, target)], risks: [] };
+      return { ...common, outcome: refused.length ? 'refused' : 'becomes', detail: [...refusedDetail, ...(use.absent ? [] : fixedMeaning(use, target))], risks: [] };
     }
     if (JSON.stringify(ablated.charts) === JSON.stringify(plan.charts)) {
       return { ...common, outcome: 'default', detail: ["the same as leaving it out (ingress-nginx's default)"], risks: [] };
