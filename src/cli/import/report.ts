@@ -143,7 +143,8 @@ export function formatReport(plan: ImportPlan, reports: TargetReport[]): string 
         ingress = e.ingress;
         lines.push(`Ingress ${e.ingress} (${e.where})`);
       }
-      lines.push(`  ${e.key}: ${JSON.stringify(e.raw)}  [${e.outcome}]`);
+      const raw = JSON.stringify(e.raw);
+      lines.push(`  ${e.key}: ${raw.length > 80 ? `${raw.slice(0, 77)}...` : raw}  [${e.outcome}]`);
       lines.push(`    imported as: ${e.imported}`);
       for (const d of e.detail) lines.push(`    ${d}`);
       if (e.risks.length) lines.push(`    risks: ${e.risks.join(', ')}`);
