@@ -186,6 +186,41 @@ if (problems.length > 0) { console.error(problems.join('\n')); process.exit(1); 
 console.log(`package-check: cdk8s-stateless audit: ${report.findings.length} risks (${detected.length} detected on a hand-written sticky Ingress), SARIF ${sarif.version}`);
 EOF2
 
+# 4c. the command-line tool from the tarball: `npx cdk8s-stateless import` on a small sticky Ingress, in the scratch
+#     app; the file it writes compiles against the packed library (its fillIn calls stay: it is not run)
+cat > ingress.yaml <<'EOF'
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: shop
+  annotations:
+    nginx.ingress.kubernetes.io/affinity: "cookie"
+    nginx.ingress.kubernetes.io/session-cookie-name: "route"
+spec:
+  ingressClassName: nginx
+  rules:
+    - host: web.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: web
+                port:
+                  number: 80
+EOF
+npx --no-install cdk8s-stateless import --out imported.ts ingress.yaml > import-report.txt \
+  || fail "npx cdk8s-stateless import failed from the packed library"
+grep -q "new StickyIngress(this, 'web', {" imported.ts || fail "the import wrote no StickyIngress for the Ingress web"
+grep -q '^== traefik' import-report.txt || fail "the import printed no report for traefik"
+cat > tsconfig.import.json <<'EOF'
+{ "extends": "./tsconfig.json", "compilerOptions": { "noEmit": true }, "files": ["imported.ts"] }
+EOF
+npx --no-install tsc -p tsconfig.import.json || fail "the file written by cdk8s-stateless import does not compile against the packed library"
+note "npx cdk8s-stateless import: ran from the tarball; its file compiles"
+
 # 5. npm publish --dry-run of the tarball (no registry write)
 cd "$work/pack"
 npm publish --dry-run "$tarball" > "$work/publish.log" 2>&1 || { cat "$work/publish.log"; fail "npm publish --dry-run failed"; }

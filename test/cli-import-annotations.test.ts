@@ -348,7 +348,10 @@ const ROWS: Row[] = [
     input: sticky({}, { ingressClassName: 'internal' }),
     key: 'ingress class',
     imported: "TrafficProvider.ingressNginx({ ingressClassName: 'internal' }) (from spec.ingressClassName)",
-    on: { 'ingress-nginx': ['becomes', 'spec.ingressClassName: internal'], 'gateway-api': ['becomes'] },
+    on: {
+      'ingress-nginx': ['becomes', 'spec.ingressClassName: internal'],
+      'gateway-api': ['lost', "the class selected the ingress-nginx controller; on gateway-api the routes attach as TrafficProvider.gatewayApi({ gatewayName: 'gateway', experimentalFields: true }) says"],
+    },
   },
   {
     title: 'the legacy ingress class annotation',

@@ -148,3 +148,15 @@ test('- reads standard input; without --out the file goes to stdout and the repo
   expect(r.stderr).not.toContain('== gateway-api');
   expect(r.stderr).toContain('Ingress shop/nginx-test (-:2)');
 });
+
+test('an unknown annotation is listed on every target, a long value shortened to 80 characters', () => {
+  const long = JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', annotations: { a: 'x'.repeat(200) } } });
+  const text = ingress('web', `    nginx.ingress.kubernetes.io/affinity: cookie\n    kubectl.kubernetes.io/last-applied-configuration: '${long}'`);
+  const r = run(['-'], text);
+  expect(r.code).toBe(0);
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('  kubectl.kubernetes.io/last-applied-configuration: '));
+  expect(lines).toHaveLength(3);
+  for (const l of lines) {
+    expect(l).toBe(`  kubectl.kubernetes.io/last-applied-configuration: ${JSON.stringify(long).slice(0, 77)}...  [not imported]`);
+  }
+});

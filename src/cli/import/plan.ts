@@ -3,6 +3,9 @@ import { CliInputError, ManifestObject } from '../manifests';
 import { API, bool, durationExpr, Expr, num, obj, str } from './library-api';
 import { at, InputObjects, ReadAnnotation, ReadIngress, readInput } from './read-ingresses';
 
+/** The `match` prop of a CanaryRelease, as its errors name it (`match.header`, `match.cookie`, ...). */
+const M = API.canary.match;
+
 /** One construct of the generated file. */
 export interface ConstructCall {
   /** The variable holding it, when another construct refers to it. */
@@ -208,12 +211,12 @@ function useRoute(
   uses: AnnotationUse[],
 ): void {
   const classAnnotation = s.annotations.find((a) => a.key === 'kubernetes.io/ingress.class');
-  use(s, 'ingress class', s.ingressClass, owner, ['traffic'], `TrafficProvider.ingressNginx({ ingressClassName: '${s.ingressClass}' }) (from ${s.classFrom})`);
-  if (classAnnotation) use(s, classAnnotation.key, classAnnotation.raw, owner, ['traffic'], 'the ingress class (see "ingress class")');
-  if (s.tlsSecretName) use(s, 'tls', s.tlsSecretName, owner, ['tlsSecretName'], `tlsSecretName: '${s.tlsSecretName}'`);
+  use(s, 'ingress class', s.ingressClass, owner, [API.sticky.traffic], `TrafficProvider.ingressNginx({ ingressClassName: '${s.ingressClass}' }) (from ${s.classFrom})`);
+  if (classAnnotation) use(s, classAnnotation.key, classAnnotation.raw, owner, [API.sticky.traffic], 'the ingress class (see "ingress class")');
+  if (s.tlsSecretName) use(s, 'tls', s.tlsSecretName, owner, [API.sticky.tlsSecretName], `tlsSecretName: '${s.tlsSecretName}'`);
   const regex = s.annotations.find((a) => a.name === 'use-regex' && a.recognised);
   if (regex) {
-    use(s, regex.key, regex.raw, owner, ['pathType', 'path'], s.has('use-regex') && s.get('use-regex') === 'true' ? 'pathType: PathType.REGULAR_EXPRESSION' : `pathType stays ${s.pathType === 'Exact' ? 'EXACT' : 'PREFIX'} (use-regex is not true)`);
+    use(s, regex.key, regex.raw, owner, [API.sticky.pathType, API.sticky.path], s.has('use-regex') && s.get('use-regex') === 'true' ? 'pathType: PathType.REGULAR_EXPRESSION' : `pathType stays ${s.pathType === 'Exact' ? 'EXACT' : 'PREFIX'} (use-regex is not true)`);
   }
   if (s.pathType === 'ImplementationSpecific' && s.get('use-regex') !== 'true') {
     uses.push({
@@ -222,7 +225,7 @@ function useRoute(
       key: 'pathType',
       raw: s.pathType,
       construct: owner,
-      props: ['pathType'],
+      props: [API.sticky.pathType],
       meaning: 'pathType: PathType.PREFIX',
       recognised: true,
       effective: true,
@@ -249,9 +252,9 @@ function cookieProps(
     entries.push([prop.replace(/^cookie\./, ''), value]);
   };
   const affinity = annotation('affinity')!;
-  use(s, affinity.key, affinity.raw, id, ['mode', 'justification'], 'StickyIngress (cookie affinity)');
+  use(s, affinity.key, affinity.raw, id, [API.sticky.mode, API.sticky.justification], 'StickyIngress (cookie affinity)');
   const mode = annotation('affinity-mode');
-  if (mode?.value !== undefined) use(s, mode.key, mode.raw, id, ['mode'], `mode: AffinityMode.${mode.value.toUpperCase()}`);
+  if (mode?.value !== undefined) use(s, mode.key, mode.raw, id, [API.sticky.mode], `mode: AffinityMode.${mode.value.toUpperCase()}`);
   const name = s.has('session-cookie-name') ? s.get('session-cookie-name') : undefined;
   seen('session-cookie-name', `cookie.${k.name}`, name !== undefined ? str(name) : undefined, `cookie.name: '${name}'`);
   for (const [n, prop] of [['session-cookie-path', k.path], ['session-cookie-domain', k.domain]] as const) {
@@ -279,7 +282,7 @@ function cookieProps(
       'session-cookie-samesite',
       `cookie.${k.sameSite}`,
       "cookie.sameSite left to the library's default, SameSite.LAX",
-      'the cookie gains SameSite=Lax: ingress-nginx wrote no SameSite attribute (sticky.lua), which browsers treat as Lax by default, except for top-level cross-site POSTs in the first two minutes of the cookie (Chrome)',
+      'the cookie gains SameSite=Lax: ingress-nginx wrote no SameSite attribute (sticky.lua), and browsers differ in what a cookie without one gets; the library has no setting for "none written"',
     );
   }
   const conditional = s.get('session-cookie-conditional-samesite-none') === 'true';
@@ -304,25 +307,25 @@ function planCanary(
   const matches: Expr[] = [];
   const header = c.get('canary-by-header');
   const canaryAnn = ann('canary')!;
-  use(c, canaryAnn.key, canaryAnn.raw, canaryId, ['match'], `CanaryRelease of ${s.serviceName}`);
+  use(c, canaryAnn.key, canaryAnn.raw, canaryId, [M], `CanaryRelease of ${s.serviceName}`);
   if (header !== undefined) {
     const value = c.get('canary-by-header-value');
     const pattern = c.get('canary-by-header-pattern');
     const h = ann('canary-by-header')!;
     if (value !== undefined) {
       matches.push({ k: 'match', kind: 'header', args: [header, value] });
-      use(c, h.key, h.raw, canaryId, ['match.header'], `CanaryMatch.header('${header}', '${value}')`);
-      use(c, ann('canary-by-header-value')!.key, ann('canary-by-header-value')!.raw, canaryId, ['match.header value', 'match.header'], `CanaryMatch.header('${header}', '${value}')`);
+      use(c, h.key, h.raw, canaryId, [`${M}.header`], `CanaryMatch.header('${header}', '${value}')`);
+      use(c, ann('canary-by-header-value')!.key, ann('canary-by-header-value')!.raw, canaryId, [`${M}.header value`, `${M}.header`], `CanaryMatch.header('${header}', '${value}')`);
       // canary/main.go: "when 'canary-by-header-value' is set this annotation will be ignored"
       const p = ann('canary-by-header-pattern');
       if (p) use(c, p.key, p.raw, undefined, [], 'ingress-nginx ignores it while canary-by-header-value is set, so it is not imported', false);
     } else if (pattern !== undefined) {
       matches.push({ k: 'match', kind: 'headerPattern', args: [header, pattern] });
-      use(c, h.key, h.raw, canaryId, ['match.header'], `CanaryMatch.headerPattern('${header}', '${pattern}')`);
-      use(c, ann('canary-by-header-pattern')!.key, ann('canary-by-header-pattern')!.raw, canaryId, ['match.headerPattern', 'match.header'], `CanaryMatch.headerPattern('${header}', '${pattern}')`);
+      use(c, h.key, h.raw, canaryId, [`${M}.header`], `CanaryMatch.headerPattern('${header}', '${pattern}')`);
+      use(c, ann('canary-by-header-pattern')!.key, ann('canary-by-header-pattern')!.raw, canaryId, [`${M}.headerPattern`, `${M}.header`], `CanaryMatch.headerPattern('${header}', '${pattern}')`);
     } else {
       matches.push({ k: 'match', kind: 'header', args: [header] });
-      use(c, h.key, h.raw, canaryId, ['match.header'], `CanaryMatch.header('${header}') (always / never)`);
+      use(c, h.key, h.raw, canaryId, [`${M}.header`], `CanaryMatch.header('${header}') (always / never)`);
     }
   } else {
     for (const n of ['canary-by-header-value', 'canary-by-header-pattern']) {
@@ -333,7 +336,7 @@ function planCanary(
   const cookie = c.get('canary-by-cookie');
   if (cookie !== undefined) {
     matches.push({ k: 'match', kind: 'cookie', args: [cookie] });
-    use(c, ann('canary-by-cookie')!.key, ann('canary-by-cookie')!.raw, canaryId, ['match.cookie'], `CanaryMatch.cookie('${cookie}')`);
+    use(c, ann('canary-by-cookie')!.key, ann('canary-by-cookie')!.raw, canaryId, [`${M}.cookie`], `CanaryMatch.cookie('${cookie}')`);
   }
   const weight = Number(c.get('canary-weight'));
   const total = Number(c.get('canary-weight-total'));
@@ -341,14 +344,14 @@ function planCanary(
   if (c.has('canary-weight') || matches.length === 0) {
     matches.push({ k: 'match', kind: 'weight', args: [weight] });
     const w = ann('canary-weight');
-    if (w) use(c, w.key, w.raw, canaryId, ['match.weight', 'match'], `CanaryMatch.weight(${weight})`);
+    if (w) use(c, w.key, w.raw, canaryId, [`${M}.weight`, M], `CanaryMatch.weight(${weight})`);
   }
   const t = ann('canary-weight-total');
-  if (t) use(c, t.key, t.raw, canaryId, ['weightTotal'], `weightTotal: ${total}`);
+  if (t) use(c, t.key, t.raw, canaryId, [API.canary.weightTotal], `weightTotal: ${total}`);
   const behavior = ann('affinity-canary-behavior');
   const versionSticky = sticky && c.get('affinity-canary-behavior') !== 'legacy';
   if (behavior) {
-    use(c, behavior.key, behavior.raw, canaryId, ['versionStickiness'], sticky ? `versionStickiness: ${versionSticky}` : 'versionStickiness: false (the stable route has no affinity, so the behaviour has no effect)', sticky);
+    use(c, behavior.key, behavior.raw, canaryId, [API.canary.versionStickiness], sticky ? `versionStickiness: ${versionSticky}` : 'versionStickiness: false (the stable route has no affinity, so the behaviour has no effect)', sticky);
   }
   if (!behavior && sticky) {
     uses.push({
@@ -357,7 +360,7 @@ function planCanary(
       key: `${NGINX_ANNOTATION_PREFIX}affinity-canary-behavior (absent)`,
       raw: '',
       construct: canaryId,
-      props: ['versionStickiness'],
+      props: [API.canary.versionStickiness],
       meaning: "versionStickiness: true (ingress-nginx's default, sticky: the canary keeps the users it answers)",
       recognised: true,
       effective: true,

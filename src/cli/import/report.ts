@@ -48,7 +48,9 @@ export function reportOn(objects: ManifestObject[], plan: ImportPlan, target: Ta
     const ablated = use.absent ? undefined : ablate(objects, use);
     if (ablated === undefined) {
       // the class, the path type and a default written out have no "without": say what the target does with them
-      return { ...common, outcome: refused.length ? 'refused' : 'becomes', detail: [...refusedDetail, ...fixedMeaning(use, target)], risks: [] };
+      const isClass = use.key === 'ingress class' || use.key === 'kubernetes.io/ingress.class';
+      const outcome = refused.length ? 'refused' : isClass && target !== 'ingress-nginx' ? 'lost' : 'becomes';
+      return { ...common, outcome, detail: [...refusedDetail, ...(use.absent ? [] : fixedMeaning(use, target))], risks: [] };
     }
     if (JSON.stringify(ablated.charts) === JSON.stringify(plan.charts)) {
       return { ...common, outcome: 'default', detail: ["the same as leaving it out (ingress-nginx's default)"], risks: [] };
@@ -84,7 +86,7 @@ function fixedMeaning(use: AnnotationUse, target: Target): string[] {
   if (use.key === 'ingress class' || use.key === 'kubernetes.io/ingress.class') {
     return target === 'ingress-nginx'
       ? [`spec.ingressClassName: ${use.raw}`]
-      : [`not carried: the routes attach as ${TARGET_PROVIDERS[target].code} says (the class selected the ingress-nginx controller)`];
+      : [`the class selected the ingress-nginx controller; on ${target} the routes attach as ${TARGET_PROVIDERS[target].code} says`];
   }
   return [use.meaning];
 }
@@ -143,7 +145,8 @@ export function formatReport(plan: ImportPlan, reports: TargetReport[]): string 
         ingress = e.ingress;
         lines.push(`Ingress ${e.ingress} (${e.where})`);
       }
-      lines.push(`  ${e.key}: ${JSON.stringify(e.raw)}  [${e.outcome}]`);
+      const raw = JSON.stringify(e.raw);
+      lines.push(`  ${e.key}: ${raw.length > 80 ? `${raw.slice(0, 77)}...` : raw}  [${e.outcome}]`);
       lines.push(`    imported as: ${e.imported}`);
       for (const d of e.detail) lines.push(`    ${d}`);
       if (e.risks.length) lines.push(`    risks: ${e.risks.join(', ')}`);
