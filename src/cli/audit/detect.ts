@@ -1,9 +1,9 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AffinityMode, SameSite } from '../../affinity/affinity-mode';
 import { AffinityTarget, clientIpAffinityRisks, cookieAffinityRisks, secureCookieWithoutTlsRisk } from '../../affinity/risk-catalogue';
 import { DEFAULT_CLIENT_IP_TIMEOUT_SECONDS } from '../../affinity/service-affinity';
-import { CanaryMatch, WeightMatch } from '../../canary/canary-match';
+// the intent's value types by their public names (the modules that define them may move between layers)
+import { AffinityMode, CanaryMatch, SameSite, WeightMatch } from '../../index';
 import { isDnsSubdomain } from '../../prop-checks';
 import { GatewayApiProvider } from '../../traffic/gateway-api';
 import { INGRESS_NGINX_ANNOTATIONS, IngressNginxProvider } from '../../traffic/ingress-nginx';
