@@ -236,6 +236,37 @@ describe("the library's own objects: the audit reads the risk and acknowledgemen
   });
 });
 
+describe('Gateway API and Traefik: the library objects without their annotations get the library\'s codes', () => {
+  /** Per object, the set of codes. */
+  const codesByObject = (report: any) => {
+    const out: { [object: string]: string[] } = {};
+    for (const f of report.findings) {
+      const key = `${f.object.kind} ${f.object.name}`;
+      out[key] = [...new Set([...(out[key] ?? []), f.code])].sort();
+    }
+    return out;
+  };
+  test.each(['gateway-api', 'traefik'] as const)('%s', (provider) => {
+    const dir = synthShop(RELEASE, provider);
+    const library = codesByObject(json([dir]));
+    const stripped = fs
+      .readFileSync(path.join(dir, 'shop.k8s.yaml'), 'utf8')
+      .split('\n')
+      .filter((l) => !/^\s+risks\.stateless\.cdk8s\.io\//.test(l))
+      .join('\n');
+    const detected = codesByObject(JSON.parse(cli(['audit', '-', '--format', 'json'], stripped).stdout));
+    // the release's own risks (a shared store, the drift of version stickiness) need the CanaryRelease: not detected
+    const releaseOnly = new Set(['CANARY_SHARED_SESSIONS', 'CANARY_STICKY_DRIFT']);
+    const expected = Object.fromEntries(
+      Object.entries(library)
+        .map(([object, codes]) => [object, codes.filter((c) => !releaseOnly.has(c))])
+        .filter(([, codes]) => codes.length > 0),
+    );
+    expect(Object.keys(expected).length).toBeGreaterThan(0);
+    expect(detected).toEqual(expected);
+  });
+});
+
 describe('bad input: a clear message and exit code 2', () => {
   test('unreadable YAML names the file and line', () => {
     const r = cli(['audit', path.join(FIXTURES, 'bad')]);

@@ -8,12 +8,6 @@ import { checkAcknowledged, reportRisks } from '../warnings';
 import { affinityTarget, clientIpAffinityRisks } from './risk-catalogue';
 
 /**
- * How long Kubernetes keeps a ClientIP pin when `sessionAffinityConfig.clientIP.timeoutSeconds` is not set:
- * `DefaultClientIPServiceAffinitySeconds int32 = 10800` in k8s.io/api core/v1/types.go.
- */
-export const DEFAULT_CLIENT_IP_TIMEOUT_SECONDS = 10800;
-
-/**
  * Options of `ServiceAffinity.clientIp`.
  */
 export interface ClientIpAffinityOptions {
@@ -39,6 +33,12 @@ export interface ClientIpAffinityOptions {
    */
   readonly acknowledgedRisks?: string[];
 }
+
+/**
+ * How long Kubernetes keeps a ClientIP pin when `sessionAffinityConfig.clientIP.timeoutSeconds` is not set:
+ * `DefaultClientIPServiceAffinitySeconds int32 = 10800` in k8s.io/api core/v1/types.go.
+ */
+export const DEFAULT_CLIENT_IP_TIMEOUT_SECONDS = 10800;
 
 /**
  * Session affinity on a Service (L4), as an explicit and warned opt-in.

@@ -4,8 +4,8 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { captureStderr } from './synth';
 import { ShopChart, ShopRelease, STABLE_IMAGE } from '../../examples/canary/main';
+import { AffinityMode, TrafficProvider } from '../../src';
 import { runCli } from '../../src/cli/main';
-import { TrafficProvider } from '../../src/traffic/factory';
 
 export const FIXTURES = path.join('test', 'fixtures', 'audit');
 
@@ -27,14 +27,15 @@ export function json(args: string[]): any {
  * Synthesizes the canary example's shop (examples/canary/main.ts) in this process into a new temporary directory:
  * `release` as the commit under review would set it, on ingress-nginx or another provider.
  */
-export function synthShop(release: ShopRelease | undefined, provider: 'ingress-nginx' | 'gateway-api' = 'ingress-nginx'): string {
+export function synthShop(release: ShopRelease | undefined, provider: 'ingress-nginx' | 'gateway-api' | 'traefik' = 'ingress-nginx'): string {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-shop-'));
   const app = new App({ outdir });
   if (provider === 'gateway-api') {
     TrafficProvider.useByDefault(app, TrafficProvider.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'gateways', experimentalFields: true }));
   }
-  // Gateway API sessionPersistence has persistent semantics only (see the example)
-  const stickyMode = provider === 'gateway-api' ? ('persistent' as any) : undefined;
+  if (provider === 'traefik') TrafficProvider.useByDefault(app, TrafficProvider.traefik({ entryPoints: ['websecure'] }));
+  // Gateway API sessionPersistence and Traefik's sticky cookie have persistent semantics only (see the example)
+  const stickyMode = provider === 'ingress-nginx' ? undefined : AffinityMode.PERSISTENT;
   new ShopChart(app, 'shop', { namespace: 'shop', stableImage: STABLE_IMAGE, release, stickyMode });
   captureStderr(() => app.synth());
   return outdir;

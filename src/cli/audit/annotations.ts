@@ -1,4 +1,3 @@
-import { JUSTIFICATION_ANNOTATION } from '../../traffic/affinity-mode';
 import { ACKNOWLEDGED_ANNOTATION, ACKNOWLEDGED_REASONS_ANNOTATION, annotationName, RISK_ANNOTATION_PREFIX } from '../../warnings';
 import { ManifestObject } from '../manifests';
 import { Finding, refOf } from './model';
@@ -14,10 +13,12 @@ export function annotationsOf(m: ManifestObject): { [key: string]: string } {
   return out;
 }
 
-/** Whether this library wrote the object: it carries a risk annotation or an affinity justification. */
+/**
+ * Whether this library wrote the object: it carries a risk annotation (every object the library gives a stickiness
+ * or a canary carries at least one, e.g. AFFINITY_UNEVEN_LOAD on any affinity).
+ */
 export function writtenByLibrary(m: ManifestObject): boolean {
-  const a = annotationsOf(m);
-  return a[JUSTIFICATION_ANNOTATION] !== undefined || Object.keys(a).some((k) => k.startsWith(RISK_ANNOTATION_PREFIX) && riskCodeOf(k) !== undefined);
+  return Object.keys(annotationsOf(m)).some((k) => riskCodeOf(k) !== undefined);
 }
 
 /** The risk code of a `risks.stateless.cdk8s.io/<name>` annotation (the inverse of `annotationName`), else undefined. */

@@ -7,7 +7,7 @@ import { CanaryMatch, WeightMatch } from '../../traffic/canary-match';
 import { isDnsSubdomain } from '../../prop-checks';
 import { GatewayApiProvider } from '../../traffic/gateway-api';
 import { INGRESS_NGINX_ANNOTATIONS, IngressNginxProvider } from '../../traffic/ingress-nginx';
-import { BackendRef, CanaryIntent, CookieStickiness, ITrafficProvider, PathType, RouteIntent } from '../../traffic/provider-contract';
+import { BackendRef, CanaryIntent, CookieStickiness, ITrafficProvider, PathType, RouteIntent, RouteRole } from '../../traffic/provider-contract';
 import { TraefikProvider } from '../../traffic/traefik';
 import { RiskDescription } from '../../warnings';
 import { CliInputError, ManifestObject } from '../manifests';
@@ -115,13 +115,13 @@ export class Detector {
       mechanisms.push(describeCanary(canary, stable ? describeRef(refOf(stable)) : undefined, stableSticky !== undefined));
       const stableRoute = stable ? ingressPaths(stable, false)[0] : paths[0];
       const intent = this.intent(stable ?? m, stableRoute, stableSticky, canary);
-      risks.push(...this.nginx.render(intent).risks.filter((r) => r.role === 'canary').map((r) => r.risk));
+      risks.push(...this.nginx.render(intent).risks.filter((r) => r.role === RouteRole.CANARY).map((r) => r.risk));
       return { mechanisms, risks };
     }
     const intent = this.intent(m, paths[0], sticky);
     this.noteRoute(m, this.nginx, intent, services);
     if (sticky) {
-      mechanisms.push(`cookie affinity (ingress-nginx, ${sticky.mode}, cookie ${sticky.cookieName})`);
+      mechanisms.push(`cookie affinity (${this.nginx.name}, ${sticky.mode}, cookie ${sticky.cookieName})`);
       const tls = Array.isArray(m.object.spec?.tls) && m.object.spec.tls.length > 0;
       for (const s of services) {
         const t = this.target(m, s);
@@ -223,7 +223,7 @@ export class Detector {
         services.push(s.name);
         const cookie = s.sticky?.cookie;
         if (cookie) {
-          mechanisms.push(`sticky cookie (traefik${cookie.name ? `, cookie ${cookie.name}` : ''}) on Service ${s.name} of route ${i + 1}`);
+          mechanisms.push(`sticky cookie (${this.traefik.name}${cookie.name ? `, cookie ${cookie.name}` : ''}) on Service ${s.name} of route ${i + 1}`);
           // Traefik's sticky cookie never rebalances (see TraefikProvider.validateStickiness)
           risks.push(...cookieAffinityRisks(this.target(m, s.name, s.namespace), AffinityMode.PERSISTENT));
         }
@@ -241,14 +241,14 @@ export class Detector {
     const services: any[] = Array.isArray(weighted?.services) ? weighted.services : [];
     if (services.length < 2) return undefined;
     const mechanisms = [
-      `weighted services (traefik): ${services.map((s) => `${s?.name} ${typeof s?.weight === 'number' ? s.weight : 1}`).join(', ')}` +
+      `weighted services (${this.traefik.name}): ${services.map((s) => `${s?.name} ${typeof s?.weight === 'number' ? s.weight : 1}`).join(', ')}` +
         (weighted.sticky?.cookie ? `; version-sticky (cookie ${weighted.sticky.cookie.name ?? 'default name'})` : ''),
     ];
     const risks: RiskDescription[] = [];
     for (const s of services) {
       const cookie = s?.sticky?.cookie;
       if ((s?.kind ?? 'Service') === 'Service' && typeof s?.name === 'string' && cookie) {
-        mechanisms.push(`sticky cookie (traefik${cookie.name ? `, cookie ${cookie.name}` : ''}) on Service ${s.name}`);
+        mechanisms.push(`sticky cookie (${this.traefik.name}${cookie.name ? `, cookie ${cookie.name}` : ''}) on Service ${s.name}`);
         risks.push(...cookieAffinityRisks(this.target(m, s.name, s.namespace), AffinityMode.PERSISTENT));
       }
     }

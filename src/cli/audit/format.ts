@@ -173,7 +173,6 @@ export function formatSarif(report: AuditReport): string {
     runs: [
       {
         tool: { driver: { name: 'cdk8s-stateless', semanticVersion: toolVersion(), informationUri: INFORMATION_URI, rules } },
-        automationDetails: { id: 'cdk8s-stateless/audit/' },
         columnKind: 'utf16CodeUnits',
         results,
       },
