@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Checks the npm package as it would be published (issue 18), after `npx projen compile` and `npx projen docgen`:
+# Checks the npm package as it would be published, after `npx projen compile` and `npx projen docgen`:
 #   1. `npm pack` into a temporary directory outside the repository;
 #   2. the tarball's contents: the compiled library with its types, the jsii assembly, API.md, LICENSE and
 #      README.md; no tests, sources, examples (or their synthesized dist/), benchmark, CI or projen files;
 #   3. the packaged package.json: name, version, engines.node, peer dependencies (cdk8s, cdk8s-plus-27,
-#      constructs), no runtime dependencies, stability, repository/homepage/bugs;
+#      constructs), runtime dependencies only bundled ones (shipped inside the tarball, as jsii requires for a
+#      dependency that is not a jsii module: `yaml`, for the command line), stability, repository/homepage/bugs;
+#      the `cdk8s-stateless` bin;
 #   4. a scratch cdk8s app in another temporary directory installs the tarball and the peers at the lowest
 #      versions the package accepts, from the npm registry (never from this repository), with
 #      --engine-strict and --strict-peer-deps, compiles the README's quick start (extracted from README.md)
@@ -69,7 +71,7 @@ const forbidden = [
   [/^src\//, 'TypeScript sources'], [/^examples\//, 'examples'], [/(^|\/)dist\//, "examples' synthesized output (dist/)"],
   [/cdk8s\.out\//, 'synthesized output (cdk8s.out/)'], [/^bench\//, 'the benchmark'], [/^\.ci\//, 'CI scripts'],
   [/^\.github\//, 'workflows'], [/^\.projen|^projenrc\/|^\.projenrc/, 'projen files'], [/^coverage\/|^test-reports\//, 'test reports'],
-  [/^tsconfig/, 'tsconfig'], [/^CONTRIBUTING\.md$/, 'contributor documentation'], [/\.tgz$/, 'nested tarballs'], [/(^|\/)node_modules\//, 'node_modules'],
+  [/^tsconfig/, 'tsconfig'], [/^CONTRIBUTING\.md$/, 'contributor documentation'], [/\.tgz$/, 'nested tarballs'],
 ];
 for (const f of files) {
   for (const [re, what] of forbidden) if (re.test(f)) problems.push(`must not ship ${what}: ${f}`);
@@ -80,9 +82,19 @@ if (pkg.name !== 'cdk8s-stateless') problems.push(`name is ${pkg.name}`);
 if (!pkg.engines || !pkg.engines.node) problems.push('no engines.node');
 const peers = pkg.peerDependencies || {};
 for (const p of ['cdk8s', 'cdk8s-plus-27', 'constructs']) if (!peers[p]) problems.push(`no peer dependency on ${p}`);
-if (pkg.dependencies && Object.keys(pkg.dependencies).length > 0) {
-  problems.push(`runtime dependencies would be installed next to the user's: ${Object.keys(pkg.dependencies).join(', ')}`);
+// A runtime dependency must be bundled (inside the tarball), so it is never resolved against the user's own copy.
+const bundled = pkg.bundledDependencies || pkg.bundleDependencies || [];
+for (const d of Object.keys(pkg.dependencies || {})) {
+  if (!bundled.includes(d)) problems.push(`runtime dependency ${d} is not bundled: it would be installed next to the user's`);
 }
+for (const d of bundled) if (!has(`node_modules/${d}/package.json`)) problems.push(`bundled dependency ${d} is not in the tarball`);
+// node_modules may hold only the bundled dependencies (and their own files)
+for (const f of files) {
+  const m = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f);
+  if (m && !bundled.some((d) => m[1] === d)) problems.push(`must not ship node_modules other than the bundled dependencies: ${f}`);
+  if (!m && /(^|\/)node_modules\//.test(f)) problems.push(`must not ship node_modules: ${f}`);
+}
+if (!pkg.bin || pkg.bin['cdk8s-stateless'] !== 'lib/cli/main.js' || !has('lib/cli/main.js')) problems.push(`bin cdk8s-stateless -> lib/cli/main.js missing (${JSON.stringify(pkg.bin)})`);
 if (pkg.stability !== 'experimental' && !/^[1-9]/.test(pkg.version)) problems.push(`stability is ${pkg.stability} before 1.0`);
 for (const f of ['repository', 'homepage', 'bugs', 'author', 'license']) if (!pkg[f]) problems.push(`no ${f}`);
 if (pkg.author && pkg.author.email && /example$|noreply/.test(pkg.author.email)) problems.push(`placeholder author email ${pkg.author.email}`);
