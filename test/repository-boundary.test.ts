@@ -18,6 +18,10 @@ describe('tests read only files in the repository', () => {
     expect(() => fs.existsSync(path.join(ROOT, '..', 'shared'))).toThrow(/fs\.existsSync\), outside the repository/);
   });
 
+  test("a program looked up on npm's PATH (an ancestor's node_modules/.bin) is not a read beside the repository", () => {
+    expect(() => fs.existsSync(path.join(ROOT, '..', 'node_modules', '.bin', 'redis-server'))).not.toThrow();
+  });
+
   test('files in the repository and in the temporary folder stay readable', () => {
     expect(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).toContain('"name": "cdk8s-stateless"');
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'boundary-'));

@@ -20,7 +20,9 @@ function inside(p, dir) {
 function outsideRepository(p) {
   if (typeof p !== 'string' && !(p instanceof URL) && !Buffer.isBuffer(p)) return false;
   const resolved = path.resolve(p instanceof URL ? p.pathname : String(p));
-  return inside(resolved, PARENT) && !inside(resolved, ROOT) && !inside(resolved, TMP);
+  // npm puts every ancestor's node_modules/.bin on PATH; looking a program up there is not reading a sibling's files
+  const onNpmPath = resolved.split(path.sep).includes('node_modules');
+  return inside(resolved, PARENT) && !inside(resolved, ROOT) && !inside(resolved, TMP) && !onNpmPath;
 }
 
 function guard(name, original) {
