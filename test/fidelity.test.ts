@@ -187,6 +187,36 @@ describe('ingress-nginx: what the risks say is the mechanism', () => {
     expect(Warnings.of(c).risks.find((r) => r.code === 'CANARY_STICKY_DRIFT')!.message).not.toContain('header');
   });
 
+  test('balanced mode: a canary user keeps the cookie after a rollback (sticky.lua rewrites it only when its key finds no pod); persistent mode is re-pinned, so no risk', () => {
+    const risk = (mode: AffinityMode) => {
+      const c = chart();
+      const shop = new StatelessWebApp(c, 'shop', { name: 'shop', image: IMAGE });
+      new StickyIngress(c, 'sticky', { service: shop.service, host: 'shop.example.com', mode, justification: WHY, cookie: { name: 'route' } });
+      new CanaryRelease(c, 'canary', { stable: shop, image: NEXT, match: [CanaryMatch.weight(20)], versionStickiness: true });
+      synth(c);
+      return Warnings.of(c).risks.find((r) => r.code === IngressNginxRiskCode.INGRESS_NGINX_BALANCED_ROLLBACK_KEEPS_COOKIE);
+    };
+    expect(risk(AffinityMode.BALANCED)!.message).toBe(
+      'In balanced mode a user who reached the canary keeps its cookie route after the CanaryRelease is removed (a rollback or the promotion): ' +
+        'ingress-nginx rewrites the cookie only when its key finds no pod or a request failed (sticky.lua balance), and a balanced key always finds a stable pod. ' +
+        "The cookie still names the removed canary's backend, so it pins the user to no version: they reach shop while no canary exists, " +
+        'and during the next release they go through the split on every request, switching versions, until the cookie expires.',
+    );
+    expect(risk(AffinityMode.PERSISTENT)).toBeUndefined();
+  });
+
+  test('persistent mode after a full restart: users are pinned to the pods up when they return, not "the first pod keeps most of the load"', () => {
+    const c = chart();
+    const app = new StatelessWebApp(c, 'web', { name: 'web', image: IMAGE, replicas: 3 });
+    new StickyIngress(c, 'sticky', { service: app.service, mode: AffinityMode.PERSISTENT, justification: WHY });
+    synth(c);
+    expect(Warnings.of(c).risks.find((r) => r.code === 'AFFINITY_PERSISTENT_NO_REBALANCE')!.message).toBe(
+      'persistent mode never moves existing users: scaling web from 3 to 4 pods adds 1 pod that only receives new users, while an overloaded pod keeps every user it has. ' +
+        'After a full restart each returning user is pinned to a pod that is already up when they return, and stays: ' +
+        'the pods that start first keep the users who return early (all of them, if every user returns before a second pod is ready).',
+    );
+  });
+
   test('each release gets its own canary Service: a rolled-back canary\'s cookie does not pin users to the next one', () => {
     const names = (image: string, releaseId?: string) => {
       const c = chart();
