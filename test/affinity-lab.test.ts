@@ -185,7 +185,7 @@ describe("ingress-nginx's balanced ring (resty.chash), computed", () => {
     const report = fs.readFileSync(path.join(__dirname, '..', 'docs', 'affinity-lab.md'), 'utf8');
     const ring = meanRepinnedShare(DEFAULT_PARAMS.scaleFrom, DEFAULT_PARAMS.scaleTo, 300, DEFAULT_PARAMS.seed);
     expect(report).toContain(`| ingress-nginx's ring, computed | ${(ring.mean * 100).toFixed(1)}% (mean of 300 random endpoint sets;`);
-    expect(report).toContain("What it stands in for: the way a balanced user is pinned");
+    expect(report).toContain('What it stands in for: the way a balanced user is pinned');
   });
 });
 
