@@ -3,6 +3,8 @@
  * an input the controller would accept and then silently ignore or reject; the character sets and mechanisms are
  * cited in src/traffic/ingress-nginx.ts and src/traffic/gateway-api.ts.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { RE2JS } from '@bufbuild/re2';
 import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
 import {
@@ -20,6 +22,7 @@ import {
   Warnings,
 } from '../src';
 import { K8sObject, ofKind, only, synth } from './support/synth';
+import { ShopChart } from '../examples/canary/main';
 
 const IMAGE = 'ghcr.io/acme/shop:1.8.0';
 const NEXT = 'ghcr.io/acme/shop:1.9.0';
@@ -214,6 +217,21 @@ describe('ingress-nginx: what the risks say is the mechanism', () => {
       'persistent mode never moves existing users: scaling web from 3 to 4 pods adds 1 pod that only receives new users, while an overloaded pod keeps every user it has. ' +
         'After a full restart each returning user is pinned to a pod that is already up when they return, and stays: ' +
         'the pods that start first keep the users who return early (all of them, if every user returns before a second pod is ready).',
+    );
+  });
+
+  test('the README and the canary example promise only what the mechanism holds', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    // sticky.lua is_affinitized compares the backend key, not a pod: a restart moves no one between versions
+    expect(readme).not.toContain('re-rolls');
+    expect(readme).toContain('a stable pod restart or scale-in moves no user between versions');
+    expect(readme).toContain('users who hold the stable affinity cookie from before the release never reach the split');
+    expect(readme).not.toContain('every user stays on the version they first got');
+    const app = Testing.app();
+    new ShopChart(app, 'shop', { namespace: 'shop', stableImage: IMAGE, release: { image: NEXT, weight: 20 } });
+    const route = only(Testing.synth(Chart.of(app.node.findChild('shop'))) as K8sObject[], 'Ingress', 'shop');
+    expect(route.metadata.annotations!['stateless.cdk8s.io/affinity-justification']).toBe(
+      'Version stickiness for canary releases: a user the split sends to a version stays on it for the release. Sessions live in Redis (shop-sessions), so a lost pin costs no session.',
     );
   });
 
