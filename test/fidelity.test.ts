@@ -4,7 +4,7 @@
  * cited in src/traffic/ingress-nginx.ts and src/traffic/gateway-api.ts.
  */
 import * as fs from 'fs';
-import * as path from 'path';
+import * as nodePath from 'path';
 import { RE2JS } from '@bufbuild/re2';
 import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
 import {
@@ -221,7 +221,7 @@ describe('ingress-nginx: what the risks say is the mechanism', () => {
   });
 
   test('the README and the canary example promise only what the mechanism holds', () => {
-    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    const readme = fs.readFileSync(nodePath.join(__dirname, '..', 'README.md'), 'utf8').replace(/\s+/g, ' ');
     // sticky.lua is_affinitized compares the backend key, not a pod: a restart moves no one between versions
     expect(readme).not.toContain('re-rolls');
     expect(readme).toContain('a stable pod restart or scale-in moves no user between versions');
