@@ -6,6 +6,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { meanRepinnedShare } from './chash';
 import { LabParams, LabResult, ProfileResult } from './lab';
 import { labPath, versionOf } from './processes';
 import { ProfileKey, PROFILES } from './proxies';
@@ -113,6 +114,9 @@ export function reportMarkdown(result: LabResult, env: Environment, date: Date, 
   const power = Math.round(p.users * p.powerShare);
   const c = p.scaleFrom;
   const n = p.scaleTo;
+  // ingress-nginx's own ring (resty.chash) for the same scale-out, over random pod addresses (lab/chash.ts)
+  const SETS = 300;
+  const ring = meanRepinnedShare(c, n, SETS, p.seed);
 
   const lines: string[] = [];
   lines.push(
@@ -203,6 +207,9 @@ export function reportMarkdown(result: LabResult, env: Environment, date: Date, 
           ? '0 ("never moves existing users")'
           : `(${n}-${c})/${n} = ${pct(r.scaleOut.libraryRepinnedFraction)}`,
     )} |`,
+    `| ingress-nginx's ring, computed | ${col((_r, k) =>
+      k === 'sticky-balanced' ? `${pct(ring.mean)} (mean of ${SETS} random endpoint sets; ${pct(ring.min)} to ${pct(ring.max)})` : '',
+    )} |`,
     `| sessions lost by it | ${col((r) => String(r.scaleOut.sessionsLost))} |`,
     '',
     'The library\'s figures are those of its risk catalogue ([`src/affinity/risk-catalogue.ts`](../src/affinity/risk-catalogue.ts)): ' +
@@ -211,7 +218,12 @@ export function reportMarkdown(result: LabResult, env: Environment, date: Date, 
       'about (n-1)/n; what matters there is the sessions lost: none, the session is in Redis. The balanced share moves around (n-c)/n from ' +
       `run to run: sampling ${R['sticky-balanced']?.scaleOut.users ?? p.users} users alone moves it by about ` +
       `±${(2 * Math.sqrt(((n - c) / n) * (c / n) / (R['sticky-balanced']?.scaleOut.users ?? p.users)) * 100).toFixed(0)} points ` +
-      '(two standard errors), and the ketama ring gives each new server an arc of its own random size.',
+      '(two standard errors), and the ketama ring gives each new server an arc of its own random size. ' +
+      '"ingress-nginx\'s ring, computed" is not measured through a proxy: it is the exact share of all keys that the ring of ingress-nginx\'s ' +
+      '`sticky_balanced` (`resty.chash` from openresty/lua-resty-balancer v0.05: 160 points per endpoint from CRC-32, a key goes to the first point at or after ' +
+      `its CRC-32) sends elsewhere when ${n - c} endpoints join ${c}, averaged over ${SETS} sets of random pod addresses (\`10.x.y.z:8080\`), ` +
+      'computed by [`lab/chash.ts`](../lab/chash.ts) from the ring\'s source, since the lab\'s nginx cannot run that Lua balancer. ' +
+      'The library\'s (n-c)/n is that mean; one Deployment\'s endpoints land anywhere between the lowest and the highest share.',
     '',
     '## What each proxy stands for, and where it differs',
     '',
@@ -221,7 +233,10 @@ export function reportMarkdown(result: LabResult, env: Environment, date: Date, 
       'of the endpoints (`resty.chash`); the file\'s own header says that scaling up makes "roughly (n-c)/n users" lose their session. ' +
       'The lab: nginx `hash $sticky_key consistent` (ketama, [ngx_http_upstream_module `hash`](https://nginx.org/en/docs/http/ngx_http_upstream_module.html#hash)) ' +
       'on the `route` cookie, or `$request_id` (random) when there is none, which nginx then sets as the cookie. ' +
-      'Differences: a different ring implementation (ketama in nginx, `resty.chash` in ingress-nginx), so the same key lands elsewhere; when a replica dies, nginx tries the next server on its ring ' +
+      'What it stands in for: the way a balanced user is pinned (a random key in a cookie, looked up in a consistent-hash ring of the endpoints, so a scale-out moves ' +
+      'the keys whose arc a new endpoint takes), not ingress-nginx\'s ring itself. ' +
+      'Differences: a different ring implementation (ketama in nginx, `resty.chash` in ingress-nginx), so the same key lands elsewhere and a scale-out moves another share ' +
+      '(the scale-out table gives both: measured on ketama, computed for `resty.chash`); when a replica dies, nginx tries the next server on its ring ' +
       '(`proxy_next_upstream`) and skips the dead one for `fail_timeout` (10 s) at a time, while ingress-nginx drops the endpoint when Kubernetes removes it ' +
       'and in the meantime, with `nginx.ingress.kubernetes.io/session-cookie-change-on-failure` (`docs/user-guide/nginx-configuration/annotations.md`), ' +
       'picks a new random key (`sticky.lua`, `balance()`); ingress-nginx\'s cookie also carries a backend key after a `|`.',

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
+import { crc32, CONSISTENT_POINTS, meanRepinnedShare, repinnedShare, RestyChash } from '../lab/chash';
 import { DEFAULT_PARAMS, LabParams, LabResult, runLab } from '../lab/lab';
 import { LabOptionError, parseOptions } from '../lab/options';
 import { missingPrograms } from '../lab/processes';
@@ -145,6 +146,46 @@ describe('the committed report', () => {
     }
     expect(report).toContain('](../lab-results/affinity-lab.svg)');
     expect(fs.readFileSync(path.join(root, 'lab-results', 'affinity-lab.svg'), 'utf8')).toMatch(/^<svg /);
+  });
+});
+
+describe("ingress-nginx's balanced ring (resty.chash), computed", () => {
+  test('CRC-32 is the standard one (ngx.crc32_short): "123456789" is cbf43926', () => {
+    expect(crc32('123456789').toString(16)).toBe('cbf43926');
+    expect(crc32('')).toBe(0);
+  });
+
+  test('160 points per endpoint; a key always finds an endpoint, and the same one on the same ring', () => {
+    expect(CONSISTENT_POINTS).toBe(160);
+    const ring = new RestyChash(['10.0.0.1:8080', '10.0.0.2:8080', '10.0.0.3:8080']);
+    const seen = new Set<string>();
+    for (let i = 0; i < 3000; i++) seen.add(ring.find(`${i}.1234.${i * 7}`));
+    expect([...seen].sort()).toEqual(['10.0.0.1:8080', '10.0.0.2:8080', '10.0.0.3:8080']);
+    expect(ring.find('a key')).toBe(new RestyChash(['10.0.0.3:8080', '10.0.0.1:8080', '10.0.0.2:8080']).find('a key'));
+  });
+
+  test('a scale-out re-pins exactly the keys whose arc a new endpoint takes: none without a change, all of them to a new ring', () => {
+    const six = ['10.0.0.1:80', '10.0.0.2:80', '10.0.0.3:80', '10.0.0.4:80', '10.0.0.5:80', '10.0.0.6:80'];
+    expect(repinnedShare(six, six)).toBe(0);
+    expect(repinnedShare(six, six.map((e) => e.replace(':80', ':81')))).toBeGreaterThan(0.99);
+    // the exact share agrees with a count over many random keys
+    const eight = [...six, '10.0.0.7:80', '10.0.0.8:80'];
+    const [a, b] = [new RestyChash(six), new RestyChash(eight)];
+    let moved = 0;
+    for (let i = 0; i < 20_000; i++) if (a.find(`k${i}`) !== b.find(`k${i}`)) moved++;
+    expect(Math.abs(moved / 20_000 - repinnedShare(six, eight))).toBeLessThan(0.015);
+  });
+
+  test('over random endpoint sets the mean re-pinned share is (n-c)/n: 25% for 6 to 8, 70% for 6 to 20', () => {
+    expect(Math.abs(meanRepinnedShare(6, 8, 100, 17).mean - 0.25)).toBeLessThan(0.01);
+    expect(Math.abs(meanRepinnedShare(6, 20, 60, 17).mean - 0.7)).toBeLessThan(0.01);
+  });
+
+  test('the committed report gives the computed ring next to the measured ketama share', () => {
+    const report = fs.readFileSync(path.join(__dirname, '..', 'docs', 'affinity-lab.md'), 'utf8');
+    const ring = meanRepinnedShare(DEFAULT_PARAMS.scaleFrom, DEFAULT_PARAMS.scaleTo, 300, DEFAULT_PARAMS.seed);
+    expect(report).toContain(`| ingress-nginx's ring, computed | ${(ring.mean * 100).toFixed(1)}% (mean of 300 random endpoint sets;`);
+    expect(report).toContain('What it stands in for: the way a balanced user is pinned');
   });
 });
 

@@ -3,6 +3,8 @@
  * an input the controller would accept and then silently ignore or reject; the character sets and mechanisms are
  * cited in src/traffic/ingress-nginx.ts and src/traffic/gateway-api.ts.
  */
+import * as fs from 'fs';
+import * as nodePath from 'path';
 import { RE2JS } from '@bufbuild/re2';
 import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
 import {
@@ -20,6 +22,7 @@ import {
   Warnings,
 } from '../src';
 import { K8sObject, ofKind, only, synth } from './support/synth';
+import { ShopChart } from '../examples/canary/main';
 
 const IMAGE = 'ghcr.io/acme/shop:1.8.0';
 const NEXT = 'ghcr.io/acme/shop:1.9.0';
@@ -185,6 +188,51 @@ describe('ingress-nginx: what the risks say is the mechanism', () => {
     const codes = Warnings.of(c).risks.map((r) => r.code);
     expect(codes).toContain(IngressNginxRiskCode.INGRESS_NGINX_CANARY_KEEPS_OVERRIDE_USERS);
     expect(Warnings.of(c).risks.find((r) => r.code === 'CANARY_STICKY_DRIFT')!.message).not.toContain('header');
+  });
+
+  test('balanced mode: a canary user keeps the cookie after a rollback (sticky.lua rewrites it only when its key finds no pod); persistent mode is re-pinned, so no risk', () => {
+    const risk = (mode: AffinityMode) => {
+      const c = chart();
+      const shop = new StatelessWebApp(c, 'shop', { name: 'shop', image: IMAGE });
+      new StickyIngress(c, 'sticky', { service: shop.service, host: 'shop.example.com', mode, justification: WHY, cookie: { name: 'route' } });
+      new CanaryRelease(c, 'canary', { stable: shop, image: NEXT, match: [CanaryMatch.weight(20)], versionStickiness: true });
+      synth(c);
+      return Warnings.of(c).risks.find((r) => r.code === IngressNginxRiskCode.INGRESS_NGINX_BALANCED_ROLLBACK_KEEPS_COOKIE);
+    };
+    expect(risk(AffinityMode.BALANCED)!.message).toBe(
+      'In balanced mode a user who reached the canary keeps its cookie route after the CanaryRelease is removed (a rollback or the promotion): ' +
+        'ingress-nginx rewrites the cookie only when its key finds no pod or a request failed (sticky.lua balance), and a balanced key always finds a stable pod. ' +
+        "The cookie still names the removed canary's backend, so it pins the user to no version: they reach shop while no canary exists, " +
+        'and during the next release they go through the split on every request, switching versions, until the cookie expires.',
+    );
+    expect(risk(AffinityMode.PERSISTENT)).toBeUndefined();
+  });
+
+  test('persistent mode after a full restart: users are pinned to the pods up when they return, not "the first pod keeps most of the load"', () => {
+    const c = chart();
+    const app = new StatelessWebApp(c, 'web', { name: 'web', image: IMAGE, replicas: 3 });
+    new StickyIngress(c, 'sticky', { service: app.service, mode: AffinityMode.PERSISTENT, justification: WHY });
+    synth(c);
+    expect(Warnings.of(c).risks.find((r) => r.code === 'AFFINITY_PERSISTENT_NO_REBALANCE')!.message).toBe(
+      'persistent mode never moves existing users: scaling web from 3 to 4 pods adds 1 pod that only receives new users, while an overloaded pod keeps every user it has. ' +
+        'After a full restart each returning user is pinned to a pod that is already up when they return, and stays: ' +
+        'the pods that start first keep the users who return early (all of them, if every user returns before a second pod is ready).',
+    );
+  });
+
+  test('the README and the canary example promise only what the mechanism holds', () => {
+    const readme = fs.readFileSync(nodePath.join(__dirname, '..', 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    // sticky.lua is_affinitized compares the backend key, not a pod: a restart moves no one between versions
+    expect(readme).not.toContain('re-rolls');
+    expect(readme).toContain('a stable pod restart or scale-in moves no user between versions');
+    expect(readme).toContain('users who hold the stable affinity cookie from before the release never reach the split');
+    expect(readme).not.toContain('every user stays on the version they first got');
+    const app = Testing.app();
+    new ShopChart(app, 'shop', { namespace: 'shop', stableImage: IMAGE, release: { image: NEXT, weight: 20 } });
+    const route = only(Testing.synth(Chart.of(app.node.findChild('shop'))) as K8sObject[], 'Ingress', 'shop');
+    expect(route.metadata.annotations!['stateless.cdk8s.io/affinity-justification']).toBe(
+      'Version stickiness for canary releases: a user the split sends to a version stays on it for the release. Sessions live in Redis (shop-sessions), so a lost pin costs no session.',
+    );
   });
 
   test('each release gets its own canary Service: a rolled-back canary\'s cookie does not pin users to the next one', () => {

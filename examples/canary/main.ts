@@ -1,8 +1,10 @@
 /**
  * The canary scenario of "Sticky sessions and canary releases in Kubernetes": requests with the header
- * `region: east-us` go to the new version, every other user has a 20% chance of getting it, and users stay
- * on the version they first got (ingress-nginx: cookie affinity on the stable route and
- * affinity-canary-behavior: sticky on the canary).
+ * `region: east-us` go to the new version, every other user new to the release has a 20% chance of getting it,
+ * and a user stays on the version the split gave them for the rest of the release (ingress-nginx: cookie affinity
+ * on the stable route and affinity-canary-behavior: sticky on the canary). A user whose affinity cookie predates
+ * the release is pinned to stable and never reaches the split; in balanced mode a canary user's cookie outlives the
+ * canary (INGRESS_NGINX_BALANCED_ROLLBACK_KEEPS_COOKIE), which the 12-hour max-age bounds.
  *
  * The shop is stateless: sessions live in Redis Sentinel and both versions read them, so the affinity here
  * only pins a user to a version, not their session to a pod.
@@ -62,7 +64,7 @@ export class ShopChart extends Chart {
       host: 'shop.example.com',
       mode: stickyMode,
       justification:
-        'Version stickiness for canary releases: a user stays on the version they first got. ' +
+        'Version stickiness for canary releases: a user the split sends to a version stays on it for the release. ' +
         'Sessions live in Redis (shop-sessions), so a lost pin costs no session.',
       cookie: { name: 'shop-version', maxAge: Duration.hours(12) },
       // acknowledge only the risk of the mode in use: an acknowledgement that matches no risk fails the synth

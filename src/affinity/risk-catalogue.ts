@@ -128,11 +128,17 @@ export function cookieAffinityRisks(t: AffinityTarget, mode: AffinityMode): Risk
         : `${STATELESS} (AffinityMode.PERSISTENT keeps users in place but never rebalances.)`,
     });
   } else {
+    // A user without a pin, or whose pod is gone, gets a random pod among those in the list at that moment
+    // (ingress-nginx rootfs/etc/nginx/lua/balancer/sticky_persistent.lua pick_new_upstream: `random_except`,
+    // controller-v1.15.1; the v3.7.9 weighted round robin of the third provider, pkg/server/service/loadbalancer/wrr/wrr.go
+    // ServeHTTP: a cookie that names no healthy server falls through to a new pick) and keeps it: after a restart, who lands where depends on when each
+    // user returns, not on how many pods there are in the end.
     risks.push({
       code: RiskCode.AFFINITY_PERSISTENT_NO_REBALANCE,
       message:
         `persistent mode never moves existing users: scaling ${t.name} ${scaling} adds ${n - c} pod${n - c === 1 ? '' : 's'} that only receive${n - c === 1 ? 's' : ''} new users, ` +
-        'while an overloaded pod keeps every user it has (after a full restart the first pod up keeps most of the load).',
+        'while an overloaded pod keeps every user it has. After a full restart each returning user is pinned to a pod that is already up when they return, and stays: ' +
+        'the pods that start first keep the users who return early (all of them, if every user returns before a second pod is ready).',
       remedy: `${STATELESS} (AffinityMode.BALANCED spreads users on scale-up at the price of re-pinning them.)`,
     });
   }

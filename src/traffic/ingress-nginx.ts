@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { JUSTIFICATION_ANNOTATION } from './affinity-mode';
+import { AffinityMode, JUSTIFICATION_ANNOTATION } from './affinity-mode';
 import { CanaryMatch, CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from './canary-match';
 import { PropChecker } from '../prop-checks';
 import { RiskDescription, Warnings } from '../warnings';
@@ -45,6 +45,8 @@ export enum IngressNginxRiskCode {
   INGRESS_NGINX_REGEX_PATH = 'INGRESS_NGINX_REGEX_PATH',
   /** canary-by-header-pattern is searched anywhere in the value, not matched against all of it. */
   INGRESS_NGINX_PATTERN_UNANCHORED = 'INGRESS_NGINX_PATTERN_UNANCHORED',
+  /** In balanced mode a canary user's cookie is not replaced when the canary is removed: no version pin until it expires. */
+  INGRESS_NGINX_BALANCED_ROLLBACK_KEEPS_COOKIE = 'INGRESS_NGINX_BALANCED_ROLLBACK_KEEPS_COOKIE',
 }
 for (const code of Object.values(IngressNginxRiskCode)) Warnings.registerRiskCode(code);
 
@@ -533,6 +535,27 @@ function pinnedUserRisks(
           `A user who reached the canary with ${how} gets the canary's own affinity cookie ${cookieName} and stays on the canary without sending it again: ` +
           'ingress-nginx checks that cookie before any canary rule, so testers and routed users add to the canary\'s share.',
         remedy: 'Count header and cookie users in the canary\'s share; clear the cookie to leave the canary.',
+      },
+    });
+  }
+  if (c.versionSticky && intent.stickiness?.mode === AffinityMode.BALANCED) {
+    // sticky.lua balance() (controller-v1.15.1) writes a new cookie only when the cookie's key finds no endpoint
+    // (`upstream_from_cookie == nil`) or after a failure with change-on-failure; a sticky_balanced key always finds one
+    // on the resty.chash ring of the stable backend, so a canary user keeps a cookie whose backend key is the removed
+    // canary's, and is_affinitized (backend key == this backend's) holds for no backend any more. sticky_persistent's
+    // nodemap finds no endpoint for the old key, so persistent mode writes a new cookie at the first request.
+    risks.push({
+      role: RouteRole.CANARY,
+      risk: {
+        code: IngressNginxRiskCode.INGRESS_NGINX_BALANCED_ROLLBACK_KEEPS_COOKIE,
+        message:
+          `In balanced mode a user who reached the canary keeps its cookie ${cookieName} after the CanaryRelease is removed (a rollback or the promotion): ` +
+          'ingress-nginx rewrites the cookie only when its key finds no pod or a request failed (sticky.lua balance), and a balanced key always finds a stable pod. ' +
+          `The cookie still names the removed canary's backend, so it pins the user to no version: they reach ${intent.name} while no canary exists, ` +
+          'and during the next release they go through the split on every request, switching versions, until the cookie expires.',
+        remedy:
+          'Give the affinity cookie a max-age no longer than the time between releases (cookie.maxAge), or use AffinityMode.PERSISTENT, ' +
+          'which writes a new cookie at the first request after the canary is removed.',
       },
     });
   }

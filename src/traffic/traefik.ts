@@ -104,7 +104,8 @@ function byteLength(value: string): number {
  * wider than any path: a path is shorter than the object that holds it, and the API server refuses a request body
  * over 3 MiB (k8s.io/apiserver pkg/server/config.go NewConfig: `MaxRequestBodyBytes: int64(3 * 1024 * 1024)`), so
  * 6 x 3,145,728 + 6 stays below 100,000,000; the highest priority, 2 x 10^8 + that, is far below Traefik's
- * `math.MaxInt - 1000`.
+ * `math.MaxInt - 1000`. An IngressRoute made elsewhere with Traefik's default priority (len(rule), a few dozen) ranks
+ * below every route of a host here; one without a host ranks among these by its number.
  */
 const HOST_TIER = 100_000_000;
 
