@@ -547,8 +547,11 @@ async function bootRedis(): Promise<{ harness: StoreHarness; clientEnv: Record<s
   } finally {
     process.stderr.write = write;
   }
-  // the store's password, and the app's own ACL user's (issue #14 item 7: Secret <store>-<app>-auth)
-  const harness = new StoreHarness(objects, { 'lab-sessions-auth': { password: REDIS_PASSWORD }, 'lab-sessions-session-app-auth': { password: `${REDIS_PASSWORD}-app` } });
+  // the store's password, and the app's own ACL user's (the Secret the store names for the app in its namespace)
+  const harness = new StoreHarness(objects, {
+    'lab-sessions-auth': { password: REDIS_PASSWORD },
+    [store.passwordSecretNameFor('session-app', 'lab')]: { password: `${REDIS_PASSWORD}-app` },
+  });
   try {
     await harness.allocate();
     for (const pod of ['lab-sessions-0', 'lab-sessions-1', 'lab-sessions-2']) await harness.start(pod);
