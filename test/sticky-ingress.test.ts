@@ -397,7 +397,7 @@ describe('StickyIngress bad input', () => {
   });
 });
 
-// issue 12, item 9: a Secure cookie on a route without TLS is not sent back over plain HTTP
+// a Secure cookie on a route without TLS is not sent back over plain HTTP
 describe('Secure affinity cookie without TLS', () => {
   const codes = (chart: Chart) => Warnings.of(chart).risks.map((r) => r.code);
 
