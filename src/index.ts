@@ -24,7 +24,7 @@ export {
 } from './traffic/provider-contract';
 // the providers shipped with the library
 export { TrafficProvider } from './traffic/factory';
-export { IngressNginxOptions, IngressNginxRiskCode } from './traffic/ingress-nginx';
+export { IngressNginxCookieOptions, IngressNginxOptions, IngressNginxRiskCode } from './traffic/ingress-nginx';
 export { GatewayApiOptions, GatewayApiRiskCode } from './traffic/gateway-api';
 export { GatewayApiCrdVersion, GatewayImplementation, NginxGatewayFabricOptions } from './traffic/gateway-api-implementations';
 // the version cookie of a canary on Gateway API

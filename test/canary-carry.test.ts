@@ -12,7 +12,7 @@ function setup() {
   return { chart, shop };
 }
 
-describe('the canary runs the stable container as it is at synth time (issue 12 item 3)', () => {
+describe('the canary runs the stable container as it is at synth time', () => {
   test('a Secret variable, an envFrom source and a volume added through the escape hatch after the CanaryRelease are on the canary too', () => {
     const { chart, shop } = setup();
     const canary = new CanaryRelease(chart, 'canary', { stable: shop, image: NEXT, match: [CanaryMatch.weight(10)], env: { LOG_LEVEL: 'debug' } });

@@ -216,12 +216,14 @@ describe('examples/progressive: the canary example\'s shop on Argo Rollouts and 
   const names = (objects: K8sObject[]) => objects.filter((o) => !o.metadata.name.startsWith('shop-sessions')).map((o) => `${o.kind}/${o.metadata.name}`).sort();
   const engineObjects = (objects: K8sObject[]) => objects.filter((o) => /^(argoproj\.io|flagger\.app)\//.test(o.apiVersion));
 
-  test('four variants: each engine with ingress-nginx and with Gateway API', () => {
+  test('six variants: each engine with ingress-nginx, Gateway API and Traefik', () => {
     expect(Object.keys(files)).toEqual([
       'argo-rollouts/shop.k8s.yaml',
       'flagger/shop.k8s.yaml',
       'gateway-api/argo-rollouts/shop.k8s.yaml',
       'gateway-api/flagger/shop.k8s.yaml',
+      'traefik/argo-rollouts/shop.k8s.yaml',
+      'traefik/flagger/shop.k8s.yaml',
     ]);
   });
 

@@ -25,7 +25,7 @@ import { lintViolations, podSecurityViolations } from './support/policy';
 import { K8sObject, only, synth } from './support/synth';
 
 /**
- * Issue 16: CanaryRelease on Argo Rollouts and Flagger. Which objects each engine gets, which objects of the app it
+ * CanaryRelease on Argo Rollouts and Flagger. Which objects each engine gets, which objects of the app it
  * takes over (and the library therefore does not render), every engine object against its real CRD, and every
  * refusal with its exact message.
  */

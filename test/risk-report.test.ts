@@ -17,7 +17,7 @@ import {
 } from '../src';
 import { captureStderr, K8sObject, only } from './support/synth';
 
-// issue 12, items 4 and 7: the report names its App, lists the prerequisites, refuses acknowledgements that match
+// the report names its App, lists the prerequisites, refuses acknowledgements that match
 // nothing, takes scope-wide acknowledgements with a reason, and is written as JSON for CI.
 
 const IMAGE = 'ghcr.io/acme/web:1.4.2';

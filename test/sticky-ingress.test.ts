@@ -397,7 +397,7 @@ describe('StickyIngress bad input', () => {
   });
 });
 
-// issue 12, item 9: a Secure cookie on a route without TLS is not sent back over plain HTTP
+// a Secure cookie on a route without TLS is not sent back over plain HTTP
 describe('Secure affinity cookie without TLS', () => {
   const codes = (chart: Chart) => Warnings.of(chart).risks.map((r) => r.code);
 
@@ -439,5 +439,49 @@ describe('Secure affinity cookie without TLS', () => {
     const { chart, objects } = build({ acknowledgedRisks: [RiskCode.AFFINITY_SECURE_COOKIE_WITHOUT_TLS] });
     expect(Warnings.of(chart).risks.find((r) => r.code === RiskCode.AFFINITY_SECURE_COOKIE_WITHOUT_TLS)!.acknowledged).toBe(true);
     expect(annotations(objects)['risks.stateless.cdk8s.io/acknowledged']).toBe('AFFINITY_SECURE_COOKIE_WITHOUT_TLS');
+  });
+});
+
+describe('cookie attributes only ingress-nginx has are the provider\'s options', () => {
+  test('stickyCookie of TrafficProvider.ingressNginx() writes expires, conditional SameSite=None and change-on-failure', () => {
+    const chart = newChart();
+    const stickyCookie = { expires: Duration.hours(8), conditionalSameSiteNone: true, changeOnFailure: false };
+    const traffic = TrafficProvider.ingressNginx({ stickyCookie });
+    const web = new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, traffic });
+    new StickyIngress(chart, 'sticky', {
+      serviceRef: { name: web.name, port: 80 },
+      host: 'shop.example.com',
+      mode: AffinityMode.BALANCED,
+      justification: WHY,
+      cookie: { sameSite: SameSite.NONE },
+    });
+    const written = only(synth(chart), 'Ingress').metadata.annotations!;
+    expect(written[`${NGINX}session-cookie-expires`]).toBe('28800');
+    expect(written[`${NGINX}session-cookie-conditional-samesite-none`]).toBe('true');
+    expect(written[`${NGINX}session-cookie-change-on-failure`]).toBe('false');
+  });
+
+  test.each([
+    [
+      { stickyCookie: { expires: Duration.hours(1) } },
+      { expires: Duration.hours(2) },
+      "StickyIngress 'test/sticky': 'cookie.expires' cannot be combined with stickyCookie.expires of TrafficProvider.ingressNginx() (they say the same thing), got \"7200s\". Keep the provider's stickyCookie.expires and remove cookie.expires.",
+    ],
+    [
+      { stickyCookie: { conditionalSameSiteNone: true } },
+      {},
+      "StickyIngress 'test/sticky': 'cookie.sameSite' must be SameSite.NONE when TrafficProvider.ingressNginx() sets stickyCookie.conditionalSameSiteNone, got \"Lax\". Set cookie.sameSite to SameSite.NONE, or drop conditionalSameSiteNone.",
+    ],
+  ])('refused: %j with the cookie %j', (options, cookie, message) => {
+    const chart = newChart();
+    const web = new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, traffic: TrafficProvider.ingressNginx(options) });
+    const props = { serviceRef: { name: web.name, port: 80 }, host: 'shop.example.com', mode: AffinityMode.BALANCED, justification: WHY, cookie };
+    expect(() => new StickyIngress(chart, 'sticky', props)).toThrow(message);
+  });
+
+  test('stickyCookie.expires must be whole seconds', () => {
+    expect(() => TrafficProvider.ingressNginx({ stickyCookie: { expires: Duration.millis(500) } })).toThrow(
+      "TrafficProvider.ingressNginx: 'stickyCookie.expires' must be a whole number of seconds, at least 1 second, got \"500ms\". Use e.g. Duration.hours(8).",
+    );
   });
 });

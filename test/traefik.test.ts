@@ -839,7 +839,7 @@ describe('TrafficProvider.traefik bad input and the seam', () => {
     expect(Warnings.of(chart).risks.find((r) => r.code === TraefikRiskCode.TRAEFIK_REGEX_DIALECT)!.acknowledged).toBe(true);
   });
 
-  test('Traefik lives in one provider file, the factory and the index (grep -ril traefik src)', () => {
+  test('Traefik lives in one provider file, its engine part, the factory and the index (grep -ril traefik src)', () => {
     const src = path.join(__dirname, '..', 'src');
     const files = (dir: string): string[] =>
       fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
@@ -847,7 +847,7 @@ describe('TrafficProvider.traefik bad input and the seam', () => {
       .filter((f) => /traefik/i.test(fs.readFileSync(f, 'utf8')))
       .map((f) => path.relative(src, f))
       .sort();
-    expect(mentions).toEqual(['index.ts', 'traffic/factory.ts', 'traffic/traefik.ts']);
+    expect(mentions).toEqual(['index.ts', 'traffic/factory.ts', 'traffic/traefik-engines.ts', 'traffic/traefik.ts']);
   });
 
   test('a whole app on Traefik by default', () => {

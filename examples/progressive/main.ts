@@ -1,8 +1,9 @@
 /**
  * The shop of examples/canary released by a progressive-delivery engine instead of a commit per step: the same
  * app (4 pods, sessions in Redis Sentinel), the same release (1.8.0 -> 1.9.0, `region: east-us` users first),
- * once on Argo Rollouts and once on Flagger, each with ingress-nginx (dist/<engine>/) and Gateway API
- * (dist/gateway-api/<engine>/). See the README, "Progressive delivery: commits, Argo Rollouts or Flagger".
+ * once on Argo Rollouts and once on Flagger, each with ingress-nginx (dist/<engine>/), Gateway API
+ * (dist/gateway-api/<engine>/) and Traefik (dist/traefik/<engine>/). See the README, "Progressive delivery: commits,
+ * Argo Rollouts or Flagger".
  *
  * With an engine the CanaryRelease stays in the code: its image is the version the engine rolls out. A release is
  * one commit (the new image); the engine moves the weight, checks the analysis and promotes or rolls back.
@@ -37,7 +38,7 @@ export interface ProgressiveShopProps extends ChartProps {
   /** The image the engine rolls out. */
   readonly releaseImage: string;
   readonly engine: 'argo-rollouts' | 'flagger';
-  readonly gatewayApi: boolean;
+  readonly traffic: 'ingress-nginx' | 'gateway-api' | 'traefik';
 }
 
 export class ProgressiveShopChart extends Chart {
@@ -45,6 +46,8 @@ export class ProgressiveShopChart extends Chart {
     super(scope, id, props);
     const sessions = new RedisSessionStore(this, 'sessions', { name: 'shop-sessions', topology: RedisTopology.SENTINEL });
     const argo = props.engine === 'argo-rollouts';
+    const gatewayApi = props.traffic === 'gateway-api';
+    const traefik = props.traffic === 'traefik';
     const shop = new StatelessWebApp(this, 'shop', {
       name: 'shop',
       image: props.stableImage,
@@ -59,12 +62,13 @@ export class ProgressiveShopChart extends Chart {
       new StickyIngress(this, 'shop-route', {
         service: shop.service,
         host: 'shop.example.com',
-        mode: props.gatewayApi ? AffinityMode.PERSISTENT : AffinityMode.BALANCED,
+        // Gateway API's sessionPersistence and Traefik's sticky cookie never re-pin a user whose pod is up
+        mode: gatewayApi || traefik ? AffinityMode.PERSISTENT : AffinityMode.BALANCED,
         justification:
           'Version stickiness for canary releases: a user stays on the version they first got. ' +
           'Sessions live in Redis (shop-sessions), so a lost pin costs no session.',
         cookie: { name: 'shop-version', maxAge: Duration.hours(12) },
-        acknowledgedRisks: [props.gatewayApi ? RiskCode.AFFINITY_PERSISTENT_NO_REBALANCE : RiskCode.AFFINITY_BALANCED_REPIN],
+        acknowledgedRisks: [gatewayApi || traefik ? RiskCode.AFFINITY_PERSISTENT_NO_REBALANCE : RiskCode.AFFINITY_BALANCED_REPIN],
       });
     }
     const analysis = { minSuccessRatePercent: 99, maxLatencyP99: Duration.millis(500), interval: Duration.minutes(1), rollbackAfterFailures: 2 };
@@ -76,9 +80,10 @@ export class ProgressiveShopChart extends Chart {
       image: props.releaseImage,
       engine,
       // Flagger on Gateway API: a weighted release with its version cookie (Flagger runs header matches as an
-      // A/B test without weights, and keeps a session-affinity cookie only for weighted releases)
-      match: !argo && props.gatewayApi ? [] : [CanaryMatch.header('region', 'east-us')],
-      versionStickiness: argo || props.gatewayApi,
+      // A/B test without weights, and keeps a session-affinity cookie only for weighted releases); Flagger on
+      // Traefik: a weighted release (its Traefik router sets weights only)
+      match: !argo && (gatewayApi || traefik) ? [] : [CanaryMatch.header('region', 'east-us')],
+      versionStickiness: argo || gatewayApi,
     });
   }
 }
@@ -87,16 +92,19 @@ export class ProgressiveShopChart extends Chart {
 export const STABLE_IMAGE = 'ghcr.io/acme/shop:1.8.0';
 export const RELEASE_IMAGE = 'ghcr.io/acme/shop:1.9.0';
 
-/** dist/<engine>/ with ingress-nginx; dist/gateway-api/<engine>/ with Gateway API. */
+/** dist/<engine>/ with ingress-nginx; dist/gateway-api/<engine>/ with Gateway API; dist/traefik/<engine>/ with Traefik. */
 export function buildApps(outdir: string): App[] {
   const apps: App[] = [];
-  for (const gatewayApi of [false, true]) {
+  for (const traffic of ['ingress-nginx', 'gateway-api', 'traefik'] as const) {
     for (const engine of ['argo-rollouts', 'flagger'] as const) {
-      const app = new App({ outdir: path.join(outdir, ...(gatewayApi ? ['gateway-api'] : []), engine) });
-      if (gatewayApi) {
+      const app = new App({ outdir: path.join(outdir, ...(traffic === 'ingress-nginx' ? [] : [traffic]), engine) });
+      if (traffic === 'gateway-api') {
         TrafficProvider.useByDefault(app, TrafficProvider.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'gateways', experimentalFields: engine === 'argo-rollouts' }));
       }
-      new ProgressiveShopChart(app, 'shop', { namespace: 'shop', stableImage: STABLE_IMAGE, releaseImage: RELEASE_IMAGE, engine, gatewayApi });
+      if (traffic === 'traefik') {
+        TrafficProvider.useByDefault(app, TrafficProvider.traefik({ entryPoints: ['websecure'] }));
+      }
+      new ProgressiveShopChart(app, 'shop', { namespace: 'shop', stableImage: STABLE_IMAGE, releaseImage: RELEASE_IMAGE, engine, traffic });
       apps.push(app);
     }
   }

@@ -38,6 +38,7 @@ export interface StickyCookieOptions {
   /**
    * Expires, for browsers that ignore Max-Age. Must be at least 1 second.
    * @default - none
+   * @deprecated Only ingress-nginx has it: use `TrafficProvider.ingressNginx({ stickyCookie: { expires } })`; this prop keeps working through 0.x.
    */
   readonly expires?: Duration;
   /**
@@ -53,11 +54,13 @@ export interface StickyCookieOptions {
   /**
    * With `SameSite.NONE`: omit the attribute for user agents that mishandle it.
    * @default false
+   * @deprecated Only ingress-nginx has it: use `TrafficProvider.ingressNginx({ stickyCookie: { conditionalSameSiteNone } })`; this prop keeps working through 0.x.
    */
   readonly conditionalSameSiteNone?: boolean;
   /**
    * When a request to the pinned pod fails, pin the user to the pod that answered instead.
    * @default true
+   * @deprecated Only ingress-nginx has it: use `TrafficProvider.ingressNginx({ stickyCookie: { changeOnFailure } })`; this prop keeps working through 0.x.
    */
   readonly changeOnFailure?: boolean;
 }

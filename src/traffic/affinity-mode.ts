@@ -6,13 +6,14 @@ export const JUSTIFICATION_ANNOTATION = 'stateless.cdk8s.io/affinity-justificati
  */
 export enum AffinityMode {
   /**
-   * ingress-nginx `balanced`: when the backend scales up, some users are redistributed to the new pods
-   * (about (n-c)/n of them when going from c to n pods). Better load spread, more lost in-memory sessions.
+   * When the backend scales up, some pinned users are moved to the new pods (about (n-c)/n of them when going
+   * from c to n pods): better load spread, more lost in-memory sessions. Not every controller can do it; its
+   * provider refuses it then.
    */
   BALANCED = 'balanced',
   /**
-   * ingress-nginx `persistent`: a user stays on their pod for as long as it exists. Maximum stickiness;
-   * new pods only ever get new users, so an overloaded pod stays overloaded.
+   * A user stays on their pod for as long as it exists: maximum stickiness; new pods only ever get new users,
+   * so an overloaded pod stays overloaded.
    */
   PERSISTENT = 'persistent',
 }

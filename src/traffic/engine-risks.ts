@@ -15,8 +15,6 @@ export enum EngineRiskCode {
   ENGINE_REWRITES_RENDERED_FIELDS = 'ENGINE_REWRITES_RENDERED_FIELDS',
   /** Argo Rollouts' step-wise header routes do nothing on ingress-nginx: the header match is static instead. */
   ARGO_NGINX_HEADER_ROUTE_STATIC = 'ARGO_NGINX_HEADER_ROUTE_STATIC',
-  /** Argo Rollouts' step-wise header routes do nothing on Traefik: the header and cookie matches are static instead. */
-  ARGO_TRAEFIK_HEADER_ROUTE_STATIC = 'ARGO_TRAEFIK_HEADER_ROUTE_STATIC',
   /** This commit adopts the engine with the running version; the next commit (with `adopted: true`) may release. */
   ENGINE_ADOPTION_IN_PROGRESS = 'ENGINE_ADOPTION_IN_PROGRESS',
 }

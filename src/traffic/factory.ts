@@ -1,4 +1,4 @@
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ValidationError } from '../errors';
 import { describeConstruct, show } from '../prop-checks';
 import { GatewayApiOptions } from './gateway-api';
@@ -9,9 +9,17 @@ import { ITrafficProvider } from './provider-contract';
 import { TraefikOptions } from './traefik';
 import { TraefikEngineProvider } from './traefik-engines';
 
-const defaults = new WeakMap<IConstruct, ITrafficProvider>();
-/** Constructs that took the default provider: a later useByDefault above them would not reach them. */
-const tookDefault = new WeakSet<IConstruct>();
+/** The id of the construct that holds the default provider of its parent (an App or a Chart): the tree holds it. */
+const DEFAULT_ID = 'cdk8s-stateless.default-traffic';
+/** Node metadata of a construct that took the default provider: a later useByDefault above it would not reach it. */
+const TOOK_DEFAULT = 'cdk8s-stateless:took-default-traffic';
+
+/** Holds the default provider of the scope it is created in. */
+class DefaultTraffic extends Construct {
+  constructor(scope: IConstruct, public readonly provider: ITrafficProvider) {
+    super(scope, DEFAULT_ID);
+  }
+}
 
 /**
  * The traffic providers shipped with this library: one factory line each.
@@ -50,7 +58,7 @@ export class TrafficProvider {
     if (!provider || typeof (provider as ITrafficProvider).render !== 'function' || typeof (provider as ITrafficProvider).validate !== 'function') {
       throw new ValidationError(where, 'provider', 'must be a traffic provider', show(provider), 'Pass e.g. TrafficProvider.gatewayApi({ gatewayName: "public" }).');
     }
-    const early = scope.node.findAll().find((c) => tookDefault.has(c));
+    const early = scope.node.findAll().find((c) => c.node.metadata.some((m) => m.type === TOOK_DEFAULT));
     if (early) {
       throw new ValidationError(
         where,
@@ -60,7 +68,8 @@ export class TrafficProvider {
         'Call TrafficProvider.useByDefault right after creating the App or Chart, before the constructs below it.',
       );
     }
-    defaults.set(scope, provider);
+    scope.node.tryRemoveChild(DEFAULT_ID);
+    new DefaultTraffic(scope, provider);
   }
 
   /**
@@ -68,10 +77,10 @@ export class TrafficProvider {
    * else ingress-nginx.
    */
   public static defaultFor(scope: IConstruct): ITrafficProvider {
-    tookDefault.add(scope);
+    scope.node.addMetadata(TOOK_DEFAULT, true);
     for (let c: IConstruct | undefined = scope; c; c = c.node.scope) {
-      const provider = defaults.get(c);
-      if (provider) return provider;
+      const holder = c.node.tryFindChild(DEFAULT_ID);
+      if (holder instanceof DefaultTraffic) return holder.provider;
     }
     return TrafficProvider.ingressNginx();
   }

@@ -1,10 +1,12 @@
 import { PropChecker } from '../prop-checks';
 import { RiskDescription } from '../warnings';
+import { SameSite } from './affinity-mode';
 import { CookieMatch, HeaderMatch, HeaderPatternMatch } from './canary-match';
 import { EngineRiskCode } from './engine-risks';
-import { DEFAULT_COOKIE_NAME, IngressNginxOptions, IngressNginxProvider, IngressNginxRiskCode } from './ingress-nginx';
+import { DEFAULT_COOKIE_NAME, IngressNginxCookieOptions, IngressNginxOptions, IngressNginxProvider, IngressNginxRiskCode } from './ingress-nginx';
 import {
   ArgoRolloutsRouting,
+  CookieStickiness,
   EngineMetricQueries,
   EngineMetricsRequest,
   EngineRouteRequest,
@@ -27,16 +29,22 @@ import {
  *   (+ `-value` for exact, `-pattern` for regex) and the header key `cookie` becomes `canary-by-cookie`.
  *
  * So with an engine this provider renders only the stable Ingress: the canary Ingress is the engine's.
+ *
+ * This is the provider `TrafficProvider.ingressNginx()` builds: it also applies the provider's own cookie
+ * attributes (`stickyCookie`) to every sticky route.
  * @internal
  */
 export class IngressNginxEngineProvider extends IngressNginxProvider {
   public readonly releaseEngines: IReleaseEngineSupport = new IngressNginxEngines();
+  private readonly cookie: CookieOptions;
 
   constructor(options: IngressNginxOptions = {}) {
     super(options);
+    this.cookie = checkCookieOptions(new PropChecker('TrafficProvider.ingressNginx'), options?.stickyCookie);
   }
 
   public validate(intent: RouteIntent): void {
+    intent = this.withCookieOptions(intent);
     const c = intent.canary;
     if (c?.engine === ReleaseEngineKind.FLAGGER && c.versionSticky) {
       new PropChecker(c.contributor.where).fail(
@@ -50,9 +58,62 @@ export class IngressNginxEngineProvider extends IngressNginxProvider {
   }
 
   public render(intent: RouteIntent): RenderedRoute {
+    intent = this.withCookieOptions(intent);
     // with an engine the canary Ingress is created by the engine's controller from the stable one
     return super.render(intent.canary?.engine ? { ...intent, canary: undefined } : intent);
   }
+
+  /** The route's stickiness with this provider's own cookie attributes (`stickyCookie`), which win where set. */
+  private withCookieOptions(intent: RouteIntent): RouteIntent {
+    const s = intent.stickiness;
+    const o = this.cookie;
+    if (!s || (o.expiresSeconds === undefined && o.conditionalSameSiteNone === undefined && o.changeOnFailure === undefined)) return intent;
+    const check = new PropChecker(s.contributor.where);
+    if (o.expiresSeconds !== undefined && s.expiresSeconds !== undefined) {
+      check.fail(
+        'cookie.expires',
+        'cannot be combined with stickyCookie.expires of TrafficProvider.ingressNginx() (they say the same thing)',
+        `${s.expiresSeconds}s`,
+        "Keep the provider's stickyCookie.expires and remove cookie.expires.",
+      );
+    }
+    if (o.conditionalSameSiteNone && s.sameSite !== SameSite.NONE) {
+      check.fail(
+        'cookie.sameSite',
+        'must be SameSite.NONE when TrafficProvider.ingressNginx() sets stickyCookie.conditionalSameSiteNone',
+        s.sameSite,
+        'Set cookie.sameSite to SameSite.NONE, or drop conditionalSameSiteNone.',
+      );
+    }
+    const stickiness: CookieStickiness = {
+      ...s,
+      expiresSeconds: o.expiresSeconds ?? s.expiresSeconds,
+      conditionalSameSiteNone: o.conditionalSameSiteNone ?? s.conditionalSameSiteNone,
+      changeOnFailure: o.changeOnFailure ?? s.changeOnFailure,
+    };
+    return { ...intent, stickiness };
+  }
+}
+
+interface CookieOptions {
+  readonly expiresSeconds?: number;
+  readonly conditionalSameSiteNone?: boolean;
+  readonly changeOnFailure?: boolean;
+}
+
+function checkCookieOptions(check: PropChecker, o: IngressNginxCookieOptions | undefined): CookieOptions {
+  const fix = 'Use e.g. Duration.hours(8).';
+  const ms = check.durationMillis('stickyCookie.expires', o?.expires, fix);
+  if (ms !== undefined && (!Number.isInteger(ms / 1000) || ms < 1000)) {
+    check.fail('stickyCookie.expires', 'must be a whole number of seconds, at least 1 second', `${ms}ms`, fix);
+  }
+  check.boolean('stickyCookie.conditionalSameSiteNone', o?.conditionalSameSiteNone);
+  check.boolean('stickyCookie.changeOnFailure', o?.changeOnFailure);
+  return {
+    expiresSeconds: ms !== undefined ? ms / 1000 : undefined,
+    conditionalSameSiteNone: o?.conditionalSameSiteNone,
+    changeOnFailure: o?.changeOnFailure,
+  };
 }
 
 class IngressNginxEngines implements IReleaseEngineSupport {

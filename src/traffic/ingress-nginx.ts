@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AffinityMode, JUSTIFICATION_ANNOTATION } from './affinity-mode';
@@ -27,6 +27,33 @@ export interface IngressNginxOptions {
    * @default "nginx"
    */
   readonly ingressClassName?: string;
+  /**
+   * Cookie-affinity attributes only ingress-nginx has, for every sticky route of this provider.
+   * @default - no Expires, SameSite=None sent to every user agent, re-pin on failure
+   */
+  readonly stickyCookie?: IngressNginxCookieOptions;
+}
+
+/**
+ * The attributes of the ingress-nginx affinity cookie that other controllers do not have
+ * (`session-cookie-expires`, `session-cookie-conditional-samesite-none`, `session-cookie-change-on-failure`).
+ */
+export interface IngressNginxCookieOptions {
+  /**
+   * Expires, for browsers that ignore Max-Age: whole seconds, at least 1.
+   * @default - none
+   */
+  readonly expires?: Duration;
+  /**
+   * With `SameSite.NONE` on the StickyIngress cookie: omit the attribute for user agents that mishandle it.
+   * @default false
+   */
+  readonly conditionalSameSiteNone?: boolean;
+  /**
+   * When a request to the pinned pod fails, pin the user to the pod that answered instead.
+   * @default true
+   */
+  readonly changeOnFailure?: boolean;
 }
 
 /**

@@ -90,7 +90,8 @@ export interface CookieStickiness {
    */
   readonly maxAgeSeconds?: number;
   /**
-   * Expires, in seconds from the response.
+   * Expires, in seconds from the response: a controller-specific attribute, carried for `StickyCookieOptions.expires`
+   * (deprecated; ingress-nginx takes it as its own `stickyCookie` option). Providers without it refuse it.
    * @default - none
    */
   readonly expiresSeconds?: number;
@@ -98,9 +99,9 @@ export interface CookieStickiness {
   readonly secure: boolean;
   /** SameSite attribute. */
   readonly sameSite: SameSite;
-  /** Omit SameSite=None for user agents known to mishandle it. */
+  /** Omit SameSite=None for user agents known to mishandle it (controller-specific, as `expiresSeconds`). */
   readonly conditionalSameSiteNone: boolean;
-  /** Re-pin the user to another pod when a request to their pod fails. */
+  /** Re-pin the user to another pod when a request to their pod fails (controller-specific, as `expiresSeconds`). */
   readonly changeOnFailure: boolean;
 }
 

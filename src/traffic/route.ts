@@ -47,24 +47,24 @@ interface Contribution extends RouteContributor {
   readonly risks: RiskDescription[];
 }
 
-interface AppState {
-  readonly backends: Map<string, BackendFacts>;
-  readonly backendOwners: Map<IConstruct, string>;
-  readonly routes: Map<string, AppRoute>;
-  readonly claims: Map<string, string>;
-}
+/** The id of the construct, a child of the App, that holds the App's routes and backends. */
+const STATE_ID = 'cdk8s-stateless.routes';
 
-/** Routes and backends are tracked per cdk8s App: one App is one deployment unit. */
-const apps = new WeakMap<IConstruct, AppState>();
+/**
+ * Routes and backends are tracked per cdk8s App (one App is one deployment unit), in a construct of the App's
+ * tree: the tree holds them, as it holds every other construct of the App.
+ */
+class AppState extends Construct {
+  public readonly backends = new Map<string, BackendFacts>();
+  public readonly backendOwners = new Map<IConstruct, string>();
+  public readonly routes = new Map<string, AppRoute>();
+  public readonly claims = new Map<string, string>();
+}
 
 function stateOf(scope: IConstruct): AppState {
   const root = scope.node.root;
-  let state = apps.get(root);
-  if (!state) {
-    state = { backends: new Map(), backendOwners: new Map(), routes: new Map(), claims: new Map() };
-    apps.set(root, state);
-  }
-  return state;
+  const state = root.node.tryFindChild(STATE_ID);
+  return state instanceof AppState ? state : new AppState(root as Construct, STATE_ID);
 }
 
 /** A Service by namespace and name: the identity two constructs must agree on. */

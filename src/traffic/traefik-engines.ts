@@ -16,7 +16,7 @@ import {
   RouteIntent,
   RouteRole,
 } from './provider-contract';
-import { TraefikOptions, TraefikProvider } from './traefik';
+import { TraefikOptions, TraefikProvider, TraefikRiskCode } from './traefik';
 
 /**
  * The engine part of the Traefik provider.
@@ -110,7 +110,7 @@ class TraefikEngines implements IReleaseEngineSupport {
     const c = request.intent.canary!;
     const matches = c.matches.filter((m) => m instanceof HeaderMatch || m instanceof HeaderPatternMatch || m instanceof CookieMatch);
     const risks: RiskDescription[] = matches.length === 0 ? [] : [{
-      code: EngineRiskCode.ARGO_TRAEFIK_HEADER_ROUTE_STATIC,
+      code: TraefikRiskCode.ARGO_TRAEFIK_HEADER_ROUTE_STATIC,
       message:
         `Argo Rollouts' setHeaderRoute steps do nothing on Traefik (its traefik reconciler's SetHeaderRoute returns nil), so ${matches.map((m) => m.describe()).join(' and ')} ` +
         `${matches.length > 1 ? 'are' : 'is'} rendered as routes of the canary IngressRoute to ${request.canaryServiceName}: matching requests reach it from the first step to the end, ` +

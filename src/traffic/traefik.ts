@@ -38,6 +38,8 @@ export enum TraefikRiskCode {
   TRAEFIK_REGEX_DIALECT = 'TRAEFIK_REGEX_DIALECT',
   /** Traefik v3 has no cookie matcher: a cookie canary is a HeaderRegexp on the raw Cookie header. */
   TRAEFIK_COOKIE_MATCH_ON_HEADER = 'TRAEFIK_COOKIE_MATCH_ON_HEADER',
+  /** Argo Rollouts' step-wise header routes do nothing on Traefik: the header and cookie matches are static routes instead. */
+  ARGO_TRAEFIK_HEADER_ROUTE_STATIC = 'ARGO_TRAEFIK_HEADER_ROUTE_STATIC',
 }
 for (const code of Object.values(TraefikRiskCode)) Warnings.registerRiskCode(code);
 

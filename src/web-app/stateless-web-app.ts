@@ -234,7 +234,6 @@ export class StatelessWebApp extends Construct {
       this.container = workload.container;
       this.service = workload.service;
       this.autoscaler = workload.autoscaler;
-      const deploymentObject = ApiObject.of(this.deployment);
 
       const { min: minReplicas, max: maxReplicas } = replicaRange(spec);
       registerBackend(this, this.name, {
@@ -248,58 +247,9 @@ export class StatelessWebApp extends Construct {
         servicePort: this.servicePort,
         provider: this.traffic,
       });
-      if (props.host !== undefined || props.path !== undefined) {
-        this.ownRoute = AppRoute.create({
-          // the route's objects are rendered into this scope when the App is synthesized (after the
-          // StickyIngress or CanaryRelease that may still attach to it), in this place of the YAML
-          contributor: this,
-          scope: new Construct(this, 'Route'),
-          kind: 'StatelessWebApp',
-          where: check.where,
-          acknowledged,
-          provider: this.traffic,
-          name: this.name,
-          host: props.host,
-          path: props.path ?? '/',
-          pathType: props.pathType ?? PathType.PREFIX,
-          serviceName: this.name,
-          servicePort: this.servicePort,
-          tlsSecretName: props.tlsSecretName,
-          labels: this.appLabels,
-          collisionFix: 'Give each app its own host or path, or route this one without host and path.',
-        });
-      }
-
-      if (maxReplicas > 1) {
-        this.disruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-          metadata: { name: this.name, labels: this.appLabels },
-          spec: {
-            maxUnavailable: kplus.k8s.IntOrString.fromNumber(1),
-            unhealthyPodEvictionPolicy: 'AlwaysAllow',
-            selector: { matchLabels: this.appLabels },
-          },
-        });
-      }
-
-      const risks: RiskDescription[] = secretLiteralRisks(this.name, props.env ?? {});
-      if (minReplicas === 1) {
-        risks.push({
-          code: RiskCode.APP_SINGLE_REPLICA,
-          message:
-            `${this.name} runs ${props.autoscaling ? 'down to ' : ''}1 replica: a node drain, an eviction or a crash takes the app down ` +
-            'until a new pod is ready, and no PodDisruptionBudget can protect a single pod.',
-          remedy: props.autoscaling ? 'Set autoscaling.minReplicas to 2 or more.' : 'Set replicas to 2 or more (or autoscaling with minReplicas >= 2).',
-        });
-      }
-      const connection = props.sessionStore?.connection;
-      if (connection && connection.external && !connection.tls) {
-        risks.push({
-          code: RiskCode.STORE_WITHOUT_TLS,
-          message: `${this.name} reaches the external session store ${connection.host}:${connection.port} without TLS: session ids and the password cross the network in clear text.`,
-          remedy: 'Enable in-transit encryption on the managed Redis and set tls: true in SessionStore.external().',
-        });
-      }
-      reportRisks(this, 'StatelessWebApp', risks, acknowledged, [deploymentObject]);
+      this.ownRoute = this.createRoute(check, props, acknowledged);
+      this.disruptionBudget = maxReplicas > 1 ? this.createDisruptionBudget() : undefined;
+      reportRisks(this, 'StatelessWebApp', this.risks(props, minReplicas), acknowledged, [ApiObject.of(this.deployment)]);
       refuseDuplicateObjects(this, check, 'name', this.name, 'Give one of the two a different name.');
       props.serviceAffinity?.applyTo(this.service);
     } catch (e) {
@@ -307,6 +257,66 @@ export class StatelessWebApp extends Construct {
       scope.node.tryRemoveChild(id);
       throw e;
     }
+  }
+
+  /** The app's route, when it has a host or a path: the one way to route an app. */
+  private createRoute(check: PropChecker, props: StatelessWebAppProps, acknowledged: string[]): AppRoute | undefined {
+    if (props.host === undefined && props.path === undefined) return undefined;
+    return AppRoute.create({
+      // the route's objects are rendered into this scope when the App is synthesized (after the
+      // StickyIngress or CanaryRelease that may still attach to it), in this place of the YAML
+      contributor: this,
+      scope: new Construct(this, 'Route'),
+      kind: 'StatelessWebApp',
+      where: check.where,
+      acknowledged,
+      provider: this.traffic,
+      name: this.name,
+      host: props.host,
+      path: props.path ?? '/',
+      pathType: props.pathType ?? PathType.PREFIX,
+      serviceName: this.name,
+      servicePort: this.servicePort,
+      tlsSecretName: props.tlsSecretName,
+      labels: this.appLabels,
+      collisionFix: 'Give each app its own host or path, or route this one without host and path.',
+    });
+  }
+
+  /** At most one pod of the app away at a time (and never blocked by pods that are not ready). */
+  private createDisruptionBudget(): ApiObject {
+    return new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      metadata: { name: this.name, labels: this.appLabels },
+      spec: {
+        maxUnavailable: kplus.k8s.IntOrString.fromNumber(1),
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+        selector: { matchLabels: this.appLabels },
+      },
+    });
+  }
+
+  private risks(props: StatelessWebAppProps, minReplicas: number): RiskDescription[] {
+    const risks: RiskDescription[] = secretLiteralRisks(this.name, props.env ?? {});
+    if (minReplicas === 1) {
+      risks.push({
+        code: RiskCode.APP_SINGLE_REPLICA,
+        message:
+          `${this.name} runs ${props.autoscaling ? 'down to ' : ''}1 replica: a node drain, an eviction or a crash takes the app down ` +
+          'until a new pod is ready, and no PodDisruptionBudget can protect a single pod.',
+        remedy: props.autoscaling ? 'Set autoscaling.minReplicas to 2 or more.' : 'Set replicas to 2 or more (or autoscaling with minReplicas >= 2).',
+      });
+    }
+    const connection = props.sessionStore?.connection;
+    if (connection && connection.external && !connection.tls) {
+      risks.push({
+        code: RiskCode.STORE_WITHOUT_TLS,
+        message:
+          `${this.name} reaches the external session store ${connection.host}:${connection.port} without TLS: ` +
+          'session ids and the password cross the network in clear text.',
+        remedy: 'Enable in-transit encryption on the managed Redis and set tls: true in SessionStore.external().',
+      });
+    }
+    return risks;
   }
 
   /**

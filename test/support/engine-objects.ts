@@ -1,7 +1,7 @@
 import { K8sObject } from './synth';
 
 /**
- * The objects a progressive-delivery engine creates in the cluster from the synthesized ones (issue 16), so that
+ * The objects a progressive-delivery engine creates in the cluster from the synthesized ones, so that
  * the policy checks (a PDB selects pods, an Ingress reaches a Service, the session store admits every version's
  * pods) can run over what will actually exist. Each rule is the engine's, as read in its source:
  *
