@@ -214,7 +214,7 @@ const shellcheck = project.addTask('shellcheck', {
 // on servers' timers (Sentinel's down-after-milliseconds, failover timeouts), so several run side by side.
 const E2E_TEST_FILES = [
   '-e2e\\.test\\.ts$',
-  '/redis-(acl|tls|faults|availability|operations)\\.test\\.ts$',
+  '/redis-(acl|tls|faults|availability|operations)(-[a-z]+)?\\.test\\.ts$',
   '/affinity-lab\\.test\\.ts$',
   '/e2e-skip-visible\\.test\\.ts$',
 ];
