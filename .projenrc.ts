@@ -118,6 +118,12 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // the affinity lab (issue 17, lab/): its chart is rendered to SVG with Vega-Lite in Node.js
     'vega@^6',
     'vega-lite@^6',
+    // `cdk8s-stateless audit --format sarif` is validated against the SARIF 2.1.0 JSON schema that Microsoft's
+    // jest-sarif ships (lib/schemas/sarif-2.1.0-rtm.5.json, a draft-04 schema, hence ajv-draft-04 on ajv 8)
+    '@microsoft/jest-sarif@1.0.0-beta.0',
+    'ajv@^8',
+    'ajv-draft-04@^1',
+    'ajv-formats@^3',
   ],
 
   jestOptions: {
@@ -129,6 +135,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       collectCoverage: false,
       // examples import the library by its package name, as users do
       moduleNameMapper: { '^cdk8s-stateless$': '<rootDir>/src/index.ts' },
+      // tests read only files in the repository (a fresh clone has no folders beside it)
+      setupFiles: ['<rootDir>/test/support/repository-boundary.js'],
     },
   },
 
@@ -190,7 +198,6 @@ new JsonFile(project, 'bench/tsconfig.json', {
     include: ['**/*.ts', '../src/**/*.ts'],
   },
 });
-project.testTask.prependExec('tsc -p test/tsconfig.typecheck.json', { name: 'typecheck' });
 
 // Issue #10: the session store's shell scripts are real files in assets/redis/ (read at synth, shipped in
 // the npm package next to lib/); `npm test` checks them with shellcheck (Debian package `shellcheck`,
@@ -199,7 +206,44 @@ const shellcheck = project.addTask('shellcheck', {
   description: 'Check the session store shell scripts (assets/redis/*.sh) with shellcheck',
   exec: 'shellcheck --shell=sh --external-sources assets/redis/*.sh',
 });
-project.testTask.spawn(shellcheck);
+
+// Test tiers. `npm test` is the full suite (the README's test command, run by .ci/run); `npm run test:unit` runs
+// no server (seconds, for the edit loop); `npm run test:e2e` runs only the suites that start real servers
+// (redis-server/valkey-server, Sentinel, HAProxy, nginx, promtool). Type checks and lint run first in every tier,
+// so a failing test cannot hide them. Jest's default on 2 cores is one worker; the end-to-end suites mostly wait
+// on servers' timers (Sentinel's down-after-milliseconds, failover timeouts), so several run side by side.
+const E2E_TEST_FILES = [
+  '-e2e\\.test\\.ts$',
+  '/redis-(acl|tls|faults|availability|operations)\\.test\\.ts$',
+  '/affinity-lab\\.test\\.ts$',
+  '/e2e-skip-visible\\.test\\.ts$',
+];
+const staticChecks = [
+  { name: 'typecheck', exec: 'tsc -p test/tsconfig.typecheck.json' },
+  { name: 'eslint', spawn: 'eslint' },
+  { name: 'shellcheck', spawn: shellcheck.name },
+];
+project.testTask.reset();
+for (const step of staticChecks) project.testTask.addSteps(step);
+project.testTask.addSteps({ name: 'jest', exec: 'jest --passWithNoTests --ci --maxWorkers=4', receiveArgs: true });
+const unitTests = project.addTask('test:unit', {
+  description: 'Type checks, lint and every test that starts no server (the fast tier)',
+});
+for (const step of staticChecks) unitTests.addSteps(step);
+unitTests.addSteps({
+  name: 'jest',
+  exec: `jest --passWithNoTests --ci --maxWorkers=2 ${E2E_TEST_FILES.map((p) => `--testPathIgnorePatterns='${p}'`).join(' ')}`,
+  receiveArgs: true,
+});
+const e2eTests = project.addTask('test:e2e', {
+  description: 'The end-to-end suites on real servers (redis-server, valkey-server, Sentinel, HAProxy, nginx, promtool)',
+});
+for (const step of staticChecks) e2eTests.addSteps(step);
+e2eTests.addSteps({
+  name: 'jest',
+  exec: `jest --ci --maxWorkers=4 ${E2E_TEST_FILES.map((p) => `--testPathPatterns='${p}'`).join(' ')}`,
+  receiveArgs: true,
+});
 
 // The main job: synthesize every example with the cdk8s CLI and show the risks it reports.
 project.addTask('examples', {
@@ -220,6 +264,17 @@ for (const p of ['/examples/', '/.ci/', '/bench/', '/assets/redis/.shellcheckrc'
 project.addTask('bench', {
   description: 'Benchmark synthesis of N StatelessWebApps against the same objects written by hand',
   exec: 'ts-node --project test/tsconfig.json --transpile-only bench/run.ts',
+});
+// The regression guard .ci/run runs after the tests (bench/guard.ts): ratios within one run, well under a minute;
+// and the README's performance section, generated from the last `npm run bench` (bench-results/bench.json).
+project.addTask('bench:guard', {
+  description: 'Fail when synthesis time grows faster than the number of apps, or the library costs 1.25x hand-written',
+  exec: 'node --expose-gc -r ts-node/register bench/guard.ts',
+  env: { TS_NODE_PROJECT: 'test/tsconfig.json', TS_NODE_TRANSPILE_ONLY: 'true' },
+});
+project.addTask('bench:readme', {
+  description: "Rewrite the README's performance section from bench-results/bench.json",
+  exec: 'ts-node --project test/tsconfig.json --transpile-only bench/readme.ts',
 });
 
 // Issue 18: the hosted build also checks the npm package as it would be published (as .ci/run does).

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Checks the npm package as it would be published (issue 18), after `npx projen compile` and `npx projen docgen`:
+# Checks the npm package as it would be published, after `npx projen compile` and `npx projen docgen`:
 #   1. `npm pack` into a temporary directory outside the repository;
 #   2. the tarball's contents: the compiled library with its types, the jsii assembly, API.md, LICENSE and
 #      README.md; no tests, sources, examples (or their synthesized dist/), benchmark, CI or projen files;
 #   3. the packaged package.json: name, version, engines.node, peer dependencies (cdk8s, cdk8s-plus-27,
-#      constructs), no runtime dependencies, stability, repository/homepage/bugs;
+#      constructs), runtime dependencies only bundled ones (shipped inside the tarball, as jsii requires for a
+#      dependency that is not a jsii module: `yaml`, for the command line), stability, repository/homepage/bugs;
+#      the `cdk8s-stateless` bin;
 #   4. a scratch cdk8s app in another temporary directory installs the tarball and the peers at the lowest
 #      versions the package accepts, from the npm registry (never from this repository), with
 #      --engine-strict and --strict-peer-deps, compiles the README's quick start (extracted from README.md)
@@ -69,7 +71,7 @@ const forbidden = [
   [/^src\//, 'TypeScript sources'], [/^examples\//, 'examples'], [/(^|\/)dist\//, "examples' synthesized output (dist/)"],
   [/cdk8s\.out\//, 'synthesized output (cdk8s.out/)'], [/^bench\//, 'the benchmark'], [/^\.ci\//, 'CI scripts'],
   [/^\.github\//, 'workflows'], [/^\.projen|^projenrc\/|^\.projenrc/, 'projen files'], [/^coverage\/|^test-reports\//, 'test reports'],
-  [/^tsconfig/, 'tsconfig'], [/^CONTRIBUTING\.md$/, 'contributor documentation'], [/\.tgz$/, 'nested tarballs'], [/(^|\/)node_modules\//, 'node_modules'],
+  [/^tsconfig/, 'tsconfig'], [/^CONTRIBUTING\.md$/, 'contributor documentation'], [/\.tgz$/, 'nested tarballs'],
 ];
 for (const f of files) {
   for (const [re, what] of forbidden) if (re.test(f)) problems.push(`must not ship ${what}: ${f}`);
@@ -80,9 +82,19 @@ if (pkg.name !== 'cdk8s-stateless') problems.push(`name is ${pkg.name}`);
 if (!pkg.engines || !pkg.engines.node) problems.push('no engines.node');
 const peers = pkg.peerDependencies || {};
 for (const p of ['cdk8s', 'cdk8s-plus-27', 'constructs']) if (!peers[p]) problems.push(`no peer dependency on ${p}`);
-if (pkg.dependencies && Object.keys(pkg.dependencies).length > 0) {
-  problems.push(`runtime dependencies would be installed next to the user's: ${Object.keys(pkg.dependencies).join(', ')}`);
+// A runtime dependency must be bundled (inside the tarball), so it is never resolved against the user's own copy.
+const bundled = pkg.bundledDependencies || pkg.bundleDependencies || [];
+for (const d of Object.keys(pkg.dependencies || {})) {
+  if (!bundled.includes(d)) problems.push(`runtime dependency ${d} is not bundled: it would be installed next to the user's`);
 }
+for (const d of bundled) if (!has(`node_modules/${d}/package.json`)) problems.push(`bundled dependency ${d} is not in the tarball`);
+// node_modules may hold only the bundled dependencies (and their own files)
+for (const f of files) {
+  const m = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f);
+  if (m && !bundled.some((d) => m[1] === d)) problems.push(`must not ship node_modules other than the bundled dependencies: ${f}`);
+  if (!m && /(^|\/)node_modules\//.test(f)) problems.push(`must not ship node_modules: ${f}`);
+}
+if (!pkg.bin || pkg.bin['cdk8s-stateless'] !== 'lib/cli/main.js' || !has('lib/cli/main.js')) problems.push(`bin cdk8s-stateless -> lib/cli/main.js missing (${JSON.stringify(pkg.bin)})`);
 if (pkg.stability !== 'experimental' && !/^[1-9]/.test(pkg.version)) problems.push(`stability is ${pkg.stability} before 1.0`);
 for (const f of ['repository', 'homepage', 'bugs', 'author', 'license']) if (!pkg[f]) problems.push(`no ${f}`);
 if (pkg.author && pkg.author.email && /example$|noreply/.test(pkg.author.email)) problems.push(`placeholder author email ${pkg.author.email}`);
@@ -147,6 +159,79 @@ if (missing.length > 0) { console.error(`missing from the YAML: ${missing.join('
 console.log(`package-check: the YAML has ${expected.join('; ')}`);
 EOF
 note "quick start synthesized from the packed library: ${yaml_files[*]} ($(grep -c '^kind:' "${yaml_files[@]}" | awk -F: '{s+=$NF} END {print s}') objects)"
+
+# 4b. the command line from the tarball: `npx cdk8s-stateless audit` in the scratch app, on the quick start's YAML
+# and on a hand-written sticky Ingress; exit codes 1 (risks), 0 (--fail-on none) and 2 (no manifests)
+mkdir -p audit-foreign audit-empty
+cat > audit-foreign/sticky.yaml <<'EOF2'
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: cart
+  annotations:
+    nginx.ingress.kubernetes.io/affinity: cookie
+spec:
+  rules:
+    - http:
+        paths:
+          - { path: /, pathType: Prefix, backend: { service: { name: cart, port: { number: 80 } } } }
+EOF2
+set +e
+npx --no-install cdk8s-stateless audit dist audit-foreign --format json --output audit.json 2> audit.log; audit_rc=$?
+npx --no-install cdk8s-stateless audit dist audit-foreign --format sarif --fail-on none > audit.sarif 2>> audit.log; sarif_rc=$?
+npx --no-install cdk8s-stateless audit audit-empty > /dev/null 2>> audit.log; empty_rc=$?
+set -e
+[ "$audit_rc" = 1 ] && [ "$sarif_rc" = 0 ] && [ "$empty_rc" = 2 ] \
+  || { cat audit.log; fail "cdk8s-stateless audit from the tarball: exit codes $audit_rc/$sarif_rc/$empty_rc, expected 1/0/2"; }
+node - audit.json audit.sarif <<'EOF2' || fail "cdk8s-stateless audit from the tarball: unexpected report (above)"
+const fs = require('fs');
+const [jsonFile, sarifFile] = process.argv.slice(2);
+const report = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
+const sarif = JSON.parse(fs.readFileSync(sarifFile, 'utf8'));
+const detected = report.findings.filter((f) => f.origin === 'detected' && f.object.name === 'cart').map((f) => f.code);
+const problems = [];
+if (report.schemaVersion !== 1) problems.push(`schemaVersion ${report.schemaVersion}`);
+if (!detected.includes('AFFINITY_UNEVEN_LOAD') || !detected.includes('INGRESS_NGINX_RETIRED')) problems.push(`detected on the sticky Ingress: ${detected.join(', ')}`);
+if (sarif.version !== '2.1.0' || sarif.runs[0].results.length !== report.findings.length) problems.push('SARIF run');
+if (!sarif.runs[0].results.every((r) => r.locations[0].physicalLocation.region.startLine >= 1)) problems.push('SARIF lines');
+if (problems.length > 0) { console.error(problems.join('\n')); process.exit(1); }
+console.log(`package-check: cdk8s-stateless audit: ${report.findings.length} risks (${detected.length} detected on a hand-written sticky Ingress), SARIF ${sarif.version}`);
+EOF2
+
+# 4c. the command-line tool from the tarball: `npx cdk8s-stateless import` on a small sticky Ingress, in the scratch
+#     app; the file it writes compiles against the packed library (its fillIn calls stay: it is not run)
+cat > ingress.yaml <<'EOF'
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: shop
+  annotations:
+    nginx.ingress.kubernetes.io/affinity: "cookie"
+    nginx.ingress.kubernetes.io/session-cookie-name: "route"
+spec:
+  ingressClassName: nginx
+  rules:
+    - host: web.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: web
+                port:
+                  number: 80
+EOF
+npx --no-install cdk8s-stateless import --out imported.ts ingress.yaml > import-report.txt \
+  || fail "npx cdk8s-stateless import failed from the packed library"
+grep -q "new StickyIngress(this, 'web', {" imported.ts || fail "the import wrote no StickyIngress for the Ingress web"
+grep -q '^== traefik' import-report.txt || fail "the import printed no report for traefik"
+cat > tsconfig.import.json <<'EOF'
+{ "extends": "./tsconfig.json", "compilerOptions": { "noEmit": true }, "files": ["imported.ts"] }
+EOF
+npx --no-install tsc -p tsconfig.import.json || fail "the file written by cdk8s-stateless import does not compile against the packed library"
+note "npx cdk8s-stateless import: ran from the tarball; its file compiles"
 
 # 5. npm publish --dry-run of the tarball (no registry write)
 cd "$work/pack"

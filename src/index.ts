@@ -7,6 +7,13 @@ export {
   CanaryIntent,
   CookieStickiness,
   ITrafficProvider,
+  ArgoRolloutsRouting,
+  EngineMetricQueries,
+  EngineMetricsRequest,
+  EngineRouteRequest,
+  FlaggerRouting,
+  IReleaseEngineSupport,
+  ReleaseEngineKind,
   PathType,
   ProviderRisk,
   RenderedRoute,
@@ -19,9 +26,10 @@ export {
 export { TrafficProvider } from './traffic/factory';
 export { IngressNginxOptions, IngressNginxRiskCode } from './traffic/ingress-nginx';
 export { GatewayApiOptions, GatewayApiRiskCode } from './traffic/gateway-api';
-// issue 15: the version cookie of a canary on Gateway API
+export { GatewayApiCrdVersion, GatewayImplementation, NginxGatewayFabricOptions } from './traffic/gateway-api-implementations';
+// the version cookie of a canary on Gateway API
 export { GatewayVersionCookie } from './traffic/gateway-api';
-// issue 15: the Traefik provider
+// the Traefik provider
 export { TraefikOptions, TraefikRiskCode } from './traffic/traefik';
 // session store
 export {
@@ -38,19 +46,20 @@ export { RedisSessionStore, RedisSessionStoreProps } from './session/redis-sessi
 // constructs
 export { StatelessWebApp, StatelessWebAppProps } from './web-app/stateless-web-app';
 export { AutoscalingOptions } from './web-app/app-workload';
-export { AffinityMode, SameSite } from './affinity/affinity-mode';
+export { AffinityMode, SameSite } from './traffic/affinity-mode';
 export { StickyIngress, StickyIngressProps, StickyCookieOptions } from './affinity/sticky-ingress';
-// issue 12: a Service of any cdk8s app (any cdk8s-plus major, or a core ApiObject)
+// a Service of any cdk8s app (any cdk8s-plus major, or a core ApiObject)
 export { ServiceReference, ServiceReferences } from './affinity/sticky-ingress';
 export { ServiceAffinity, ClientIpAffinityOptions } from './affinity/service-affinity';
-export { CanaryMatch, CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from './canary/canary-match';
+export { CanaryMatch, CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from './traffic/canary-match';
 export { CanaryRelease, CanaryReleaseProps } from './canary/canary-release';
-// #14 item 10: the optional primary endpoint of a Sentinel store
+// the optional primary endpoint of a Sentinel store
 export { PrimaryEndpoint, PrimaryEndpointOptions } from './session/primary-endpoint';
-// #14 item 9: the optional metrics of a store
+// the optional metrics of a store
 export { StoreMetrics, StoreMetricsOptions } from './session/store-metrics';
-// issue 16: progressive-delivery engines for CanaryRelease
-export { IReleaseEngine, ReleaseAnalysis, EngineRiskCode } from './canary/engine-contract';
+// progressive-delivery engines for CanaryRelease
+export { IReleaseEngine, ReleaseAnalysis } from './canary/engine-contract';
+export { EngineRiskCode } from './traffic/engine-risks';
 export { ReleaseEngine } from './canary/release-engine';
 export { ArgoRolloutsOptions } from './canary/argo-rollouts';
 export { FlaggerOptions } from './canary/flagger';

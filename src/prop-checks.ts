@@ -39,7 +39,7 @@ export class PropChecker {
   }
 
   /**
-   * A `Duration` as a JavaScript caller may pass it, in whole milliseconds (issue 13: cdk8s's `toMilliseconds()`
+   * A `Duration` as a JavaScript caller may pass it, in whole milliseconds (cdk8s's `toMilliseconds()`
    * throws a plain Error for `Duration.millis(1500.5)`, and `Duration.seconds(NaN)` converts to NaN).
    * Returns the milliseconds, or undefined when the value is undefined.
    */
@@ -58,6 +58,13 @@ export class PropChecker {
   }
 
   /** A string (a JavaScript caller can pass anything). */
+  /** A boolean when set (a plain-JS caller may pass "true"). */
+  public boolean(prop: string, value: unknown): void {
+    if (value !== undefined && typeof value !== 'boolean') {
+      this.fail(prop, 'must be true or false', value, `Pass ${prop}: true or ${prop}: false (a boolean, not a string).`);
+    }
+  }
+
   public string(prop: string, value: unknown, fix: string): asserts value is string {
     if (typeof value !== 'string') {
       this.fail(prop, 'must be a string', value, fix);
@@ -65,7 +72,7 @@ export class PropChecker {
   }
 
   /**
-   * A `Size` as a JavaScript caller may pass it, in whole mebibytes, at least 1 (issue 13: cdk8s-plus writes memory
+   * A `Size` as a JavaScript caller may pass it, in whole mebibytes, at least 1 (cdk8s-plus writes memory
    * as `${size.toMebibytes()}Mi`, and `toMebibytes()` throws a plain Error for 512 KiB; NaN would write "NaNMi").
    * Returns the mebibytes, or undefined when the value is undefined.
    */

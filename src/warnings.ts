@@ -45,6 +45,8 @@ export enum RiskCode {
   CANARY_STICKY_DRIFT = 'CANARY_STICKY_DRIFT',
   /** The canary runs the same image as the stable app: the release compares nothing. */
   CANARY_SAME_IMAGE = 'CANARY_SAME_IMAGE',
+  /** An environment variable whose name says it holds a secret has a literal value: the secret is in the YAML and in git. */
+  ENV_SECRET_LITERAL = 'ENV_SECRET_LITERAL',
 }
 
 /** Every code a construct may report: this library's, and those its traffic providers register. */
@@ -137,6 +139,16 @@ interface AppReport {
   /** The codes each construct acknowledged (its `acknowledgedRisks`), and how messages name it. */
   readonly acknowledgements: Map<IConstruct, { where: string; codes: Set<string> }>;
   readonly scopeAcknowledgements: ScopeAcknowledgement[];
+  /** The codes each construct reported: an index, so that checking one construct costs its own risks only. */
+  readonly reportedCodes: Map<IConstruct, Set<string>>;
+  /** Bumped by every change above: the work of a synth is redone only when something changed. */
+  generation: number;
+  /**
+   * What the App's validation found, for one synchronous synth at one generation: cdk8s validates the App again
+   * for every chart it writes (`App._synthChart`, cdk8s/lib/app.js), and with a chart per app that would redo
+   * the whole App's work once per chart.
+   */
+  synthResult?: { readonly generation: number; readonly errors: string[] };
   /** cdk8s validates the App again for every chart it writes; print once per synchronous synth. */
   printedThisSynth: boolean;
 }
@@ -187,7 +199,16 @@ export class Warnings {
     const root = scope.node.root;
     let state = reports.get(root);
     if (!state) {
-      state = { root, strict: false, reported: [], acknowledgements: new Map(), scopeAcknowledgements: [], printedThisSynth: false };
+      state = {
+        root,
+        strict: false,
+        reported: [],
+        acknowledgements: new Map(),
+        scopeAcknowledgements: [],
+        reportedCodes: new Map(),
+        generation: 0,
+        printedThisSynth: false,
+      };
       reports.set(root, state);
       root.node.addValidation({ validate: () => onSynth(state!) });
     }
@@ -197,7 +218,8 @@ export class Warnings {
   /**
    * Turn unacknowledged risks into synth errors (for the whole App).
    *
-   * Also on when the environment variable `CDK8S_STATELESS_STRICT` is `true` or `1`.
+   * Also on when the environment variable `CDK8S_STATELESS_STRICT` is true (`1`, `true`, `yes`, `on`, `y`, any case);
+   * a value that is neither true nor false (`0`, `false`, `no`, `off`, `n`, empty) fails the synth with a message.
    * @default false
    */
   public get strict(): boolean {
@@ -259,13 +281,14 @@ export class Warnings {
   public acknowledge(code: string, reason: string): void {
     const check = new PropChecker(`Warnings.of('${this.scope.node.path}').acknowledge`);
     if (!KNOWN_CODES.has(code)) {
-      check.fail('code', 'must be a risk code of cdk8s-stateless', code, `Use a RiskCode value (${[...KNOWN_CODES].sort().join(', ')}).`);
+      check.fail('code', 'must be a risk code of cdk8s-stateless', code, unknownCodeFix(code));
     }
     check.nonBlank('reason', reason, 'Write why the risk is accepted (e.g. "TLS ends at the cloud load balancer; users only reach https://"); it is written into the YAML.');
     if (/[\r\n]/.test(reason)) {
       check.fail('reason', 'must be one line', reason, 'Write the reason on one line.');
     }
     this.state.scopeAcknowledgements.push({ scope: this.scope, code, reason: reason.trim() });
+    this.state.generation++;
   }
 
   /**
@@ -304,6 +327,10 @@ export class Warnings {
       target.metadata.addAnnotation(RISK_ANNOTATION_PREFIX + annotationName(risk.code), `${risk.message} Instead: ${risk.remedy}`);
     }
     this.state.reported.push({ construct, code: risk.code, kind, message: risk.message, remedy: risk.remedy });
+    this.state.generation++;
+    const codes = this.state.reportedCodes.get(construct) ?? new Set<string>();
+    codes.add(risk.code);
+    this.state.reportedCodes.set(construct, codes);
     this._noteAcknowledged(construct, describeConstruct(construct, kind), acknowledged);
     const key = `${kind}\u0000${risk.code}`;
     const once = strictChecked.get(construct) ?? new Set<string>();
@@ -314,7 +341,7 @@ export class Warnings {
     construct.node.addValidation({
       validate: () => {
         if (!strictModeOf(this.state)) return [];
-        const open = risksOf(this.state).some((r) => r.path === construct.node.path && r.code === risk.code && !r.acknowledged);
+        const open = acknowledgementOf(this.state, construct, risk.code) === undefined;
         return open
           ? [`strict mode: unacknowledged risk ${risk.code} (${kind}). Fix the cause, or add ${risk.code} to its 'acknowledgedRisks' (or Warnings.of(scope).acknowledge(code, reason) for a chart or the App).`]
           : [];
@@ -335,14 +362,34 @@ export class Warnings {
       construct.node.addValidation({ validate: () => unmatchedAcknowledgements(this.state, construct, noted) });
     }
     for (const code of codes) entry.codes.add(code);
+    this.state.generation++;
   }
 }
 
 const strictChecked = new WeakMap<IConstruct, Set<string>>();
 
+// The spellings of a boolean environment variable that CI systems and shells commonly use; anything else is a
+// mistake (e.g. `CDK8S_STATELESS_STRICT=ture`) that would otherwise silently leave strict mode off.
+const ENV_TRUE = ['1', 'true', 'yes', 'on', 'y'];
+const ENV_FALSE = ['', '0', 'false', 'no', 'off', 'n'];
+
+/** Strict mode as the environment asks for it; a value that is neither true nor false is refused. */
+export function strictFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env[STRICT_ENV];
+  if (raw === undefined) return false;
+  const value = raw.trim().toLowerCase();
+  if (ENV_TRUE.includes(value)) return true;
+  if (ENV_FALSE.includes(value)) return false;
+  throw new ValidationError(
+    `environment variable ${STRICT_ENV}`, STRICT_ENV,
+    `must be true (${ENV_TRUE.join(', ')}) or false (${ENV_FALSE.filter((v) => v).join(', ')}, or empty)`,
+    JSON.stringify(raw),
+    `Set ${STRICT_ENV}=true to fail the synth on unacknowledged risks, or unset it.`,
+  );
+}
+
 function strictModeOf(state: AppReport): boolean {
-  const env = (process.env[STRICT_ENV] ?? '').toLowerCase();
-  return state.strict || env === 'true' || env === '1';
+  return state.strict || strictFromEnv();
 }
 
 /** A construct still in its App (a construct whose constructor failed removed itself). */
@@ -360,16 +407,23 @@ function within(path: string, scope: IConstruct): boolean {
   return base === '' || path === base || path.startsWith(`${base}/`);
 }
 
+/** Who acknowledged `code` for `construct`: its own `acknowledgedRisks`, a scope acknowledgement above it, or nobody. */
+function acknowledgementOf(state: AppReport, construct: IConstruct, code: string): 'own' | ScopeAcknowledgement | undefined {
+  if (state.acknowledgements.get(construct)?.codes.has(code)) return 'own';
+  if (state.scopeAcknowledgements.length === 0) return undefined;
+  const path = construct.node.path;
+  return state.scopeAcknowledgements.find((a) => a.code === code && within(path, a.scope));
+}
+
 function risksOf(state: AppReport): RiskWarning[] {
   return state.reported
     .filter((r) => attached(r.construct))
     .map((r): RiskWarning => {
       const path = r.construct.node.path;
-      const own = state.acknowledgements.get(r.construct);
-      if (own?.codes.has(r.code)) {
+      const byScope = acknowledgementOf(state, r.construct, r.code);
+      if (byScope === 'own') {
         return { code: r.code, path, constructKind: r.kind, message: r.message, remedy: r.remedy, acknowledged: true, acknowledgedBy: `acknowledgedRisks of ${path}` };
       }
-      const byScope = state.scopeAcknowledgements.find((a) => a.code === r.code && within(path, a.scope));
       if (byScope) {
         return {
           code: r.code,
@@ -399,8 +453,7 @@ function appNameOf(root: IConstruct): string {
   return `${dir} (chart${charts.length === 1 ? '' : 's'}: ${charts.join(', ') || 'none'})`;
 }
 
-function formatReportOf(state: AppReport, prerequisites: Prerequisite[]): string {
-  const risks = risksOf(state);
+function formatReportOf(state: AppReport, prerequisites: Prerequisite[], risks: RiskWarning[] = risksOf(state)): string {
   const open = risks.filter((r) => !r.acknowledged);
   if (open.length === 0 && prerequisites.length === 0) {
     return '';
@@ -432,15 +485,15 @@ function formatReportOf(state: AppReport, prerequisites: Prerequisite[]): string
   return lines.join('\n') + '\n';
 }
 
-function jsonOf(state: AppReport): unknown {
+function jsonOf(state: AppReport, prerequisites = prerequisitesOf(state.root), risks = risksOf(state)): unknown {
   const root = state.root;
   return {
     app: appNameOf(root),
     outdir: root instanceof App ? root.outdir : undefined,
     charts: root.node.children.filter((c) => c instanceof Chart).map((c) => c.node.id),
     strictMode: strictModeOf(state),
-    risks: risksOf(state),
-    prerequisites: prerequisitesOf(root),
+    risks,
+    prerequisites,
   };
 }
 
@@ -456,7 +509,7 @@ function writeJsonFile(check: PropChecker, file: string, data: unknown): void {
 /** A construct's acknowledged codes that match none of its risks. */
 function unmatchedAcknowledgements(state: AppReport, construct: IConstruct, noted: { where: string; codes: Set<string> }): string[] {
   runBeforeSynth(state.root);
-  const reported = new Set(state.reported.filter((r) => r.construct === construct).map((r) => r.code));
+  const reported = state.reportedCodes.get(construct) ?? new Set<string>();
   const unmatched = [...noted.codes].filter((c) => !reported.has(c)).sort();
   if (unmatched.length === 0) return [];
   const has = reported.size === 0 ? 'it reports no risk' : `it reports ${[...reported].sort().join(', ')}`;
@@ -477,21 +530,18 @@ function unmatchedScopeAcknowledgements(state: AppReport, risks: RiskWarning[]):
     );
 }
 
-/** Write the reasons of scope acknowledgements onto the objects that carry the risk. */
+/** Write the reasons of scope acknowledgements onto the objects that carry the risk (one pass over the App). */
 function annotateScopeReasons(state: AppReport): void {
-  const byObject = new Map<ApiObject, string[]>();
-  for (const a of state.scopeAcknowledgements) {
-    const key = RISK_ANNOTATION_PREFIX + annotationName(a.code);
-    for (const object of a.scope.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
-      const annotations = (object.metadata.toJson().annotations ?? {}) as { [key: string]: string };
-      if (annotations[key] === undefined) continue;
-      const lines = byObject.get(object) ?? [];
-      lines.push(`${a.code}: ${a.reason} (Warnings.of('${a.scope.node.path}'))`);
-      byObject.set(object, lines);
+  if (state.scopeAcknowledgements.length === 0) return;
+  for (const object of state.root.node.findAll()) {
+    if (!(object instanceof ApiObject)) continue;
+    const annotations = (object.metadata.toJson().annotations ?? {}) as { [key: string]: string };
+    const lines = state.scopeAcknowledgements
+      .filter((a) => annotations[RISK_ANNOTATION_PREFIX + annotationName(a.code)] !== undefined && within(object.node.path, a.scope))
+      .map((a) => `${a.code}: ${a.reason} (Warnings.of('${a.scope.node.path}'))`);
+    if (lines.length > 0) {
+      object.metadata.addAnnotation(ACKNOWLEDGED_REASONS_ANNOTATION, [...new Set(lines)].sort().join('\n'));
     }
-  }
-  for (const [object, lines] of byObject) {
-    object.metadata.addAnnotation(ACKNOWLEDGED_REASONS_ANNOTATION, [...new Set(lines)].sort().join('\n'));
   }
 }
 
@@ -499,63 +549,185 @@ function annotateScopeReasons(state: AppReport): void {
 function onSynth(state: AppReport): string[] {
   // risks that depend on the whole tree (routes rendered from their complete intent) are reported first
   runBeforeSynth(state.root);
+  // the App's validation runs once per chart written: in one synth, and with nothing changed, once is enough
+  if (state.printedThisSynth && state.synthResult?.generation === state.generation) {
+    return state.synthResult.errors;
+  }
   annotateScopeReasons(state);
-  const errors = unmatchedScopeAcknowledgements(state, risksOf(state));
+  const risks = risksOf(state);
+  const errors = unmatchedScopeAcknowledgements(state, risks);
+  state.synthResult = { generation: state.generation, errors };
   if (!state.printedThisSynth) {
     state.printedThisSynth = true;
     queueMicrotask(() => (state.printedThisSynth = false));
-    const text = formatReportOf(state, prerequisitesOf(state.root));
-    if (text !== '') process.stderr.write(text);
-    const file = process.env[REPORT_ENV];
-    if (file !== undefined && file.trim() !== '') {
-      const json = jsonOf(state) as { app: string };
-      envReports.set(json.app, json);
-      writeJsonFile(new PropChecker(REPORT_ENV), file, { apps: [...envReports.values()] });
+    const print = (prerequisites: Prerequisite[]) => printReport(state, prerequisites, risks);
+    // a synth that fails prints its report now (nothing will be rendered); one that goes on prints it as soon as
+    // cdk8s has rendered the objects the prerequisites are read from
+    if (errors.length > 0 || synthWillFail(state, risks)) {
+      print(prerequisitesOf(state.root));
+    } else {
+      prerequisitesAfterRender(state.root, print);
     }
   }
   return errors;
 }
+
+function printReport(state: AppReport, prerequisites: Prerequisite[], risks: RiskWarning[]): void {
+  const text = formatReportOf(state, prerequisites, risks);
+  if (text !== '') process.stderr.write(text);
+  const file = process.env[REPORT_ENV];
+  if (file !== undefined && file.trim() !== '') {
+    const json = jsonOf(state, prerequisites, risks) as { app: string };
+    envReports.set(json.app, json);
+    writeJsonFile(new PropChecker(REPORT_ENV), file, { apps: [...envReports.values()] });
+  }
+}
+
+/** Whether a validation of this library fails the synth: an unacknowledged risk in strict mode, an unmatched acknowledgement. */
+function synthWillFail(state: AppReport, risks: RiskWarning[]): boolean {
+  if (strictModeOf(state) && risks.some((r) => !r.acknowledged)) return true;
+  for (const [construct, noted] of state.acknowledgements) {
+    const reported = state.reportedCodes.get(construct);
+    if ([...noted.codes].some((c) => !reported?.has(c)) && attached(construct)) return true;
+  }
+  return false;
+}
+
+/**
+ * Kinds (`apiGroup/kind`, as cdk8s's `ApiObject.apiGroup` names the core group) whose schema has no field the
+ * prerequisite walk reads (no pod template, no `secretKeyRef`, `envFrom`, `volumes` or `sources`, no Ingress
+ * `tls`): the Kubernetes 1.27 API of cdk8s-plus-27's `k8s` module (ServiceSpec, ConfigMap,
+ * HorizontalPodAutoscalerSpecV2, PodDisruptionBudgetSpec, NetworkPolicySpec, ServiceAccount).
+ */
+const NO_SECRET_REFERENCES = new Set([
+  'core/Service',
+  'core/ConfigMap',
+  'core/ServiceAccount',
+  'autoscaling/HorizontalPodAutoscaler',
+  'policy/PodDisruptionBudget',
+  'networking.k8s.io/NetworkPolicy',
+]);
 
 /**
  * Every Secret the synthesized objects of `root` refer to and that no object of `root` defines: from
  * `secretKeyRef` (env), `secretRef` (envFrom), `secret` volumes and projected sources, and Ingress `tls`.
  */
 function prerequisitesOf(root: IConstruct): Prerequisite[] {
-  const objects = root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
+  const { defined, read } = prerequisiteSources(root);
+  return prerequisitesFrom(defined, read.flatMap((o) => secretReferences(o.toJson())));
+}
+
+/**
+ * The prerequisites of a synth, from the JSON cdk8s renders anyway: rendering the objects is most of the cost of
+ * the report, and a second rendering of every Deployment would cost about a sixth of the whole synth. cdk8s
+ * renders every object of a chart right after it validated the App (`App._synthChart` in cdk8s/lib/app.js 2.68:
+ * `validate(app)`, then `obj.toJson()` for every object of the chart; `App.synth` and `synthYaml` do it for
+ * every chart), so the next `toJson()` of each object is watched once, and `done` runs when the last one has
+ * been rendered. The JSON handed to cdk8s is always its own fresh rendering. When only some charts are rendered
+ * (`Testing.synth(chart)` of an App with several), the rest are rendered once this synchronous synth is over.
+ */
+function prerequisitesAfterRender(root: IConstruct, done: (prerequisites: Prerequisite[]) => void): void {
+  const { defined, read } = prerequisiteSources(root);
+  const references = new Map<ApiObject, SecretReference[]>();
+  let finished = false;
+  const unwatch = (object: ApiObject) => {
+    if (Object.prototype.hasOwnProperty.call(object, 'toJson')) delete (object as { toJson?: unknown }).toJson;
+  };
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    read.forEach(unwatch);
+    done(prerequisitesFrom(defined, read.flatMap((o) => references.get(o) ?? secretReferences(o.toJson()))));
+  };
+  if (read.length === 0) return finish();
+  for (const object of read) {
+    Object.defineProperty(object, 'toJson', {
+      configurable: true,
+      writable: true,
+      value: () => {
+        unwatch(object);
+        const json = object.toJson();
+        references.set(object, secretReferences(json));
+        if (references.size === read.length) finish();
+        return json;
+      },
+    });
+  }
+  queueMicrotask(finish);
+}
+
+/** The Secrets the App defines, and the objects that may refer to a Secret (the ones to read). */
+function prerequisiteSources(root: IConstruct): { defined: Set<string>; read: ApiObject[] } {
   const defined = new Set<string>();
+  const read: ApiObject[] = [];
+  for (const object of root.node.findAll()) {
+    if (!(object instanceof ApiObject) || NO_SECRET_REFERENCES.has(`${object.apiGroup}/${object.kind}`)) continue;
+    if (object.apiGroup === 'core' && object.kind === 'Secret') {
+      defined.add(`${object.metadata.namespace ?? ''}/${object.name}`);
+    } else {
+      read.push(object);
+    }
+  }
+  return { defined, read };
+}
+
+/** One reference of a rendered object to a Secret (`keys` undefined: every key, e.g. `envFrom`). */
+interface SecretReference {
+  readonly namespace?: string;
+  readonly name: string;
+  readonly keys?: string[];
+  readonly usedBy: string;
+  /** The rendered object is a Secret: it defines this one. */
+  readonly defines?: boolean;
+}
+
+/**
+ * The Secrets a rendered object refers to: from `secretKeyRef` (env), `secretRef` (envFrom), `secret` volumes and
+ * projected sources, and Ingress `tls`; optional references are no prerequisite.
+ */
+function secretReferences(rendering: unknown): SecretReference[] {
+  const json = rendering as { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: any };
+  const namespace = json.metadata?.namespace;
+  if (json.kind === 'Secret') {
+    return [{ namespace, name: String(json.metadata?.name), usedBy: '', defines: true }];
+  }
+  const usedBy = `${json.kind} ${json.metadata?.name}`;
+  const found: SecretReference[] = [];
+  const need = (name: unknown, keys: string[] | undefined, optional: unknown) => {
+    if (typeof name === 'string' && optional !== true) found.push({ namespace, name, keys, usedBy });
+  };
+  walk(json.spec, (node, parentKey) => {
+    const secretKeyRef = node.secretKeyRef as { name?: unknown; key?: unknown; optional?: unknown } | undefined;
+    if (secretKeyRef && typeof secretKeyRef === 'object') need(secretKeyRef.name, [String(secretKeyRef.key)], secretKeyRef.optional);
+    const secretRef = node.secretRef as { name?: unknown; optional?: unknown } | undefined;
+    if (parentKey === 'envFrom' && secretRef && typeof secretRef === 'object') need(secretRef.name, undefined, secretRef.optional);
+    const secret = node.secret as { secretName?: unknown; name?: unknown; items?: Array<{ key: string }>; optional?: unknown } | undefined;
+    if (secret && typeof secret === 'object' && (parentKey === 'volumes' || parentKey === 'sources')) {
+      need(secret.secretName ?? secret.name, secret.items?.map((i) => i.key), secret.optional);
+    }
+  });
+  if (json.kind === 'Ingress') {
+    for (const tls of (json.spec?.tls ?? []) as Array<{ secretName?: string }>) {
+      need(tls.secretName, ['tls.crt', 'tls.key'], false);
+    }
+  }
+  return found;
+}
+
+/** The referenced Secrets that the App does not define, per namespace and name, with every key and user. */
+function prerequisitesFrom(defined: Set<string>, references: SecretReference[]): Prerequisite[] {
   const needed = new Map<string, { namespace?: string; name: string; keys: Set<string>; all: boolean; usedBy: Set<string> }>();
-  for (const object of objects) {
-    const json = object.toJson() as { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: any };
-    const namespace = json.metadata?.namespace;
-    if (json.kind === 'Secret') {
-      defined.add(`${namespace ?? ''}/${json.metadata?.name}`);
+  for (const r of references) {
+    const id = `${r.namespace ?? ''}/${r.name}`;
+    if (r.defines) {
+      defined.add(id);
       continue;
     }
-    const user = `${json.kind} ${json.metadata?.name}`;
-    const need = (name: unknown, keys: string[] | undefined, optional: unknown) => {
-      if (typeof name !== 'string' || optional === true) return;
-      const id = `${namespace ?? ''}/${name}`;
-      const entry = needed.get(id) ?? { namespace, name, keys: new Set<string>(), all: false, usedBy: new Set<string>() };
-      if (keys === undefined) entry.all = true;
-      for (const k of keys ?? []) entry.keys.add(k);
-      entry.usedBy.add(user);
-      needed.set(id, entry);
-    };
-    walk(json.spec, (node, parentKey) => {
-      const secretKeyRef = node.secretKeyRef as { name?: unknown; key?: unknown; optional?: unknown } | undefined;
-      if (secretKeyRef && typeof secretKeyRef === 'object') need(secretKeyRef.name, [String(secretKeyRef.key)], secretKeyRef.optional);
-      const secretRef = node.secretRef as { name?: unknown; optional?: unknown } | undefined;
-      if (parentKey === 'envFrom' && secretRef && typeof secretRef === 'object') need(secretRef.name, undefined, secretRef.optional);
-      const secret = node.secret as { secretName?: unknown; name?: unknown; items?: Array<{ key: string }>; optional?: unknown } | undefined;
-      if (secret && typeof secret === 'object' && (parentKey === 'volumes' || parentKey === 'sources')) {
-        need(secret.secretName ?? secret.name, secret.items?.map((i) => i.key), secret.optional);
-      }
-    });
-    if (json.kind === 'Ingress') {
-      for (const tls of (json.spec?.tls ?? []) as Array<{ secretName?: string }>) {
-        need(tls.secretName, ['tls.crt', 'tls.key'], false);
-      }
-    }
+    const entry = needed.get(id) ?? { namespace: r.namespace, name: r.name, keys: new Set<string>(), all: false, usedBy: new Set<string>() };
+    if (r.keys === undefined) entry.all = true;
+    for (const k of r.keys ?? []) entry.keys.add(k);
+    entry.usedBy.add(r.usedBy);
+    needed.set(id, entry);
   }
   return [...needed.entries()]
     .filter(([id]) => !defined.has(id))
@@ -599,23 +771,52 @@ export function annotationName(code: string): string {
 }
 
 /**
+ * The fix for an unknown risk code: the registered code closest to it when one is close (a typo, another enum's
+ * spelling), then every registered code. Codes of every enum (`RiskCode`, the providers' and the engines') are one
+ * list: an acknowledgement takes any of them as a string.
+ */
+function unknownCodeFix(code: unknown): string {
+  const known = [...KNOWN_CODES].sort();
+  const text = typeof code === 'string' ? code.toUpperCase().replace(/[-\s.]/g, '_') : '';
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = editDistance(text, k);
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  const close = best !== undefined && text !== '' && bestDistance <= Math.max(2, Math.floor(best.length / 4));
+  return `${close ? `Did you mean "${best}"? ` : ''}Use a registered code (${known.join(', ')}).`;
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row.push(Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    }
+    previous = row;
+  }
+  return previous[b.length];
+}
+
+/**
  * Checks an `acknowledgedRisks` prop and writes the acknowledged-risks annotation.
  * Throws on a code this library does not define (a typo would otherwise silence nothing).
  * @internal
  */
 export function checkAcknowledged(check: PropChecker, codes: readonly string[] | undefined): string[] {
   if (codes !== undefined && !Array.isArray(codes)) {
-    check.fail('acknowledgedRisks', 'must be a list of RiskCode values', codes, 'Pass e.g. [RiskCode.APP_SINGLE_REPLICA].');
+    check.fail('acknowledgedRisks', 'must be a list of risk codes', codes, 'Pass e.g. [RiskCode.APP_SINGLE_REPLICA] or ["INGRESS_NGINX_RETIRED"].');
   }
   const list = codes ?? [];
   for (const code of list) {
     if (!KNOWN_CODES.has(code)) {
-      check.fail(
-        'acknowledgedRisks',
-        'must list risk codes of cdk8s-stateless',
-        code,
-        `Use a RiskCode value (${[...KNOWN_CODES].sort().join(', ')}).`,
-      );
+      check.fail('acknowledgedRisks', 'must list risk codes of cdk8s-stateless', code, unknownCodeFix(code));
     }
   }
   if (check.construct) {

@@ -176,7 +176,13 @@ describe('version stickiness', () => {
     const msg = (code: string) => risks.find((r) => r.code === code)!.message;
     // drift comes from the mechanism: the cookie pins the version's Service, not a pod (no claim about pod restarts)
     expect(msg(RiskCode.CANARY_STICKY_DRIFT)).not.toMatch(/restart|scale-in/);
-    expect(msg(RiskCode.CANARY_STICKY_DRIFT)).toContain("the affinity cookie pins a user to the version's Service, not to a pod, so lowering the weight (even to 0) moves no one back");
+    expect(msg(RiskCode.CANARY_STICKY_DRIFT)).toBe(
+      "With version stickiness shop-canary-984eeb keeps the users it gets while their pin holds: the affinity cookie pins a user to the version's Service, not to a pod, " +
+        "so the canary's real share of users is not the configured weight: users who hold the affinity cookie from before the release are pinned to stable and, " +
+        'where the controller checks that cookie before the split (ingress-nginx does), never reach it, so the share starts below the weight; lowering the weight ' +
+        'moves none of its users back while the weight stays above 0 (at 0, a controller that leaves the canary out of its split sends them back). ' +
+        'They leave the canary when the browser session ends (the affinity cookie has no max-age) or the CanaryRelease is removed.',
+    );
     expect(msg(IngressNginxRiskCode.INGRESS_NGINX_CANARY_KEEPS_OVERRIDE_USERS)).toContain('A user who reached the canary with the header region gets the canary\'s own affinity cookie INGRESSCOOKIE');
     expect(msg(IngressNginxRiskCode.CANARY_OVERRIDE_IGNORED_WHEN_PINNED)).toBe(
       'A user already pinned to shop by the affinity cookie INGRESSCOOKIE who then sends the header region: east-us still reaches shop: ' +
@@ -184,7 +190,7 @@ describe('version stickiness', () => {
     );
     expect(risks.map((r) => r.code)).not.toContain(IngressNginxRiskCode.INGRESS_NGINX_CANARY_FIRST_REQUESTS_ONLY);
     // annotated on the canary Ingress for the reviewer
-    expect(only(objects, 'Ingress', 'shop-canary').metadata.annotations!['risks.stateless.cdk8s.io/canary-sticky-drift']).toContain('grows above the configured weight');
+    expect(only(objects, 'Ingress', 'shop-canary').metadata.annotations!['risks.stateless.cdk8s.io/canary-sticky-drift']).toContain('so the share starts below the weight');
   });
 
   test('a sticky stable route without version stickiness: legacy, and the risks it has on ingress-nginx (first requests only; header testers pinned to stable)', () => {

@@ -3,6 +3,7 @@
  * an input the controller would accept and then silently ignore or reject; the character sets and mechanisms are
  * cited in src/traffic/ingress-nginx.ts and src/traffic/gateway-api.ts.
  */
+import { RE2JS } from '@bufbuild/re2';
 import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
 import {
   AffinityMode,
@@ -50,7 +51,7 @@ describe('ingress-nginx: inputs the controller would silently drop are refused, 
     ['é'],
   ])('header value %j (BasicCharsRegex)', (value) => {
     expect(refused([CanaryMatch.header('region', value)])).toThrow(
-      `CanaryRelease 'test/canary': 'match.header value' must use only letters, digits and "-._~/:" (no spaces) with ingress-nginx, got ${JSON.stringify(value)}. ` +
+      `CanaryRelease 'test/canary': 'match.header value' must use only letters, digits, spaces and "-._~/:" with ingress-nginx, got ${JSON.stringify(value)}. ` +
         'The controller ignores any other value of canary-by-header-value and treats the header as always/never; use such a value, or CanaryMatch.headerPattern.',
     );
   });
@@ -71,7 +72,7 @@ describe('ingress-nginx: inputs the controller would silently drop are refused, 
     const c = chart();
     const app = new StatelessWebApp(c, 'web', { name: 'web', image: IMAGE });
     expect(() => new StickyIngress(c, 'sticky', { service: app.service, mode: AffinityMode.BALANCED, justification: WHY, cookie: { path } })).toThrow(
-      `StickyIngress 'test/sticky': 'cookie.path' must use only letters, digits and "-._~/:?&=" with ingress-nginx, got ${JSON.stringify(path)}. ` +
+      `StickyIngress 'test/sticky': 'cookie.path' must use only letters, digits and "-._~/:,?&=" with ingress-nginx, got ${JSON.stringify(path)}. ` +
         'The controller ignores any other value of session-cookie-path and uses the location path instead',
     );
   });
@@ -85,6 +86,73 @@ describe('ingress-nginx: inputs the controller would silently drop are refused, 
       expect(only(synth((() => { const c = chart(); new StatelessWebApp(c, 'web', { name: 'web', image: IMAGE, path }); return c; })()), 'Ingress').spec.rules[0].http.paths[0].path).toBe(path);
     }
   });
+  test('accepted, as the controller accepts them: a header value with spaces (validated without them, used trimmed), a cookie path with commas', () => {
+    const c = chart();
+    const { objects } = canaryOn(c, [CanaryMatch.header('x-group', 'beta tester')]);
+    expect(only(objects(), 'Ingress', 'shop-canary').metadata.annotations!['nginx.ingress.kubernetes.io/canary-by-header-value']).toBe('beta tester');
+    const c2 = chart();
+    const app = new StatelessWebApp(c2, 'web', { name: 'web', image: IMAGE });
+    new StickyIngress(c2, 'sticky', { service: app.service, mode: AffinityMode.BALANCED, justification: WHY, cookie: { path: '/a,b/' } });
+    expect(only(synth(c2), 'Ingress').metadata.annotations!['nginx.ingress.kubernetes.io/session-cookie-path']).toBe('/a,b/');
+  });
+
+  test('a header value of spaces only is refused: the controller trims it to "", which it ignores', () => {
+    expect(refused([CanaryMatch.header('x-group', '   ')])).toThrow('\'match.header value\' must use only letters, digits, spaces and "-._~/:" with ingress-nginx, got "   ".');
+  });
+
+  test('PCRE option settings compile: (?i) is honoured by the balancer (ngx.re.match), so it is not refused', () => {
+    for (const pattern of ['(?i)^beta$', '^(?i:beta)$', '(?im-sx)^beta$']) {
+      const c = chart();
+      canaryOn(c, [CanaryMatch.headerPattern('x-group', pattern)]).objects();
+    }
+    expect(refused([CanaryMatch.headerPattern('x-group', '(?i)^(beta$')])).toThrow(
+      '\'match.headerPattern\' must be a regular expression that compiles (Invalid regular expression: /^(beta$/: Unterminated group), got "(?i)^(beta$".',
+    );
+  });
+
+  test.each([
+    ['/api//', "must not contain '//'"],
+    ['/api/.', "cannot end with '/.'"],
+    ['/api/..', "cannot end with '/..'"],
+    ['/a/./b', "must not contain '/./'"],
+  ])('Prefix and Exact path %j: refused as the API server refuses it', (path, problem) => {
+    for (const pathType of [PathType.PREFIX, PathType.EXACT]) {
+      expect(() => new StatelessWebApp(chart(), 'web', { name: 'web', image: IMAGE, path, pathType })).toThrow(
+        `StatelessWebApp 'test/web': 'path' ${problem} for pathType ${pathType} (the API server refuses such an Ingress path), got ${JSON.stringify(path)}. ` +
+          'Write the path without empty, "." or ".." segments and without an encoded "/", e.g. "/api/".',
+      );
+    }
+  });
+
+  test("Exact and Prefix paths: accepted exactly when controller-v1.15.1's admission rule and the API server accept them", () => {
+    // internal/ingress/inspector/rules.go at controller-v1.15.1, compiled as Go compiles it (RE2/J)
+    const admission = new RE2JS(String.raw`(?i)^/[[:alnum:]._\-/]*$`);
+    const apiServer = (p: string) => !['//', '/./', '/../', '%2f', '%2F'].some((x) => p.includes(x)) && !p.endsWith('/..') && !p.endsWith('/.');
+    const chars = ['/', '.', 'a', 'Z', '0', '-', '_', '~', '%', ':', 'é', '+'];
+    const disagree: string[] = [];
+    const counts: Record<string, number> = { true: 0, false: 0 };
+    let seed = 5;
+    for (let i = 0; i < 600; i++) {
+      let p = '/';
+      for (let j = (seed = (seed * 1103515245 + 12345) % 2147483648) % 7; j > 0; j--) {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        p += chars[seed % chars.length];
+      }
+      const expected = admission.testExact(p) && apiServer(p);
+      let accepted = true;
+      try {
+        new StatelessWebApp(chart(), 'web', { name: 'web', image: IMAGE, path: p, pathType: PathType.EXACT });
+      } catch {
+        accepted = false;
+      }
+      if (accepted !== expected) disagree.push(`${p}: library ${accepted}, controller and API server ${expected}`);
+      counts[String(expected)]++;
+    }
+    expect(disagree).toEqual([]);
+    expect(Math.min(counts.true, counts.false)).toBeGreaterThan(100);
+    expect(admission.testExact('/v1.0') && admission.testExact('/.well-known/acme-challenge')).toBe(true);
+  });
+
   test('the library never suggests %20 for a space', () => {
     expect(() => new StatelessWebApp(chart(), 'web', { name: 'web', image: IMAGE, path: '/a b' })).not.toThrow(/%20/);
   });

@@ -193,14 +193,18 @@ describe('version stickiness on Gateway API by a version cookie (standard channe
         '(no sessionPersistence). Support levels (HTTPRoute CRD, Gateway API v1.5.1 and v1.6.1): the path matches, Exact header matches and ' +
         'backendRef weights are Core; the ResponseHeaderModifier filter that sets the cookie is Extended, and filters on a backendRef are ' +
         'Implementation-specific ("For broader support of filters, use the Filters field in HTTPRouteRule"); the RegularExpression match on the ' +
-        'Cookie header that reads it is Implementation-specific (the regex dialect, and how a repeated header is represented). Where a part is not ' +
-        'supported, users are drawn by weight on every request. The cookie is not renewed: it expires 86400 s (Max-Age) after the ' +
+        'Cookie header that reads it is Implementation-specific (the regex dialect, and how a repeated header is represented). What an ' +
+        'implementation does with a part it does not support is its own: NGINX Gateway Fabric (v2.6.7) treats a backendRef with filters as ' +
+        'invalid and the whole weighted rule answers 500; the admission webhook of the Kong Ingress Controller (v3.5.13) rejects the HTTPRoute. ' +
+        'The cookie is not renewed: it expires 86400 s (Max-Age) after the ' +
         'response that set it, then the user is drawn again; it is Secure, so a browser sends it over HTTPS only.',
     );
+    // users are not "drawn by weight" where a part is unsupported: NGINX Gateway Fabric answers 500, Kong rejects the route
+    expect(risk.message).not.toContain('drawn by weight on every request');
     expect(route.metadata.annotations!['risks.stateless.cdk8s.io/gateway-api-version-cookie']).toBeDefined();
     // the core drift risk names the version cookie's expiry, not a browser session
     const drift = Warnings.of(chart).risks.find((r) => r.code === RiskCode.CANARY_STICKY_DRIFT)!;
-    expect(drift.message).toContain('only falls when the version cookie that pins them expires or the CanaryRelease is removed');
+    expect(drift.message).toContain('They leave the canary when the version cookie that pins them expires or the CanaryRelease is removed.');
     expect(Warnings.of(chart).risks.map((r) => r.code)).not.toContain(GatewayApiRiskCode.GATEWAY_API_EXPERIMENTAL);
   });
 
@@ -331,7 +335,8 @@ describe('the cookie canary on Gateway API', () => {
     const risk = Warnings.of(chart).risks.find((r) => r.code === GatewayApiRiskCode.GATEWAY_API_IMPLEMENTATION_SPECIFIC)!;
     expect(risk.message).toBe(
       "CanaryRelease 'test/canary' matches the Cookie header for the cookie canary with a RegularExpression, which Gateway API leaves implementation-specific: " +
-        'the regex dialect (RE2 in Envoy-based gateways, PCRE in NGINX-based ones) and its support differ between implementations.',
+        "the regex dialect and its support differ between implementations (header matches: Go's regexp syntax in Envoy Gateway, Istio and " +
+        "Traefik's Gateway provider, JavaScript RegExp in NGINX Gateway Fabric; see the support matrix in docs/migrating-to-gateway-api.md).",
     );
     expect(crdErrors([route], { gatewayApi: 'v1.5.1', channel: 'standard' })).toEqual([]);
     expect(crdErrors([route], { gatewayApi: 'v1.6.1', channel: 'standard' })).toEqual([]);

@@ -4,8 +4,9 @@ import * as path from 'path';
 import * as ts from 'typescript';
 import { captureStderr } from './support/synth';
 
-// issue 12: every ```ts block of README.md is a self-contained program (its imports and declarations shown), and
-// `npm test` type-checks it against the library and runs it, so the README cannot drift from the API.
+// Every ```ts block of README.md is a complete program (its imports and declarations shown, ending in
+// `app.synth()`, so that pasted into a project `cdk8s synth` finds the YAML it expects), and `npm test` type-checks
+// it against the library and runs it, so the README cannot drift from the API.
 
 const ROOT = path.join(__dirname, '..');
 const DIR = path.join(__dirname, '.readme-snippets');
@@ -82,7 +83,12 @@ test('the type check rejects a snippet that does not match the API', () => {
   expect(typeErrors([{ file, line: 100 }])).toEqual(["README.md:102: Property 'INGRESS_NGINX_RETIRED' does not exist on type 'typeof RiskCode'."]);
 }, 120_000);
 
-test.each(all.map((s) => [s.line, s] as const))('the snippet at README.md:%i runs (synthesizes without error)', (_line, snippet) => {
+test('every snippet is a complete program: it calls app.synth()', () => {
+  const incomplete = all.filter((s) => !/^app\.synth\(\);$/m.test(s.code)).map((s) => `README.md:${s.line}`);
+  expect(incomplete).toEqual([]);
+});
+
+test.each(all.map((s) => [s.line, s] as const))('the snippet at README.md:%i runs and writes its YAML', (_line, snippet) => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-'));
   const cwd = process.cwd();
   const previous = process.env.CDK8S_OUTDIR;
@@ -91,6 +97,8 @@ test.each(all.map((s) => [s.line, s] as const))('the snippet at README.md:%i run
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     captureStderr(() => jest.isolateModules(() => require(snippet.file)));
+    // what `cdk8s synth` checks after running the app: YAML in the output folder
+    expect([snippet.line, fs.readdirSync(outdir).filter((f) => f.endsWith('.yaml')).length > 0]).toEqual([snippet.line, true]);
   } finally {
     process.chdir(cwd);
     if (previous === undefined) delete process.env.CDK8S_OUTDIR;

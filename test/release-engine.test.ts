@@ -1,6 +1,7 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import {
   AffinityMode,
+  ITrafficProvider,
   CanaryMatch,
   CanaryRelease,
   CanaryReleaseProps,
@@ -34,6 +35,7 @@ const GATEWAY = { gatewayName: 'public', gatewayNamespace: 'gateways' };
 
 interface Setup {
   readonly gateway?: boolean;
+  readonly traefik?: boolean;
   readonly sticky?: boolean;
   readonly app?: Partial<StatelessWebAppProps>;
 }
@@ -42,6 +44,7 @@ interface Setup {
 function shopChart(setup: Setup = {}): { app: App; chart: Chart; shop: StatelessWebApp } {
   const app = Testing.app();
   if (setup.gateway) TrafficProvider.useByDefault(app, TrafficProvider.gatewayApi({ ...GATEWAY, experimentalFields: setup.sticky }));
+  if (setup.traefik) TrafficProvider.useByDefault(app, TrafficProvider.traefik({ entryPoints: ['websecure'] }));
   const chart = new Chart(app, 'shop', { namespace: 'shop' });
   const sessionStore = new RedisSessionStore(chart, 'sessions', { name: 'shop-sessions', topology: RedisTopology.SENTINEL });
   const shop = new StatelessWebApp(chart, 'shop', {
@@ -56,7 +59,7 @@ function shopChart(setup: Setup = {}): { app: App; chart: Chart; shop: Stateless
     new StickyIngress(chart, 'route', {
       service: shop.service,
       host: 'shop.example.com',
-      mode: setup.gateway ? AffinityMode.PERSISTENT : AffinityMode.BALANCED,
+      mode: setup.gateway || setup.traefik ? AffinityMode.PERSISTENT : AffinityMode.BALANCED,
       justification: 'version stickiness',
       cookie: { name: 'shop-version', maxAge: Duration.hours(12) },
     });
@@ -68,8 +71,9 @@ function release(chart: Chart, shop: StatelessWebApp, engine: IReleaseEngine, pr
   return new CanaryRelease(chart, 'release', { stable: shop, image: 'ghcr.io/acme/shop:1.9.0', match: [], engine, ...props });
 }
 
-const argo = (o: object = {}) => ReleaseEngine.argoRollouts({ prometheusAddress: PROM, ...o });
-const flagger = (o: object = {}) => ReleaseEngine.flagger({ prometheusAddress: PROM, ...o });
+/** Engines that already run the app (an earlier commit adopted them), so a release may carry a new image. */
+const argo = (o: object = {}) => ReleaseEngine.argoRollouts({ prometheusAddress: PROM, adopted: true, ...o });
+const flagger = (o: object = {}) => ReleaseEngine.flagger({ prometheusAddress: PROM, adopted: true, ...o });
 const kinds = (objects: K8sObject[]) => objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
 /** The objects of the engines' own API groups. */
 const isEngineObject = (o: K8sObject) => /^(argoproj\.io|flagger\.app)\//.test(o.apiVersion);
@@ -126,11 +130,12 @@ describe('Argo Rollouts on ingress-nginx', () => {
     expect(objects.filter((o) => o.kind === 'Ingress')).toHaveLength(1);
   });
 
-  test('workloadRef to the app Deployment, which stops rendering replicas and takes the new image', () => {
+  test('workloadRef to the app Deployment, which renders 0 replicas once adopted and takes the new image', () => {
     expect(rollout.spec.workloadRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop', scaleDown: 'onsuccess' });
     expect(rollout.spec.replicas).toBe(4);
     expect(rollout.spec.template).toBeUndefined();
-    expect(deployment.spec.replicas).toBeUndefined();
+    // once adopted, the Deployment renders the 0 replicas Argo Rollouts scaled it to (scaleDown: onsuccess)
+    expect(deployment.spec.replicas).toBe(0);
     expect(deployment.spec.template.spec.containers[0].image).toBe('ghcr.io/acme/shop:1.9.0');
     // the Rollout selects the pods of the Deployment's template
     expect(rollout.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
@@ -270,6 +275,16 @@ describe('Argo Rollouts on Gateway API', () => {
     expectValid(objects);
   });
 
+  test('the p99 threshold as a Duration (the deprecated maxLatencyP99Ms says the same)', () => {
+    const check = (analysis: object) => {
+      const s = shopChart({ gateway: true });
+      release(s.chart, s.shop, argo({ analysis }));
+      return only(synth(s.chart), 'AnalysisTemplate', 'shop-canary').spec.metrics[1].successCondition;
+    };
+    expect(check({ maxLatencyP99: Duration.millis(250) })).toBe('result[0] <= 250');
+    expect(check({ maxLatencyP99Ms: 250 })).toBe('result[0] <= 250');
+  });
+
   test('custom queries replace the provider queries', () => {
     const s = shopChart({ gateway: true });
     release(s.chart, s.shop, argo({ analysis: { successRateQuery: 'my_success', latencyP99Query: 'my_p99', minSuccessRatePercent: 99.5, maxLatencyP99Ms: 250, rollbackAfterFailures: 3, interval: Duration.seconds(30) } }));
@@ -357,7 +372,7 @@ describe('Flagger on ingress-nginx (A/B test by header)', () => {
       'FLAGGER_PRIMARY_COPY',
       'INGRESS_NGINX_RETIRED',
     ]);
-    expect(canary.metadata.annotations!['risks.stateless.cdk8s.io/flagger-primary-copy']).toContain('Service shop is Flagger\'s, generated with ownerReferences to the Canary, so the library does not render it.');
+    expect(canary.metadata.annotations!['risks.stateless.cdk8s.io/flagger-primary-copy']).toContain('Service shop is Flagger\'s once it runs the app, so the library does not render it after the commit that adopts Flagger.');
   });
 
   test('every object valid (engine objects against the v1.44.0 CRD with CEL), PSS restricted and lint over what will run', () => {
@@ -464,7 +479,7 @@ describe('refusals', () => {
         const s = shopChart();
         release(s.chart, s.shop, argo(), { versionStickiness: true });
       },
-      "CanaryRelease 'shop/release': 'versionStickiness' needs cookie affinity on the stable route with ingress-nginx (affinity-canary-behavior: sticky rides on the stable route's affinity cookie), and the route shop is not sticky, got true. Route the stable app with a StickyIngress (create it before the CanaryRelease), or drop versionStickiness.",
+      "CanaryRelease 'shop/release': 'versionStickiness' needs cookie affinity on the stable route with ingress-nginx (affinity-canary-behavior: sticky keeps a user on a version through the stable route's affinity cookie), and the route shop is not sticky, got true. Route the stable app with a StickyIngress (create it before the CanaryRelease), or drop versionStickiness.",
     ],
     [
       'a header without value with Argo Rollouts on Gateway API',
@@ -496,7 +511,7 @@ describe('refusals', () => {
         const s = shopChart();
         release(s.chart, s.shop, flagger(), { match: [CanaryMatch.header('a', '1'), CanaryMatch.header('b', '2')] });
       },
-      "CanaryRelease 'shop/release': 'match' may hold one header match and one cookie match with Flagger (its nginx router keeps one of each), got [\"CanaryMatch.header('a', '1')\",\"CanaryMatch.header('b', '2')\"]. Keep one CanaryMatch.header (or .headerPattern) and one CanaryMatch.cookie.",
+      "CanaryRelease 'shop/release': 'match' may hold one header match (exact or pattern) with ingress-nginx, got [\"CanaryMatch.header('a', '1')\",\"CanaryMatch.header('b', '2')\",\"(the weight Flagger moves, from 0)\"]. An ingress-nginx canary has one header, one cookie and one weight annotation; combine different kinds, not two of one kind.",
     ],
     [
       'steps with an A/B test on Flagger',
@@ -512,7 +527,7 @@ describe('refusals', () => {
         const s = shopChart();
         release(s.chart, s.shop, flagger(), { match: [CanaryMatch.header('x-canary')] });
       },
-      "CanaryRelease 'shop/release': 'match' needs a header value with Flagger (an A/B match compares a value; the always/never convention is ingress-nginx's own), got \"CanaryMatch.header('x-canary')\". Use CanaryMatch.header(\"x-canary\", \"<value>\").",
+      "CanaryRelease 'shop/release': 'match' needs a header value with Flagger (an A/B match compares a value; a header without one means always/never, which Flagger has no match for), got \"CanaryMatch.header('x-canary')\". Use CanaryMatch.header(\"x-canary\", \"<value>\").",
     ],
     [
       'version stickiness with matches on Flagger',
@@ -537,14 +552,6 @@ describe('refusals', () => {
         release(s.chart, s.shop, flagger(), { versionStickiness: true });
       },
       "CanaryRelease 'shop/release': 'stable' is routed by a sticky HTTPRoute (StickyIngress 'shop/route'), but Flagger generates the HTTPRoute shop itself, without sessionPersistence, so the affinity would be lost, got \"shop\". Remove the StickyIngress and set versionStickiness: true (Flagger's sessionAffinity cookie keeps each user on the version they got).",
-    ],
-    [
-      'a path other than "/" with Flagger on Gateway API',
-      () => {
-        const s = shopChart({ gateway: true, app: { path: '/api' } });
-        release(s.chart, s.shop, flagger());
-      },
-      "CanaryRelease 'shop/release': 'stable' routes the path /api, but Flagger generates an HTTPRoute for whole hosts (this library maps only \"/\" onto it), got \"/api\". Route the app on \"/\" of its host, or use Argo Rollouts, which reweights the app's own HTTPRoute.",
     ],
     [
       'a releaseId with an engine',
@@ -574,11 +581,16 @@ describe('refusals', () => {
     // a Duration cdk8s cannot convert is a validation error, not a crash inside cdk8s
     [() => argo({ stepPause: Duration.millis(1500.5) }), "ReleaseEngine.argoRollouts: 'stepPause' must be a whole number of milliseconds, got \"1500.5ms\". Use e.g. Duration.minutes(5)."],
     [() => argo({ analysis: { interval: Duration.seconds(NaN) } }), "ReleaseEngine.argoRollouts: 'analysis.interval' must be a whole number of milliseconds, got \"NaNms\". Use e.g. Duration.minutes(1): a query window shorter than the scrape interval sees no samples."],
-    [() => flagger({ prometheusAddress: '' }), "ReleaseEngine.flagger: 'prometheusAddress' must not be empty, got \"\". Pass the Prometheus that scrapes your ingress controller, e.g. \"http://prometheus.monitoring:9090\"."],
+    [() => flagger({ prometheusAddress: '' }), "ReleaseEngine.flagger: 'prometheusAddress' must not be empty, got \"\". Pass the Prometheus that scrapes your traffic controller, e.g. \"http://prometheus.monitoring:9090\"."],
     [() => flagger({ iterations: 0 }), "ReleaseEngine.flagger: 'iterations' must be an integer from 1 to 1000, got 0. Use e.g. 10 analysis intervals for an A/B test."],
     [() => flagger({ stepInterval: Duration.millis(1500) }), "ReleaseEngine.flagger: 'stepInterval' must be whole seconds, at least 1 s, got \"1.5s\". Use e.g. Duration.minutes(1)."],
     [() => flagger({ analysis: { minSuccessRatePercent: 120 } }), "ReleaseEngine.flagger: 'analysis.minSuccessRatePercent' must be a percentage above 0 and at most 100, got 120. Use e.g. 99 (at most 1% of canary requests may fail)."],
-    [() => flagger({ analysis: { maxLatencyP99Ms: 0 } }), "ReleaseEngine.flagger: 'analysis.maxLatencyP99Ms' must be an integer from 1 to 600000, got 0. Use the p99 latency in milliseconds the new version must stay under, e.g. 500."],
+    [() => flagger({ analysis: { maxLatencyP99Ms: 0 } }), "ReleaseEngine.flagger: 'analysis.maxLatencyP99Ms' must be an integer from 1 to 600000, got 0. Use the p99 latency the new version must stay under, e.g. Duration.millis(500)."],
+    [() => flagger({ analysis: { maxLatencyP99: Duration.millis(0) } }), "ReleaseEngine.flagger: 'analysis.maxLatencyP99' must be an integer from 1 to 600000, got 0. Use the p99 latency the new version must stay under, e.g. Duration.millis(500)."],
+    [
+      () => flagger({ analysis: { maxLatencyP99: Duration.millis(300), maxLatencyP99Ms: 300 } }),
+      "ReleaseEngine.flagger: 'analysis.maxLatencyP99Ms' cannot be combined with analysis.maxLatencyP99 (they say the same thing), got 300. Keep maxLatencyP99 (a Duration) and remove maxLatencyP99Ms.",
+    ],
     [() => flagger({ analysis: { rollbackAfterFailures: 0 } }), "ReleaseEngine.flagger: 'analysis.rollbackAfterFailures' must be an integer from 1 to 100, got 0. Use e.g. 2: the release rolls back at the second failed check."],
     [() => argo({ analysis: { interval: Duration.seconds(5) } }), "ReleaseEngine.argoRollouts: 'analysis.interval' must be whole seconds, at least 10 s, got \"5s\". Use e.g. Duration.minutes(1): a query window shorter than the scrape interval sees no samples."],
     [() => argo({ analysis: { successRateQuery: ' ' } }), "ReleaseEngine.argoRollouts: 'analysis.successRateQuery' must be a PromQL query, got \" \". Pass the query as a string, or leave it out for the query of the app's traffic provider."],
@@ -606,5 +618,231 @@ describe('refusals', () => {
     const open = Warnings.of(s.app).unacknowledged.filter((r) => r.path === 'shop/release').map((r) => r.code);
     expect(open).not.toContain('FLAGGER_PRIMARY_COPY');
     expect(open).toContain('ENGINE_OWNS_PODS');
+  });
+});
+
+describe('engines go through the route seam: the provider validates their matches', () => {
+  const fails = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      expect(StatelessErrors.isValidationError(e)).toBe(true);
+      return (e as Error).message;
+    }
+    throw new Error('expected a ValidationError');
+  };
+
+  test.each([['Argo Rollouts', argo], ['Flagger', flagger]])('a header name ingress-nginx drops (x_canary) is refused with %s as without an engine', (_name, engine) => {
+    const s = shopChart();
+    expect(fails(() => release(s.chart, s.shop, engine(), { match: [CanaryMatch.header('x_canary', 'yes')] }))).toBe(
+      "CanaryRelease 'shop/release': 'match.header' must use only letters, digits and \"-\" with ingress-nginx (nginx drops request headers whose names contain \"_\" or \".\" by default, and reads the rest with \"-\" as \"_\"), got \"x_canary\". Rename the header, e.g. \"x-canary\".",
+    );
+    // nothing of the release is left behind
+    expect(synth(s.chart).filter(isEngineObject)).toEqual([]);
+  });
+
+  test('a provider without an engine part refuses the engine, naming the provider', () => {
+    const s = shopChart();
+    const nginx = TrafficProvider.ingressNginx();
+    const bare: ITrafficProvider = {
+      name: 'my-controller',
+      routeKey: (i) => nginx.routeKey(i),
+      validate: (i) => nginx.validate(i),
+      render: (i) => nginx.render(i),
+      describeServiceAffinity: (i) => nginx.describeServiceAffinity(i),
+    };
+    const shop = new StatelessWebApp(s.chart, 'other', { name: 'other', image: 'ghcr.io/acme/shop:1.8.0', host: 'other.example.com', traffic: bare });
+    expect(fails(() => new CanaryRelease(s.chart, 'release', { stable: shop, image: 'ghcr.io/acme/shop:1.9.0', match: [], engine: argo() }))).toBe(
+      "CanaryRelease 'shop/release': 'engine' has no Argo Rollouts support in the app's traffic provider my-controller (it has no releaseEngines part), got \"my-controller\". Route the app with a provider that supports the engine, or use ReleaseEngine.gitOps().",
+    );
+  });
+});
+
+describe('an engine derives the new version from the stable app as a GitOps canary does', () => {
+  test.each([['Argo Rollouts', argo], ['Flagger', flagger]])('env values are written literally with %s (k$$y reaches the container as k$$y)', (_name, engine) => {
+    const s = shopChart();
+    release(s.chart, s.shop, engine(), { env: { GREETING: 'k$$y', PLAIN: 'a$(HOME)' } });
+    const env = only(synth(s.chart), 'Deployment', 'shop').spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>;
+    expect(env.find((e) => e.name === 'GREETING')!.value).toBe('k$$$$y');
+    expect(env.find((e) => e.name === 'PLAIN')!.value).toBe('a$$(HOME)');
+  });
+
+  test.each([
+    ['Argo Rollouts', argo, 'REDIS_SENTINELS'],
+    ['Flagger', flagger, 'REDIS_PASSWORD'],
+  ])('the session store connection cannot be replaced through the release env with %s', (_name, engine, variable) => {
+    const s = shopChart();
+    expect(() => release(s.chart, s.shop, engine(), { env: { [variable]: 'x' } })).toThrow(
+      `CanaryRelease 'shop/release': 'env.${variable}' is set by the session store binding (preset generic), got "x". Remove it from env, or bind a different sessionEnvPreset; the store connection is injected for you.`,
+    );
+    const deployment = only(synth(s.chart), 'Deployment', 'shop');
+    expect(deployment.spec.template.spec.containers[0].image).toBe('ghcr.io/acme/shop:1.8.0');
+  });
+
+  test('a literal secret in the release env is reported (ENV_SECRET_LITERAL), on the engine path too', () => {
+    const s = shopChart();
+    release(s.chart, s.shop, argo(), { env: { STRIPE_API_KEY: 'sk_live_1' } });
+    synth(s.chart);
+    const risk = Warnings.of(s.app).risks.find((r) => r.path === 'shop/release' && r.code === 'ENV_SECRET_LITERAL');
+    expect(risk?.message).toBe(
+      'shop-canary sets STRIPE_API_KEY to a literal value in env: the value is written into the synthesized YAML, so it is in the GitOps repository and readable by anyone who can read the Deployment.',
+    );
+  });
+});
+
+describe('engine objects join the duplicate-object check', () => {
+  test('Argo Rollouts\' canary Service collides with an app named shop-canary', () => {
+    const s = shopChart();
+    new StatelessWebApp(s.chart, 'other', { name: 'shop-canary', image: 'ghcr.io/acme/other:1.0.0' });
+    expect(() => release(s.chart, s.shop, argo())).toThrow(
+      "CanaryRelease 'shop/release': 'stable' gives the Service \"shop-canary\" in namespace \"shop\", which StatelessWebApp 'shop/other' also writes (one would overwrite the other on the cluster), got \"shop-canary\". Rename the other construct, or the stable app.",
+    );
+    // the failed release changed nothing of the app
+    expect(only(synth(s.chart), 'Deployment', 'shop').spec.replicas).toBe(4);
+  });
+});
+
+describe('Argo Rollouts on Traefik', () => {
+  const { app, chart, shop } = shopChart({ traefik: true, sticky: true });
+  release(chart, shop, argo(), { match: [CanaryMatch.header('region', 'east-us')], versionStickiness: true });
+  const objects = synth(chart);
+  const rollout = only(objects, 'Rollout', 'shop');
+
+  test('the Rollout reweights the provider\'s weighted TraefikService, which starts at stable 100, canary 0', () => {
+    expect(rollout.spec.strategy.canary.trafficRouting).toEqual({ traefik: { weightedTraefikServiceName: 'shop-split' } });
+    const split = only(objects, 'TraefikService', 'shop-split');
+    expect(split.spec.weighted.services.map((x: any) => [x.name, x.weight])).toEqual([['shop', 100], ['shop-canary', 0]]);
+    expect(rollout.spec.strategy.canary.steps.some((step: any) => step.setHeaderRoute)).toBe(false);
+  });
+
+  test('the header match is a static route of the canary IngressRoute; the risks say so', () => {
+    const canaryRoute = only(objects, 'IngressRoute', 'shop-canary');
+    expect(canaryRoute.spec.routes[0].match).toContain('Header(`region`, `east-us`)');
+    expect(canaryRoute.spec.routes[0].services[0].name).toBe('shop-canary');
+    expect(risksOf(app)).toEqual(expect.arrayContaining(['ARGO_TRAEFIK_HEADER_ROUTE_STATIC', 'ENGINE_REWRITES_RENDERED_FIELDS']));
+  });
+
+  test('the version cookie drift says what Traefik does at weight 0 (it re-draws the canary\'s users)', () => {
+    const drift = Warnings.of(app).risks.filter((r) => r.path === 'shop/release' && r.code === 'CANARY_STICKY_DRIFT');
+    expect(drift).toHaveLength(1);
+    expect(drift[0].message).toMatch(/^With version stickiness on Traefik .* at weight 0 .* Traefik skips the canary and re-draws every user pinned to it by weight/);
+  });
+
+  test('the analysis reads Traefik\'s service metrics', () => {
+    const template = only(objects, 'AnalysisTemplate', 'shop-canary');
+    expect(template.spec.metrics[0].provider.prometheus.query).toContain('traefik_service_request_duration_seconds_bucket{service=~"{{args.namespace}}-shop-canary-80@kubernetescrd"');
+  });
+});
+
+describe('Flagger on Traefik', () => {
+  test('the IngressRoute goes to the TraefikService Flagger generates once adopted, to the app\'s Service while adopting', () => {
+    const s = shopChart({ traefik: true });
+    release(s.chart, s.shop, flagger());
+    const objects = synth(s.chart);
+    expect(only(objects, 'Canary', 'shop').spec.provider).toBe('traefik');
+    expect(only(objects, 'IngressRoute', 'shop').spec.routes[0].services).toEqual([{ kind: 'TraefikService', name: 'shop' }]);
+    expect(objects.filter((o) => o.kind === 'TraefikService')).toEqual([]);
+    const a = shopChart({ traefik: true });
+    release(a.chart, a.shop, flagger({ adopted: false }), { image: 'ghcr.io/acme/shop:1.8.0' });
+    const adopting = synth(a.chart);
+    expect(only(adopting, 'IngressRoute', 'shop').spec.routes[0].services[0]).toMatchObject({ kind: 'Service', name: 'shop' });
+    expect(only(adopting, 'Service', 'shop').metadata.annotations).toMatchObject({ 'argocd.argoproj.io/sync-options': 'Prune=false' });
+  });
+
+  test.each([
+    [
+      { match: [CanaryMatch.header('region', 'east-us')] },
+      "CanaryRelease 'shop/release': 'match' has no Flagger support on Traefik (Flagger's Traefik router only sets the weights of its TraefikService (pkg/router/traefik.go SetRoutes)), got \"CanaryMatch.header('region', 'east-us')\". Remove the header and cookie matches for a weighted release, or use Argo Rollouts, which keeps them as static routes.",
+    ],
+    [
+      { versionStickiness: true },
+      "CanaryRelease 'shop/release': 'versionStickiness' has no Flagger support on Traefik (Flagger's Traefik router only sets the weights of its TraefikService (pkg/router/traefik.go SetRoutes); its session affinity is Istio's and Gateway API's), got true. Drop versionStickiness, or use Argo Rollouts on Traefik.",
+    ],
+  ])('refused: %j', (props, message) => {
+    const s = shopChart({ traefik: true });
+    expect(() => release(s.chart, s.shop, flagger(), props)).toThrow(message);
+  });
+});
+
+describe('adopting an engine is a commit of its own with the running version', () => {
+  test.each([
+    [
+      'Argo Rollouts',
+      () => ReleaseEngine.argoRollouts({ prometheusAddress: PROM }),
+      "CanaryRelease 'shop/release': 'image' must be the image the app runs (ghcr.io/acme/shop:1.8.0) in the commit that adopts Argo Rollouts: Argo Rollouts promotes the first pod template a Rollout sees at once, without steps or analysis (rollout/sync.go shouldFullPromote: \"Initial deploy\"), got \"ghcr.io/acme/shop:1.9.0\". Adopt Argo Rollouts with image \"ghcr.io/acme/shop:1.8.0\", wait until `kubectl argo rollouts status shop` reports Healthy and Deployment shop runs 0 pods, then pass adopted: true to the engine and set the new version; if Argo Rollouts already runs the app, pass adopted: true.",
+    ],
+    [
+      'Flagger',
+      () => ReleaseEngine.flagger({ prometheusAddress: PROM }),
+      "CanaryRelease 'shop/release': 'image' must be the image the app runs (ghcr.io/acme/shop:1.8.0) in the commit that adopts Flagger: Flagger copies Deployment shop as it is into shop-primary and marks the Canary Initialized without analysis (pkg/controller/scheduler.go advanceCanary), got \"ghcr.io/acme/shop:1.9.0\". Adopt Flagger with image \"ghcr.io/acme/shop:1.8.0\", wait until the Canary shop is Initialized, then pass adopted: true to the engine and set the new version; if Flagger already runs the app, pass adopted: true.",
+    ],
+  ])('a new image in the commit that adopts %s is refused', (_name, engine, message) => {
+    const s = shopChart();
+    expect(() => release(s.chart, s.shop, engine())).toThrow(message);
+  });
+
+  test('env in the adopting commit is refused (it changes the pod template the engine sees first)', () => {
+    const s = shopChart();
+    expect(() => release(s.chart, s.shop, ReleaseEngine.argoRollouts({ prometheusAddress: PROM }), { image: 'ghcr.io/acme/shop:1.8.0', env: { A: 'b' } })).toThrow(
+      "CanaryRelease 'shop/release': 'env' must not change the pod template in the commit that adopts Argo Rollouts",
+    );
+  });
+
+  test('Argo Rollouts: the adopting commit keeps the Deployment\'s replicas and says what comes next; no CANARY_SAME_IMAGE', () => {
+    const s = shopChart();
+    release(s.chart, s.shop, ReleaseEngine.argoRollouts({ prometheusAddress: PROM }), { image: 'ghcr.io/acme/shop:1.8.0' });
+    expect(only(synth(s.chart), 'Deployment', 'shop').spec.replicas).toBe(4);
+    expect(risksOf(s.app)).toContain('ENGINE_ADOPTION_IN_PROGRESS');
+    expect(risksOf(s.app)).not.toContain('CANARY_SAME_IMAGE');
+  });
+
+  test('Flagger on Gateway API: the adopting commit keeps Service shop and HTTPRoute shop (Flagger takes them over), marked not to be pruned', () => {
+    const s = shopChart({ gateway: true });
+    release(s.chart, s.shop, ReleaseEngine.flagger({ prometheusAddress: PROM }), { image: 'ghcr.io/acme/shop:1.8.0' });
+    const objects = synth(s.chart);
+    const noPrune = { 'argocd.argoproj.io/sync-options': 'Prune=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' };
+    expect(only(objects, 'Service', 'shop').metadata.annotations).toMatchObject(noPrune);
+    const route = only(objects, 'HTTPRoute', 'shop');
+    expect(route.metadata.annotations).toMatchObject(noPrune);
+    expect(route.spec.rules).toEqual([{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'shop', port: 80 }] }]);
+    // the next commit (adopted: true) renders neither
+    const next = shopChart({ gateway: true });
+    release(next.chart, next.shop, flagger());
+    const after = synth(next.chart);
+    expect(after.filter((o) => (o.kind === 'Service' || o.kind === 'HTTPRoute') && o.metadata.name === 'shop')).toEqual([]);
+  });
+
+  test('adopted must be a boolean', () => {
+    expect(() => ReleaseEngine.flagger({ prometheusAddress: PROM, adopted: 'yes' as any })).toThrow(
+      "ReleaseEngine.flagger: 'adopted' must be true or false, got \"yes\". Pass adopted: true or adopted: false (a boolean, not a string).",
+    );
+  });
+});
+
+describe('Flagger\'s Canary as its CRD and its routers read it', () => {
+  test('an interval of an hour is written in minutes (the CRD pattern ^[0-9]+(m|s) refuses 1h)', () => {
+    const s = shopChart();
+    release(s.chart, s.shop, flagger({ stepInterval: Duration.hours(1), analysis: { interval: Duration.hours(2) } }));
+    const canary = only(synth(s.chart), 'Canary', 'shop');
+    expect(canary.spec.analysis.interval).toBe('60m');
+    expect(canary.spec.analysis.metrics.map((m: any) => m.interval)).toEqual(['120m', '120m']);
+    expect(crdErrors([canary])).toEqual([]);
+  });
+
+  test('the version cookie has the route\'s Path, Secure, HttpOnly and SameSite=Lax (Flagger writes only the attributes set)', () => {
+    const s = shopChart({ gateway: true, app: { path: '/shop/' } });
+    release(s.chart, s.shop, flagger(), { versionStickiness: true });
+    const canary = only(synth(s.chart), 'Canary', 'shop');
+    expect(canary.spec.analysis.sessionAffinity).toEqual({ cookieName: 'shop-version', path: '/shop', secure: true, httpOnly: true, sameSite: 'Lax' });
+  });
+
+  test.each([
+    [undefined, '/api', [{ uri: { prefix: '/api' } }]],
+    ['Exact', '/checkout', [{ uri: { exact: '/checkout' } }]],
+    [undefined, '/', undefined],
+  ])('on Gateway API the route\'s path reaches Flagger\'s HTTPRoute through service.match (%s %s)', (pathType, path, match) => {
+    const s = shopChart({ gateway: true, app: { path, pathType: pathType as any } });
+    release(s.chart, s.shop, flagger());
+    expect(only(synth(s.chart), 'Canary', 'shop').spec.service.match).toEqual(match);
   });
 });

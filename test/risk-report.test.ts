@@ -153,7 +153,7 @@ describe('Warnings.of(scope).acknowledge(code, reason)', () => {
     [
       'an unknown code',
       () => Warnings.of(new Chart(Testing.app(), 'shop')).acknowledge('APP_SINGLE_REPLIKA', 'typo'),
-      "Warnings.of('shop').acknowledge: 'code' must be a risk code of cdk8s-stateless, got \"APP_SINGLE_REPLIKA\". Use a RiskCode value (",
+      "Warnings.of('shop').acknowledge: 'code' must be a risk code of cdk8s-stateless, got \"APP_SINGLE_REPLIKA\". Did you mean \"APP_SINGLE_REPLICA\"? Use a registered code (",
     ],
     [
       'a blank reason',

@@ -1,3 +1,4 @@
+import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AffinityMode, RiskCode, ServiceAffinity, StatelessWebApp, StickyIngress, TrafficProvider, Warnings } from '../src';
 import { lintViolations } from './support/policy';
@@ -50,7 +51,7 @@ test('behind an Ingress the proxy risk says ingress-nginx skips the Service (rep
     name: 'web',
     image: IMAGE,
     host: 'play.example.com',
-    serviceAffinity: ServiceAffinity.clientIp({ justification: WHY, timeoutSeconds: 600 }),
+    serviceAffinity: ServiceAffinity.clientIp({ justification: WHY, timeout: Duration.minutes(10) }),
   });
   const objects = synth(chart);
   const risk = Warnings.of(chart).risks.find((r) => r.code === RiskCode.AFFINITY_CLIENT_IP_BEHIND_PROXY)!;
@@ -101,8 +102,20 @@ describe('ServiceAffinity.clientIp bad input', () => {
     [{ justification: WHY, timeoutSeconds: 0 }, "ServiceAffinity.clientIp: 'timeoutSeconds' must be an integer from 1 to 86400, got 0. Use e.g. 10800 (3 hours, the default; 86400 is the Kubernetes limit)."],
     [{ justification: WHY, timeoutSeconds: 86401 }, "ServiceAffinity.clientIp: 'timeoutSeconds' must be an integer from 1 to 86400, got 86401."],
     [{ justification: WHY, timeoutSeconds: 1.5 }, "ServiceAffinity.clientIp: 'timeoutSeconds' must be an integer from 1 to 86400, got 1.5."],
+    [{ justification: WHY, timeout: Duration.days(2) }, "ServiceAffinity.clientIp: 'timeout' must be whole seconds from 1 second to 24 hours, got \"172800s\". Use e.g. Duration.hours(3) (the default; 24 hours is the Kubernetes limit)."],
+    [{ justification: WHY, timeout: Duration.millis(1500) }, "ServiceAffinity.clientIp: 'timeout' must be whole seconds from 1 second to 24 hours, got \"1.5s\"."],
+    [
+      { justification: WHY, timeout: Duration.hours(1), timeoutSeconds: 3600 },
+      "ServiceAffinity.clientIp: 'timeoutSeconds' cannot be combined with timeout (they say the same thing), got 3600. Keep timeout (a Duration) and remove timeoutSeconds.",
+    ],
     [{ justification: WHY, acknowledgedRisks: ['NAT' as RiskCode] }, "ServiceAffinity.clientIp: 'acknowledgedRisks' must list risk codes of cdk8s-stateless, got \"NAT\"."],
   ])('%j', (options, message) => {
     expect(() => ServiceAffinity.clientIp(options)).toThrow(message);
   });
+});
+
+test('the deprecated timeoutSeconds still sets the timeout (kept through 0.x)', () => {
+  const chart = newChart();
+  new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, serviceAffinity: ServiceAffinity.clientIp({ justification: WHY, timeoutSeconds: 600 }) });
+  expect(only(synth(chart), 'Service').spec.sessionAffinityConfig.clientIP.timeoutSeconds).toBe(600);
 });

@@ -241,7 +241,7 @@ describe('routes across constructs', () => {
     new StatelessWebApp(chart, 'a', { name: 'a', image: IMAGE, host: 'shop.example.com' });
     const b = new StatelessWebApp(chart, 'b', { name: 'b', image: IMAGE });
     expect(() => new StickyIngress(chart, 'sticky', { service: b.service, host: 'shop.example.com', mode: AffinityMode.BALANCED, justification: WHY })).toThrow(
-      "StickyIngress 'test/sticky': 'host'/'path' is already routed by StatelessWebApp 'test/a' on the same ingress-nginx routes (two routes for one host and path conflict, and only one of them would apply), got shop.example.com /. Keep one route per host and path: create the StatelessWebApp without host and path and let the StickyIngress own the route.",
+      "StickyIngress 'test/sticky': 'host'/'path' is already routed by StatelessWebApp 'test/a' on the same ingress-nginx routes (two routes for one host and path conflict, and only one of them would apply), got shop.example.com /. Keep one route per host and path: route the app with its own host and path, and leave them out of the StickyIngress.",
     );
   });
 
@@ -255,8 +255,34 @@ describe('routes across constructs', () => {
     const chart = newChart();
     const web = new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, host: 'shop.example.com', path: '/' });
     expect(() => new StickyIngress(chart, 'sticky', { service: web.service, host: 'www.example.com', mode: AffinityMode.BALANCED, justification: WHY })).toThrow(
-      "StickyIngress 'test/sticky': 'service' is already routed by StatelessWebApp 'test/web', and an app has one route (so that its stickiness and its canaries apply to every user), got \"web\". Give the app one route: create the StatelessWebApp without host and path when a StickyIngress routes it.",
+      "StickyIngress 'test/sticky': 'service' is already routed by StatelessWebApp 'test/web', and an app has one route (so that its stickiness and its canaries apply to every user), got \"web\". Give the app one route: to make the app's own route sticky, leave host, path, pathType, tlsSecretName and name out of the StickyIngress.",
     );
+  });
+});
+
+describe('one way to route an app: the app routes itself, a StickyIngress makes that route sticky', () => {
+  test('a StickyIngress without host and path attaches its cookie affinity to the app\'s own route', () => {
+    const chart = newChart();
+    const web = new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, host: 'shop.example.com', replicas: 3 });
+    const sticky = new StickyIngress(chart, 'sticky', { serviceRef: { name: 'web', port: 80 }, mode: AffinityMode.BALANCED, justification: WHY });
+    const objects = synth(chart);
+    const ingress = only(objects, 'Ingress', 'web');
+    expect(ingress.spec.rules[0].host).toBe('shop.example.com');
+    expect(ingress.metadata.annotations![`${NGINX}affinity`]).toBe('cookie');
+    expect(ingress.metadata.annotations!['stateless.cdk8s.io/affinity-justification']).toBe(WHY);
+    expect(sticky.route).toBe(web.route);
+    expect(Warnings.of(chart).risks.filter((r) => r.path === 'test/sticky').map((r) => r.code)).toContain(RiskCode.AFFINITY_UNEVEN_LOAD);
+  });
+
+  test('a second StickyIngress on that route is refused', () => {
+    const chart = newChart();
+    new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, host: 'shop.example.com' });
+    new StickyIngress(chart, 'first', { serviceRef: { name: 'web', port: 80 }, mode: AffinityMode.BALANCED, justification: WHY });
+    expect(() => new StickyIngress(chart, 'second', { serviceRef: { name: 'web', port: 80 }, mode: AffinityMode.BALANCED, justification: WHY })).toThrow(
+      "StickyIngress 'test/second': 'service' is already made sticky by StickyIngress 'test/first', and a route has one cookie affinity, got \"web\". Keep one StickyIngress per app.",
+    );
+    // the failed one left nothing: the route keeps the first one's cookie
+    expect(only(synth(chart), 'Ingress', 'web').metadata.annotations![`${NGINX}affinity-mode`]).toBe('balanced');
   });
 });
 
@@ -265,7 +291,7 @@ test('a second StickyIngress for the same app is an error', () => {
   const web = new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE });
   new StickyIngress(chart, 'first', { service: web.service, host: 'a.example.com', mode: AffinityMode.BALANCED, justification: WHY });
   expect(() => new StickyIngress(chart, 'second', { service: web.service, host: 'b.example.com', mode: AffinityMode.BALANCED, justification: WHY })).toThrow(
-    "StickyIngress 'test/second': 'service' is already routed by StickyIngress 'test/first', and an app has one route (so that its stickiness and its canaries apply to every user), got \"web\". Give the app one route: create the StatelessWebApp without host and path when a StickyIngress routes it.",
+    "StickyIngress 'test/second': 'service' is already routed by StickyIngress 'test/first', and an app has one route (so that its stickiness and its canaries apply to every user), got \"web\". Give the app one route: to make the app's own route sticky, leave host, path, pathType, tlsSecretName and name out of the StickyIngress.",
   );
 });
 

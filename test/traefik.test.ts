@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { RE2JS } from '@bufbuild/re2';
 import { ApiObject, App, Chart, Duration, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import {
@@ -100,9 +101,10 @@ function allSchemaErrors(objects: K8sObject[]): string[] {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Which request goes where: Traefik's router, for the matchers this provider writes, over the rendered objects.
-// Semantics as in traefik/traefik pkg/muxer/http/matcher.go (Host: case-insensitive equality; Path: equality;
-// PathPrefix: string prefix; PathRegexp, HeaderRegexp: a match anywhere; Header: equality with one of the values)
-// and mux.go (routes sorted by priority, highest first; priority 0 means the length of the rule).
+// Semantics as in traefik/traefik pkg/muxer/http/matcher.go (Host: case-insensitive equality, as before v3.7.0, which
+// added wildcards; HostRegexp on the lower-case host; Path: equality; PathPrefix: string prefix; PathRegexp,
+// HeaderRegexp: Go's regexp, a match anywhere, here with RE2/J; Header: equality with one of the values) and mux.go
+// (routes sorted by priority, highest first; priority 0 means len(rule), in bytes).
 // ---------------------------------------------------------------------------------------------------------------
 interface Req {
   host?: string;
@@ -124,11 +126,12 @@ function parseRule(rule: string): Matcher {
   const header = (r: Req, name: string) => Object.entries(r.headers ?? {}).filter(([k]) => k.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
   const fns: Record<string, (a: string[]) => Matcher> = {
     Host: ([h]) => (r) => (r.host ?? '').toLowerCase() === h.toLowerCase(),
+    HostRegexp: ([re]) => (r) => new RE2JS(re).test((r.host ?? '').toLowerCase()),
     Path: ([p]) => (r) => r.path === p,
     PathPrefix: ([p]) => (r) => r.path.startsWith(p),
-    PathRegexp: ([re]) => (r) => new RegExp(re).test(r.path),
+    PathRegexp: ([re]) => (r) => new RE2JS(re).test(r.path),
     Header: ([n, v]) => (r) => header(r, n).includes(v),
-    HeaderRegexp: ([n, re]) => (r) => header(r, n).some((v) => new RegExp(re).test(v)),
+    HeaderRegexp: ([n, re]) => (r) => header(r, n).some((v) => new RE2JS(re).test(v)),
   };
   const primary = (): Matcher => {
     if (peek() === '!') {
@@ -182,7 +185,7 @@ function parseRule(rule: string): Matcher {
  * stable, so which one serves is undefined.
  */
 function routeOf(objects: K8sObject[], req: Req): string {
-  const routes = ofKind(objects, 'IngressRoute').flatMap((o) => o.spec.routes.map((r: any) => ({ ...r, priority: r.priority || r.match.length })));
+  const routes = ofKind(objects, 'IngressRoute').flatMap((o) => o.spec.routes.map((r: any) => ({ ...r, priority: r.priority || Buffer.byteLength(r.match) })));
   const hits = routes.filter((r: any) => parseRule(r.match)(req));
   if (hits.length === 0) return '404';
   const top = Math.max(...hits.map((r: any) => r.priority));
@@ -240,7 +243,8 @@ describe('StatelessWebApp on Traefik', () => {
     const match = 'Host(`shop.example.com`) && (Path(`/store`) || PathPrefix(`/store/`))';
     expect(route.spec).toEqual({
       entryPoints: ['websecure'],
-      routes: [{ kind: 'Rule', match, priority: match.length, services: [{ kind: 'Service', name: 'shop', port: 80 }] }],
+      // a host route (tier 2 x 10^8), a prefix of 6 bytes: 6 x 6 + 1
+      routes: [{ kind: 'Rule', match, priority: 200_000_037, services: [{ kind: 'Service', name: 'shop', port: 80 }] }],
       tls: { secretName: 'shop-example-com-tls' },
     });
     expect(ofKind(objects, 'Ingress')).toEqual([]);
@@ -307,6 +311,149 @@ describe('paths and hosts', () => {
   });
 });
 
+describe('route order across every app of a host: Kubernetes path precedence', () => {
+  /** The Kubernetes winner: the longest matching path (a prefix without its trailing "/"), Exact before Prefix on a tie. */
+  function kubernetesWinner(apps: Array<{ name: string; path: string; exact: boolean }>, requestPath: string): string {
+    const matching = apps.filter((a) => {
+      if (a.exact) return requestPath === a.path;
+      const prefix = a.path.replace(/\/+$/, '');
+      return prefix === '' || requestPath === prefix || requestPath.startsWith(`${prefix}/`);
+    });
+    if (matching.length === 0) return '404';
+    const rank = (a: { path: string; exact: boolean }) => Buffer.byteLength(a.exact ? a.path : a.path.replace(/\/+$/, '')) * 2 + (a.exact ? 1 : 0);
+    return `Service/${matching.sort((x, y) => rank(y) - rank(x))[0].name}`;
+  }
+
+  test('Exact beats Prefix, a longer prefix beats a shorter one, "/" comes last', () => {
+    const chart = chartOnTraefik();
+    const host = 'shop.example.com';
+    new StatelessWebApp(chart, 'api', { name: 'api', image: IMAGE, host, path: '/api' });
+    new StatelessWebApp(chart, 'health', { name: 'health', image: IMAGE, host, path: '/api/health', pathType: PathType.EXACT });
+    new StatelessWebApp(chart, 'api-exact', { name: 'api-exact', image: IMAGE, host, path: '/api', pathType: PathType.EXACT });
+    new StatelessWebApp(chart, 'root', { name: 'root', image: IMAGE, host, path: '/' });
+    new StatelessWebApp(chart, 'login', { name: 'login', image: IMAGE, host, path: '/login' });
+    const objects = synth(chart);
+    expect(routeOf(objects, { host, path: '/api/health' })).toBe('Service/health');
+    expect(routeOf(objects, { host, path: '/api' })).toBe('Service/api-exact');
+    expect(routeOf(objects, { host, path: '/api/' })).toBe('Service/api');
+    expect(routeOf(objects, { host, path: '/api/health/x' })).toBe('Service/api');
+    expect(routeOf(objects, { host, path: '/login' })).toBe('Service/login');
+    expect(routeOf(objects, { host, path: '/loginx' })).toBe('Service/root');
+    expect(allSchemaErrors(objects)).toEqual([]);
+  });
+
+  test('100 apps on one host: every request goes where Kubernetes sends it, and no two matching routes tie', () => {
+    const chart = chartOnTraefik();
+    const host = 'shop.example.com';
+    const segments = ['api', 'v1', 'v2', 'health', 'login', 'café', 'a', 'ab', 'static', 'x'];
+    let seed = 11;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const apps: Array<{ name: string; path: string; exact: boolean }> = [{ name: 'app0', path: '/', exact: false }];
+    const keys = new Set(['Prefix:/']);
+    while (apps.length < 100) {
+      const depth = 1 + next(3);
+      const appPath = '/' + Array.from({ length: depth }, () => segments[next(segments.length)]).join('/') + (next(5) === 0 ? '/' : '');
+      const exact = next(3) === 0;
+      const key = `${exact ? 'Exact' : 'Prefix'}:${exact ? appPath : appPath.replace(/\/+$/, '')}`;
+      if (keys.has(key)) continue;
+      keys.add(key);
+      apps.push({ name: `app${apps.length}`, path: appPath, exact });
+    }
+    for (const a of apps) {
+      new StatelessWebApp(chart, a.name, { name: a.name, image: IMAGE, host, path: a.path, pathType: a.exact ? PathType.EXACT : PathType.PREFIX });
+    }
+    const objects = synth(chart);
+    const requests = new Set<string>();
+    for (const a of apps) {
+      for (const suffix of ['', '/', '/x', 'x', '/health']) {
+        const request = a.path.replace(/\/$/, '') + suffix;
+        requests.add(request.startsWith('/') ? request : `/${request}`);
+      }
+    }
+    const wrong: string[] = [];
+    for (const request of requests) {
+      const expected = kubernetesWinner(apps, request);
+      const got = routeOf(objects, { host, path: request });
+      if (got !== expected) wrong.push(`${request}: ${got}, Kubernetes ${expected}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(requests.size).toBeGreaterThan(300);
+  });
+
+  test('a path is counted in bytes, as Go counts the rule: /café is 6 bytes', () => {
+    const chart = chartOnTraefik();
+    new StatelessWebApp(chart, 'cafe', { name: 'cafe', image: IMAGE, host: 'shop.example.com', path: '/café' });
+    expect(only(synth(chart), 'IngressRoute').spec.routes[0].priority).toBe(200_000_000 + 6 * 6 + 1);
+  });
+
+  test("a host's own routes serve it before a wildcard host's, and those before routes of every host", () => {
+    const chart = chartOnTraefik();
+    new StatelessWebApp(chart, 'exact', { name: 'exact', image: IMAGE, host: 'a.example.com' });
+    new StatelessWebApp(chart, 'wild', { name: 'wild', image: IMAGE, host: '*.example.com', path: '/deep/er' });
+    new StatelessWebApp(chart, 'any', { name: 'any', image: IMAGE, path: '/deep/er/still' });
+    const objects = synth(chart);
+    expect(routeOf(objects, { host: 'a.example.com', path: '/deep/er/still' })).toBe('Service/exact');
+    expect(routeOf(objects, { host: 'b.example.com', path: '/deep/er/still' })).toBe('Service/wild');
+    expect(routeOf(objects, { host: 'example.org', path: '/deep/er/still' })).toBe('Service/any');
+  });
+
+  test('two regular expressions of one length on one host would tie: refused, naming both constructs', () => {
+    const chart = chartOnTraefik();
+    const host = 'shop.example.com';
+    new StatelessWebApp(chart, 'a', { name: 'a', image: IMAGE, host, path: '/é[0-9]+', pathType: PathType.REGULAR_EXPRESSION });
+    // 9 bytes as well ("é" is 2 bytes): one priority
+    expect(() => new StatelessWebApp(chart, 'b', { name: 'b', image: IMAGE, host, path: '/ab[0-9]+', pathType: PathType.REGULAR_EXPRESSION })).toThrow(
+      "StatelessWebApp 'test/b': 'host'/'path' is already routed by StatelessWebApp 'test/a' on the same traefik routes",
+    );
+    // another length is another priority
+    new StatelessWebApp(chart, 'c', { name: 'c', image: IMAGE, host, path: '/abc[0-9]+', pathType: PathType.REGULAR_EXPRESSION });
+  });
+});
+
+describe('wildcard hosts', () => {
+  test('*.example.com is a HostRegexp of one label (Host matches it only from Traefik v3.7.0)', () => {
+    const chart = chartOnTraefik();
+    new StatelessWebApp(chart, 'shop', { name: 'shop', image: IMAGE, host: '*.example.com', path: '/store' });
+    const objects = synth(chart);
+    const route = only(objects, 'IngressRoute');
+    expect(route.spec.routes[0].match).toBe('HostRegexp(`^[^.]+\\.example\\.com\\.?$`) && (Path(`/store`) || PathPrefix(`/store/`))');
+    expect(routeOf(objects, { host: 'a.example.com', path: '/store' })).toBe('Service/shop');
+    expect(routeOf(objects, { host: 'A.Example.com', path: '/store/x' })).toBe('Service/shop');
+    expect(routeOf(objects, { host: 'b.a.example.com', path: '/store' })).toBe('404');
+    expect(routeOf(objects, { host: 'example.com', path: '/store' })).toBe('404');
+    expect(routeOf(objects, { host: 'aexample.com', path: '/store' })).toBe('404');
+    expect(allSchemaErrors(objects)).toEqual([]);
+  });
+});
+
+describe("Go's regexp syntax on Traefik", () => {
+  test('accepted: (?i) and named groups, which Go compiles (the regex risk text itself recommends (?i))', () => {
+    const chart = chartOnTraefik();
+    const shop = new StatelessWebApp(chart, 'shop', { name: 'shop', image: IMAGE, host: 'shop.example.com' });
+    new CanaryRelease(chart, 'canary', { stable: shop, image: NEXT, match: [CanaryMatch.headerPattern('x-group', '(?i)^beta$')] });
+    new StatelessWebApp(chart, 'items', { name: 'items', image: IMAGE, host: 'shop.example.com', path: '/items/(?P<id>[0-9]+)$', pathType: PathType.REGULAR_EXPRESSION });
+    const objects = synth(chart);
+    expect(routeOf(objects, { host: 'shop.example.com', path: '/', headers: { 'x-group': 'BETA' } })).toBe('Service/shop-canary-984eeb');
+    expect(routeOf(objects, { host: 'shop.example.com', path: '/items/12' })).toBe('Service/items');
+  });
+
+  test.each([
+    ['\\u00e9', 'invalid escape sequence: `\\u`'],
+    ['\\cA', 'invalid escape sequence: `\\c`'],
+    ['^beta\\Z', 'invalid escape sequence: `\\Z`'],
+  ])('refused: %s, which JavaScript compiles and Go does not', (pattern, goMessage) => {
+    const chart = chartOnTraefik();
+    const shop = new StatelessWebApp(chart, 'shop', { name: 'shop', image: IMAGE, host: 'shop.example.com' });
+    expect(() => new CanaryRelease(chart, 'canary', { stable: shop, image: NEXT, match: [CanaryMatch.headerPattern('x-group', pattern)] })).toThrow(
+      `CanaryRelease 'test/canary': 'match.headerPattern' must compile with Go's regexp, which Traefik's HeaderRegexp uses (error parsing regexp: ${goMessage}); ` +
+        `Traefik drops a router whose rule does not build, got ${JSON.stringify(pattern)}.`,
+    );
+  });
+});
+
 describe('StickyIngress on Traefik', () => {
   function sticky(props: Partial<ConstructorParameters<typeof StickyIngress>[2]> = {}) {
     const chart = chartOnTraefik();
@@ -331,6 +478,8 @@ describe('StickyIngress on Traefik', () => {
         kind: 'Service',
         name: 'shop',
         port: 80,
+        // the pods as servers, whatever the provider's nativeLBByDefault: a cookie on the ClusterIP pins everyone to it
+        nativeLB: false,
         sticky: { cookie: { name: 'shop-affinity', secure: true, httpOnly: true, sameSite: 'Strict', maxAge: 604800, path: '/', domain: '.example.com' } },
       },
     ]);
@@ -374,7 +523,7 @@ describe('StickyIngress on Traefik', () => {
     [
       'a regular-expression path that Go cannot compile',
       { path: '/(?=a)', pathType: PathType.REGULAR_EXPRESSION, cookie: { path: '/' } },
-      "StickyIngress 'test/sticky': 'path' uses a lookaround ((?=, (?!, (?<=, (?<!), which Go's RE2 syntax does not have; Traefik compiles PathRegexp with Go's regexp and drops a router whose rule does not build, got \"/(?=a)\". Write the expression in RE2 syntax, e.g. \"/items/[0-9]+\".",
+      "StickyIngress 'test/sticky': 'path' must compile with Go's regexp, which Traefik's PathRegexp uses (error parsing regexp: invalid or unsupported Perl syntax: `(?=`); Traefik drops a router whose rule does not build, got \"/(?=a)\". Write the expression in Go's RE2 syntax, e.g. \"/items/[0-9]+\" (no lookaround, backreferences, \\Z, \\u or \\c escapes).",
     ],
   ])('refused: %s', (_name, props, message) => {
     expect(() => sticky(props)).toThrow(message);
@@ -404,7 +553,8 @@ describe('CanaryRelease on Traefik', () => {
     return { chart, objects: synth(chart) };
   }
   const HOST_PATH = 'Host(`shop.example.com`) && PathPrefix(`/`)';
-  const STABLE_PRIORITY = HOST_PATH.length;
+  // a host route, the prefix "/" (0 bytes without its trailing "/")
+  const STABLE_PRIORITY = 200_000_001;
   const at = (urlPath = '/', headers: Record<string, string> = {}) => ({ host: 'shop.example.com', path: urlPath, headers });
 
   test('header and weight: a header route and a weighted route in the canary IngressRoute, the weights in a TraefikService; the stable IngressRoute as before', () => {
@@ -571,13 +721,13 @@ describe('CanaryRelease on Traefik', () => {
       'a header pattern with a backreference',
       [CanaryMatch.headerPattern('region', '^(a)\\1$')],
       {},
-      "CanaryRelease 'test/canary': 'match.headerPattern' uses a backreference, which Go's RE2 syntax does not have; Traefik compiles HeaderRegexp with Go's regexp and drops a router whose rule does not build, got \"^(a)\\\\1$\". Write the expression in RE2 syntax, e.g. \"^(east|west)-us$\".",
+      "CanaryRelease 'test/canary': 'match.headerPattern' must compile with Go's regexp, which Traefik's HeaderRegexp uses (error parsing regexp: invalid escape sequence: `\\1`); Traefik drops a router whose rule does not build, got \"^(a)\\\\1$\". Write the expression in Go's RE2 syntax, e.g. \"^(east|west)-us$\" or \"(?i)^beta$\" (no lookaround, backreferences, \\Z, \\u or \\c escapes).",
     ],
     [
       'a header pattern that does not compile',
       [CanaryMatch.headerPattern('region', '^(east')],
       {},
-      "CanaryRelease 'test/canary': 'match.headerPattern' does not compile (Invalid regular expression: /^(east/: Unterminated group); Traefik compiles HeaderRegexp with Go's regexp and drops a router whose rule does not build, got \"^(east\".",
+      "CanaryRelease 'test/canary': 'match.headerPattern' must compile with Go's regexp, which Traefik's HeaderRegexp uses (error parsing regexp: missing closing ): `^(east`); Traefik drops a router whose rule does not build, got \"^(east\". Write the expression in Go's RE2 syntax, e.g. \"^(east|west)-us$\" or \"(?i)^beta$\" (no lookaround, backreferences, \\Z, \\u or \\c escapes).",
     ],
   ])('refused: %s', (_name, matches, options, message) => {
     expect(() => canary(matches, options)).toThrow(message);

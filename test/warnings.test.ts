@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { RedisSessionStore, RiskCode, StatelessWebApp, Warnings } from '../src';
+import { PathType, RedisSessionStore, RiskCode, StatelessWebApp, Warnings } from '../src';
 import { captureStderr, only, synth } from './support/synth';
 
 const IMAGE = 'ghcr.io/acme/web:1.4.2';
@@ -112,4 +112,57 @@ describe('Warnings', () => {
     expect(Warnings.of(b.app).strict).toBe(false);
     expect(Warnings.of(a.chart)).toBe(Warnings.of(a.chart));
   });
+});
+
+describe('acknowledgements take any registered code as a string, with a hint for a mistyped one', () => {
+  test.each([
+    ['INGRESS_NGINX_RETIRD', 'INGRESS_NGINX_RETIRED'],
+    ['ingress-nginx-retired', 'INGRESS_NGINX_RETIRED'],
+    ['APP_SINGLE_REPLIKA', 'APP_SINGLE_REPLICA'],
+  ])('%s: did you mean %s', (typed, meant) => {
+    const chart = new Chart(Testing.app(), 'test');
+    expect(() => new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, acknowledgedRisks: [typed] })).toThrow(
+      `StatelessWebApp 'test/web': 'acknowledgedRisks' must list risk codes of cdk8s-stateless, got "${typed}". Did you mean "${meant}"? Use a registered code (`,
+    );
+  });
+
+  test('a code far from every registered one gets the list only', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    expect(() => new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, acknowledgedRisks: ['NOPE'] })).toThrow(
+      /got "NOPE"\. Use a registered code \(AFFINITY_/,
+    );
+  });
+
+  test('a provider\'s code and a core code go in one list of strings (the session store too)', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    new RedisSessionStore(chart, 'sessions', { name: 'sessions', acknowledgedRisks: ['STORE_SINGLE_POINT_OF_FAILURE'] });
+    new StatelessWebApp(chart, 'web', {
+      name: 'web',
+      image: IMAGE,
+      replicas: 1,
+      host: 'web.example.com',
+      path: '/items/[0-9]+',
+      pathType: PathType.REGULAR_EXPRESSION,
+      acknowledgedRisks: [RiskCode.APP_SINGLE_REPLICA, 'INGRESS_NGINX_REGEX_PATH'],
+    });
+    synth(chart);
+    expect(Warnings.of(chart).unacknowledged.map((r) => r.code)).toEqual([]);
+  });
+});
+
+describe('a literal value in an env variable named as a secret is reported', () => {
+  test.each([['DB_PASSWORD', true], ['STRIPE_API_KEY', true], ['auth-token', true], ['PASSWORD_MIN_LENGTH', false], ['SECRET_KEY_BASE', true], ['TOKENIZER_MODE', false], ['LOG_LEVEL', false]])(
+    '%s: %s',
+    (name, reported) => {
+      const chart = new Chart(Testing.app(), 'test');
+      new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, env: { [name]: 'x' } });
+      const risk = Warnings.of(chart).risks.find((r) => r.code === 'ENV_SECRET_LITERAL');
+      expect(risk !== undefined).toBe(reported);
+      if (risk) {
+        expect(risk.message).toBe(
+          `web sets ${name} to a literal value in env: the value is written into the synthesized YAML, so it is in the GitOps repository and readable by anyone who can read the Deployment.`,
+        );
+      }
+    },
+  );
 });

@@ -6,6 +6,10 @@
  *
  * With an engine the CanaryRelease stays in the code: its image is the version the engine rolls out. A release is
  * one commit (the new image); the engine moves the weight, checks the analysis and promotes or rolls back.
+ *
+ * Adopting an engine takes one commit of its own first: the CanaryRelease with the image that runs (1.8.0) and the
+ * engine's `adopted` left out, because neither engine analyses the first version it sees. Once the Rollout is
+ * Healthy (or the Canary Initialized) the next commit sets `adopted: true`; this file shows the release after that.
  */
 import * as path from 'path';
 import { App, Chart, ChartProps, Duration } from 'cdk8s';
@@ -63,10 +67,10 @@ export class ProgressiveShopChart extends Chart {
         acknowledgedRisks: [props.gatewayApi ? RiskCode.AFFINITY_PERSISTENT_NO_REBALANCE : RiskCode.AFFINITY_BALANCED_REPIN],
       });
     }
-    const analysis = { minSuccessRatePercent: 99, maxLatencyP99Ms: 500, interval: Duration.minutes(1), rollbackAfterFailures: 2 };
+    const analysis = { minSuccessRatePercent: 99, maxLatencyP99: Duration.millis(500), interval: Duration.minutes(1), rollbackAfterFailures: 2 };
     const engine: IReleaseEngine = argo
-      ? ReleaseEngine.argoRollouts({ prometheusAddress: PROMETHEUS, steps: [10, 25, 50], stepPause: Duration.minutes(5), analysis })
-      : ReleaseEngine.flagger({ prometheusAddress: PROMETHEUS, stepInterval: Duration.minutes(1), analysis });
+      ? ReleaseEngine.argoRollouts({ prometheusAddress: PROMETHEUS, steps: [10, 25, 50], stepPause: Duration.minutes(5), analysis, adopted: true })
+      : ReleaseEngine.flagger({ prometheusAddress: PROMETHEUS, stepInterval: Duration.minutes(1), analysis, adopted: true });
     new CanaryRelease(this, 'shop-canary', {
       stable: shop,
       image: props.releaseImage,

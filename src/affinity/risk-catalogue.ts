@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
+import { AffinityMode } from '../traffic/affinity-mode';
 import { backendFacts } from '../traffic/route';
 import { RiskCode, RiskDescription } from '../warnings';
-import { AffinityMode } from './affinity-mode';
 
 /**
  * The risk catalogue of session affinity, from the articles the project comes from (the ride-hailing case

@@ -1,10 +1,10 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { PropChecker } from '../prop-checks';
 import { beforeSynth } from '../synth-hooks';
+import { JUSTIFICATION_ANNOTATION } from '../traffic/affinity-mode';
 import { AppRoute } from '../traffic/route';
 import { checkAcknowledged, reportRisks } from '../warnings';
-import { JUSTIFICATION_ANNOTATION } from './affinity-mode';
 import { affinityTarget, clientIpAffinityRisks } from './risk-catalogue';
 
 /**
@@ -16,8 +16,15 @@ export interface ClientIpAffinityOptions {
    */
   readonly justification: string;
   /**
-   * How long a client stays pinned after its last connection, in seconds (1 to 86400).
+   * How long a client stays pinned after its last connection: whole seconds from 1 second to 24 hours
+   * (`sessionAffinityConfig.clientIP.timeoutSeconds`). Use this rather than `timeoutSeconds`.
+   * @default Duration.hours(3), the Kubernetes default
+   */
+  readonly timeout?: Duration;
+  /**
+   * The same as `timeout`, in seconds (1 to 86400).
    * @default 10800 (3 hours, the Kubernetes default)
+   * @deprecated Use `timeout` (a `Duration`, as every time in this library); `timeoutSeconds` keeps working through 0.x.
    */
   readonly timeoutSeconds?: number;
   /**
@@ -26,6 +33,12 @@ export interface ClientIpAffinityOptions {
    */
   readonly acknowledgedRisks?: string[];
 }
+
+/**
+ * How long Kubernetes keeps a ClientIP pin when `sessionAffinityConfig.clientIP.timeoutSeconds` is not set:
+ * `DefaultClientIPServiceAffinitySeconds int32 = 10800` in k8s.io/api core/v1/types.go.
+ */
+export const DEFAULT_CLIENT_IP_TIMEOUT_SECONDS = 10800;
 
 /**
  * Session affinity on a Service (L4), as an explicit and warned opt-in.
@@ -43,7 +56,15 @@ export class ServiceAffinity {
       options?.justification,
       'Write down why this Service needs ClientIP affinity (e.g. "legacy TCP protocol keeps per-connection state"); it is annotated on the Service.',
     );
-    const timeout = options.timeoutSeconds ?? 10800;
+    if (options.timeout !== undefined && options.timeoutSeconds !== undefined) {
+      check.fail('timeoutSeconds', 'cannot be combined with timeout (they say the same thing)', options.timeoutSeconds, 'Keep timeout (a Duration) and remove timeoutSeconds.');
+    }
+    const fix = 'Use e.g. Duration.hours(3) (the default; 24 hours is the Kubernetes limit).';
+    const ms = check.durationMillis('timeout', options.timeout, fix);
+    const timeout = ms !== undefined ? ms / 1000 : options.timeoutSeconds ?? DEFAULT_CLIENT_IP_TIMEOUT_SECONDS;
+    if (ms !== undefined && (!Number.isInteger(timeout) || timeout < 1 || timeout > 86400)) {
+      check.fail('timeout', 'must be whole seconds from 1 second to 24 hours', `${timeout}s`, fix);
+    }
     check.integer('timeoutSeconds', timeout, 1, 86400, 'Use e.g. 10800 (3 hours, the default; 86400 is the Kubernetes limit).');
     const acknowledged = checkAcknowledged(check, options.acknowledgedRisks);
     return new ServiceAffinity(options.justification.trim(), timeout, acknowledged);

@@ -4,11 +4,11 @@ import { Construct, IConstruct } from 'constructs';
 import { isHostName, PropChecker } from '../prop-checks';
 import { defaultResourceName } from '../resource-names';
 import { beforeSynth } from '../synth-hooks';
+import { AffinityMode, SameSite } from '../traffic/affinity-mode';
 import { TrafficProvider } from '../traffic/factory';
-import { ITrafficProvider, PathType, RouteRole } from '../traffic/provider-contract';
+import { CookieStickiness, ITrafficProvider, PathType, RouteRole } from '../traffic/provider-contract';
 import { AppRoute, backendFacts } from '../traffic/route';
 import { annotationName, checkAcknowledged, RISK_ANNOTATION_PREFIX } from '../warnings';
-import { AffinityMode, SameSite } from './affinity-mode';
 import { affinityTarget, cookieAffinityRisks, secureCookieWithoutTlsRisk } from './risk-catalogue';
 
 /**
@@ -120,15 +120,15 @@ export class ServiceReferences {
  */
 export interface StickyIngressProps {
   /**
-   * The Service to route to, as a cdk8s-plus-27 Service (for a `StatelessWebApp` created without host and
-   * path: `app.service`). For a Service of another cdk8s-plus major, a core ApiObject or a Service created
-   * elsewhere, pass `serviceRef` instead. Exactly one of `service` and `serviceRef`.
+   * The Service to route to, as a cdk8s-plus-27 Service. Exactly one of `service` and `serviceRef`.
    * @default - serviceRef
+   * @deprecated Use `serviceRef` (`ServiceReferences.of(app.service)`), which takes a Service of any origin;
+   * `service` keeps working through 0.x.
    */
   readonly service?: kplus.Service;
   /**
-   * The Service to route to, by name and port: `ServiceReferences.of(anyServiceObject)` or
-   * `{ name: 'web', port: 80 }`. Exactly one of `service` and `serviceRef`.
+   * The Service to make sticky, by name and port: `ServiceReferences.of(anyServiceObject)` or
+   * `{ name: 'web', port: 80 }`. Use this rather than `service`.
    * @default - service
    */
   readonly serviceRef?: ServiceReference;
@@ -138,7 +138,9 @@ export interface StickyIngressProps {
    */
   readonly port?: number;
   /**
-   * Host name to route.
+   * Host name to route, for a Service that no `StatelessWebApp` routes. An app routes itself (its `host` and
+   * `path`): leave `host`, `path`, `pathType`, `tlsSecretName` and `name` out, and the StickyIngress makes the
+   * app's own route sticky. (An app created without host and path can still be routed here, through 0.x.)
    * @default - every host
    */
   readonly host?: string;
@@ -209,107 +211,47 @@ export class StickyIngress extends Construct {
       const check = PropChecker.of(this, 'StickyIngress');
       const acknowledged = checkAcknowledged(check, props.acknowledgedRisks);
       const backend = resolveBackend(check, this, props);
-      const modes = Object.values(AffinityMode) as string[];
-      if (!modes.includes(props.mode as string)) {
-        check.fail(
-          'mode',
-          'is required and must be AffinityMode.BALANCED or AffinityMode.PERSISTENT (no default: choose knowingly)',
-          props.mode ?? '(nothing)',
-          'BALANCED spreads users onto new pods when scaling up (re-pinning some); PERSISTENT never moves a user. See the README section on stickiness.',
-        );
-      }
-      check.nonBlank(
-        'justification',
-        props.justification,
-        'Write down why this app needs affinity (e.g. "vendor servlet keeps the cart in HttpSession; ticket SHOP-142 moves it to Redis"); it is annotated on the route for the reviewer.',
-      );
+      const stickiness = checkStickiness(check, props);
       check.hostName('host', props.host);
       const path = props.path ?? '/';
       check.httpPath('path', path);
-      const cookie = props.cookie ?? {};
-      if (cookie.name !== undefined && (typeof cookie.name !== 'string' || !COOKIE_TOKEN.test(cookie.name))) {
-        check.fail('cookie.name', 'must be an RFC 6265 token (visible ASCII, no spaces, no separators such as ()<>@,;:\\"/[]?={})', cookie.name, 'Use e.g. "route" or "SERVERID".');
-      }
-      if (cookie.path !== undefined) {
-        check.httpPath('cookie.path', cookie.path);
-      }
-      if (cookie.domain !== undefined && (typeof cookie.domain !== 'string' || !isHostName(cookie.domain.replace(/^\./, '')))) {
-        check.fail('cookie.domain', 'must be a DNS domain, optionally with a leading "."', cookie.domain, 'Use e.g. ".example.com", or leave it out for a host-only cookie.');
-      }
-      const seconds = (prop: string, d: Duration | undefined) => {
-        const fix = 'Use e.g. Duration.hours(8), or leave it out for a session cookie.';
-        const ms = check.durationMillis(prop, d, fix);
-        if (ms === undefined) return undefined;
-        const s = ms / 1000;
-        if (!Number.isInteger(s) || s < 1) {
-          check.fail(prop, 'must be a whole number of seconds, at least 1 second', `${ms}ms`, fix);
-        }
-        return s;
-      };
-      const maxAgeSeconds = seconds('cookie.maxAge', cookie.maxAge);
-      const expiresSeconds = seconds('cookie.expires', cookie.expires);
-      const secure = cookie.secure ?? true;
-      check.oneOf('cookie.sameSite', cookie.sameSite, SameSite, 'SameSite');
       check.oneOf('pathType', props.pathType, PathType, 'PathType');
       check.objectName('tlsSecretName', props.tlsSecretName, 'shop-example-com-tls');
-      const sameSite = cookie.sameSite ?? SameSite.LAX;
-      if (sameSite === SameSite.NONE && !secure) {
-        check.fail('cookie.secure', 'must be true with sameSite: SameSite.NONE (browsers reject SameSite=None cookies without Secure)', secure, 'Set cookie.secure to true, or use SameSite.LAX.');
-      }
-      if (cookie.conditionalSameSiteNone && sameSite !== SameSite.NONE) {
-        check.fail('cookie.conditionalSameSiteNone', 'only applies with sameSite: SameSite.NONE', true, 'Remove it, or set cookie.sameSite to SameSite.NONE.');
-      }
-
-      const serviceName = backend.name;
-      const servicePort = backend.port;
-      const facts = backendFacts(this, serviceName);
-      this.traffic = props.traffic ?? facts?.provider ?? TrafficProvider.defaultFor(this);
-      const name = props.name ?? facts?.appName ?? defaultResourceName(this, '');
-      check.resourceName('name', name, 0);
-      this.appRoute = AppRoute.create({
-        contributor: this,
-        kind: 'StickyIngress',
-        where: check.where,
-        acknowledged,
-        provider: this.traffic,
-        name,
-        host: props.host,
-        path,
-        pathType: props.pathType ?? PathType.PREFIX,
-        serviceName,
-        servicePort,
-        tlsSecretName: props.tlsSecretName,
-        labels: facts?.labels ?? {},
-        collisionFix: 'Keep one route per host and path: create the StatelessWebApp without host and path and let the StickyIngress own the route.',
-        stickiness: {
-          contributor: { where: check.where, scope: this },
-          mode: props.mode,
-          justification: props.justification.trim(),
-          cookieName: cookie.name,
-          cookiePath: cookie.path,
-          cookieDomain: cookie.domain,
-          maxAgeSeconds,
-          expiresSeconds,
-          secure,
-          sameSite,
-          conditionalSameSiteNone: cookie.conditionalSameSiteNone ?? false,
-          changeOnFailure: cookie.changeOnFailure ?? true,
-        },
-      });
-      this.appRoute.addRisks(RouteRole.STICKINESS, cookieAffinityRisks(affinityTarget(this, serviceName), props.mode));
-      // issue 12 item 9: once rendered (after the route's own render, registered before this), a Secure cookie on
-      // an Ingress without spec.tls (a plain-HTTP route in the Kubernetes Ingress API) is reported
-      if (secure) {
-        const appRoute = this.appRoute;
-        beforeSynth(this, () => {
-          const object = appRoute.objectFor(RouteRole.STICKINESS);
-          const spec = object?.toJson().spec as { tls?: unknown[] } | undefined;
-          if (!object || object.kind !== 'Ingress' || (spec?.tls ?? []).length > 0) return;
-          const risk = secureCookieWithoutTlsRisk(affinityTarget(this, serviceName), object.name, props.host);
-          appRoute.addRisks(RouteRole.STICKINESS, [risk]);
-          object.metadata.addAnnotation(RISK_ANNOTATION_PREFIX + annotationName(risk.code), `${risk.message} Instead: ${risk.remedy}`);
+      const who = { construct: this, kind: 'StickyIngress', where: check.where, acknowledged };
+      const existing = AppRoute.of(this, backend.name);
+      const routeProps = ['host', 'path', 'pathType', 'tlsSecretName', 'name'] as const;
+      if (existing && routeProps.every((p) => props[p] === undefined)) {
+        // the app routes itself: the StickyIngress makes that route sticky
+        this.appRoute = existing;
+        this.traffic = existing.provider;
+        if (props.traffic !== undefined && props.traffic !== existing.provider) {
+          check.fail('traffic', `must be the provider of the app's route (${existing.provider.name}), which it makes sticky`, props.traffic.name, 'Leave traffic out.');
+        }
+        existing.attachStickiness(who, stickiness);
+      } else {
+        const facts = backendFacts(this, backend.name);
+        this.traffic = props.traffic ?? facts?.provider ?? TrafficProvider.defaultFor(this);
+        const name = props.name ?? facts?.appName ?? defaultResourceName(this, '');
+        check.resourceName('name', name, 0);
+        this.appRoute = AppRoute.create({
+          contributor: this,
+          kind: 'StickyIngress',
+          where: check.where,
+          acknowledged,
+          provider: this.traffic,
+          name,
+          host: props.host,
+          path,
+          pathType: props.pathType ?? PathType.PREFIX,
+          serviceName: backend.name,
+          servicePort: backend.port,
+          tlsSecretName: props.tlsSecretName,
+          labels: facts?.labels ?? {},
+          collisionFix: 'Keep one route per host and path: route the app with its own host and path, and leave them out of the StickyIngress.',
+          stickiness,
         });
       }
+      this.reportRisks(stickiness, backend.name, props.mode);
     } catch (e) {
       AppRoute.forget(this);
       scope.node.tryRemoveChild(id);
@@ -324,6 +266,86 @@ export class StickyIngress extends Construct {
   public get route(): ApiObject {
     return this.appRoute.objectFor(RouteRole.STICKINESS)!;
   }
+
+  /**
+   * The affinity risks with the numbers of the app behind the Service; once rendered, a Secure cookie on an Ingress
+   * without spec.tls (a plain-HTTP route in the Kubernetes Ingress API) is reported too.
+   */
+  private reportRisks(stickiness: CookieStickiness, serviceName: string, mode: AffinityMode): void {
+    const appRoute = this.appRoute;
+    appRoute.addRisks(RouteRole.STICKINESS, cookieAffinityRisks(affinityTarget(this, serviceName), mode));
+    if (!stickiness.secure) return;
+    beforeSynth(this, () => {
+      const object = appRoute.objectFor(RouteRole.STICKINESS);
+      const spec = object?.toJson().spec as { tls?: unknown[] } | undefined;
+      if (!object || object.kind !== 'Ingress' || (spec?.tls ?? []).length > 0) return;
+      const risk = secureCookieWithoutTlsRisk(affinityTarget(this, serviceName), object.name, appRoute.intent.host);
+      appRoute.addRisks(RouteRole.STICKINESS, [risk]);
+      object.metadata.addAnnotation(RISK_ANNOTATION_PREFIX + annotationName(risk.code), `${risk.message} Instead: ${risk.remedy}`);
+    });
+  }
+}
+
+/** The mode, the justification and the cookie, checked for every controller, as the intent's stickiness. */
+function checkStickiness(check: PropChecker, props: StickyIngressProps): CookieStickiness {
+  if (!(Object.values(AffinityMode) as string[]).includes(props.mode as string)) {
+    check.fail(
+      'mode',
+      'is required and must be AffinityMode.BALANCED or AffinityMode.PERSISTENT (no default: choose knowingly)',
+      props.mode ?? '(nothing)',
+      'BALANCED spreads users onto new pods when scaling up (re-pinning some); PERSISTENT never moves a user. See the README section on stickiness.',
+    );
+  }
+  check.nonBlank(
+    'justification',
+    props.justification,
+    'Write down why this app needs affinity (e.g. "vendor servlet keeps the cart in HttpSession; ticket SHOP-142 moves it to Redis"); it is annotated on the route for the reviewer.',
+  );
+  const cookie = props.cookie ?? {};
+  if (cookie.name !== undefined && (typeof cookie.name !== 'string' || !COOKIE_TOKEN.test(cookie.name))) {
+    check.fail('cookie.name', 'must be an RFC 6265 token (visible ASCII, no spaces, no separators such as ()<>@,;:\\"/[]?={})', cookie.name, 'Use e.g. "route" or "SERVERID".');
+  }
+  if (cookie.path !== undefined) {
+    check.httpPath('cookie.path', cookie.path);
+  }
+  if (cookie.domain !== undefined && (typeof cookie.domain !== 'string' || !isHostName(cookie.domain.replace(/^\./, '')))) {
+    check.fail('cookie.domain', 'must be a DNS domain, optionally with a leading "."', cookie.domain, 'Use e.g. ".example.com", or leave it out for a host-only cookie.');
+  }
+  const secure = cookie.secure ?? true;
+  check.oneOf('cookie.sameSite', cookie.sameSite, SameSite, 'SameSite');
+  const sameSite = cookie.sameSite ?? SameSite.LAX;
+  if (sameSite === SameSite.NONE && !secure) {
+    check.fail('cookie.secure', 'must be true with sameSite: SameSite.NONE (browsers reject SameSite=None cookies without Secure)', secure, 'Set cookie.secure to true, or use SameSite.LAX.');
+  }
+  if (cookie.conditionalSameSiteNone && sameSite !== SameSite.NONE) {
+    check.fail('cookie.conditionalSameSiteNone', 'only applies with sameSite: SameSite.NONE', true, 'Remove it, or set cookie.sameSite to SameSite.NONE.');
+  }
+  return {
+    contributor: { where: check.where, scope: check.construct! },
+    mode: props.mode,
+    justification: props.justification.trim(),
+    cookieName: cookie.name,
+    cookiePath: cookie.path,
+    cookieDomain: cookie.domain,
+    maxAgeSeconds: cookieSeconds(check, 'cookie.maxAge', cookie.maxAge),
+    expiresSeconds: cookieSeconds(check, 'cookie.expires', cookie.expires),
+    secure,
+    sameSite,
+    conditionalSameSiteNone: cookie.conditionalSameSiteNone ?? false,
+    changeOnFailure: cookie.changeOnFailure ?? true,
+  };
+}
+
+/** A cookie lifetime in whole seconds, at least 1. */
+function cookieSeconds(check: PropChecker, prop: string, d: Duration | undefined): number | undefined {
+  const fix = 'Use e.g. Duration.hours(8), or leave it out for a session cookie.';
+  const ms = check.durationMillis(prop, d, fix);
+  if (ms === undefined) return undefined;
+  const s = ms / 1000;
+  if (!Number.isInteger(s) || s < 1) {
+    check.fail(prop, 'must be a whole number of seconds, at least 1 second', `${ms}ms`, fix);
+  }
+  return s;
 }
 
 /** The Service and port to route to, from `service` (cdk8s-plus-27) or `serviceRef` (any cdk8s app). */

@@ -1,16 +1,17 @@
 import { createHash } from 'crypto';
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { refuseDuplicateObjects } from '../object-names';
 import { PropChecker } from '../prop-checks';
 import { beforeSynth } from '../synth-hooks';
+import { CanaryMatch, WeightMatch } from '../traffic/canary-match';
 import { ITrafficProvider, RouteRole } from '../traffic/provider-contract';
-import { AppRoute } from '../traffic/route';
+import { AppRoute, Attacher } from '../traffic/route';
 import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
-import { CanaryMatch } from './canary-match';
-import { EngineOutput, IReleaseEngine, isEngineImpl } from './engine-contract';
-import { AutoscalingOptions, buildWorkload, resolveAutoscaling, validateWorkloadProps, workloadSpecOf } from '../web-app/app-workload';
+import { EngineImpl, EngineOutput, IReleaseEngine, isEngineImpl } from './engine-contract';
+import { AutoscalingOptions, buildWorkload, resolveAutoscaling, validateWorkloadProps, Workload } from '../web-app/app-workload';
+import { secretLiteralRisks } from '../web-app/env-risks';
 import { StatelessWebApp } from '../web-app/stateless-web-app';
 
 /**
@@ -38,8 +39,8 @@ export interface CanaryReleaseProps {
   readonly autoscaling?: AutoscalingOptions;
   /**
    * Which requests go to the canary: `CanaryMatch.header`, `.headerPattern`, `.cookie`, `.weight`. The traffic
-   * provider decides how its controller combines them and refuses what it cannot express (ingress-nginx: one
-   * header match, one cookie and one weight, evaluated header, then cookie, then weight).
+   * provider decides how its controller combines them and refuses what it cannot express (see the provider's
+   * documentation: some controllers take one match of each kind, in a fixed order).
    */
   readonly match: CanaryMatch[];
   /**
@@ -49,8 +50,8 @@ export interface CanaryReleaseProps {
   readonly weightTotal?: number;
   /**
    * Keep each user on the version they first got. How depends on the traffic provider: some pin the version
-   * through the stable route's cookie affinity and need a StickyIngress (ingress-nginx, Gateway API), others set
-   * a version cookie of their own (see the provider's documentation).
+   * through the stable route's cookie affinity and need a StickyIngress, others set a version cookie of their own
+   * (see the provider's documentation).
    * @default false
    */
   readonly versionStickiness?: boolean;
@@ -102,7 +103,7 @@ export class CanaryRelease extends Construct {
   /** The engine given in `engine` (none: GitOps, a commit per step). */
   public readonly engine?: IReleaseEngine;
   private readonly appRoute: AppRoute;
-  /** What the engine rendered (issue 16). */
+  /** What the engine rendered. */
   private readonly engineOutput?: EngineOutput;
 
   constructor(scope: Construct, id: string, props: CanaryReleaseProps) {
@@ -118,23 +119,12 @@ export class CanaryRelease extends Construct {
       validateWorkloadProps(check, props);
       const weightTotal = props.weightTotal ?? 100;
       check.integer('weightTotal', weightTotal, 1, 1_000_000, 'Use 100 for 1% steps, 1000 for 0.1% steps.');
-      // --- issue 16: a progressive-delivery engine instead of the GitOps split (src/canary/release-engine.ts) ---
       if (props.engine !== undefined && !isEngineImpl(props.engine)) {
         check.fail('engine', 'must be built with ReleaseEngine.gitOps(), .argoRollouts({...}) or .flagger({...})', props.engine, 'Use a ReleaseEngine factory.');
       }
       const engine = props.engine !== undefined && isEngineImpl(props.engine) && !props.engine.gitOps ? props.engine : undefined;
       this.engine = props.engine;
-      // --- end issue 16 ---
-      if (!engine && (!Array.isArray(props.match) || props.match.length === 0)) {
-        check.fail('match', 'must list at least one CanaryMatch', props.match, 'Use e.g. [CanaryMatch.header("region", "east-us"), CanaryMatch.weight(20)].');
-      }
-      for (const m of props.match) {
-        if (!(m instanceof CanaryMatch)) {
-          check.fail('match', 'must be built with CanaryMatch.weight, .header, .headerPattern or .cookie', m, 'Use the CanaryMatch factories.');
-        }
-        m._validate(check, weightTotal);
-      }
-
+      checkMatches(check, props, weightTotal, engine === undefined);
       const route =
         AppRoute.of(stable, stable.name) ??
         check.fail(
@@ -148,75 +138,19 @@ export class CanaryRelease extends Construct {
         check.fail('releaseId', 'must be 1 to 8 lower-case letters, digits or "-" (not at either end)', releaseId, 'Use e.g. "v1-9-0", or leave it out to derive it from the image.');
       }
       this.appRoute = route;
-      // issue 16: an engine keeps one canary Service for every release, named <stable>-canary
+      // an engine keeps one canary Service for every release, named <stable>-canary
       this.name = engine ? `${stable.name}-canary` : `${stable.name}-canary-${releaseId}`;
       this.traffic = route.provider;
-      const versionSticky = props.versionStickiness ?? false;
-      // --- issue 16: the engine renders the release; the app's Deployment takes the new image and env ---
+      const who: Attacher = { construct: this, kind: 'CanaryRelease', where: check.where, acknowledged };
       if (engine) {
-        if (props.releaseId !== undefined) {
-          check.fail('releaseId', `has no meaning with ${engine.name} (the engine keeps one canary Service for every release)`, props.releaseId, 'Remove releaseId.');
-        }
-        const stableSpec = workloadSpecOf(stable);
-        const env = { ...stableSpec.env, ...(props.env ?? {}) };
-        this.engineOutput = engine.render({
-          scope: this,
-          check,
-          stable,
-          route,
-          image: props.image,
-          env,
-          matches: [...props.match],
-          versionSticky,
-          sizedByRelease: (['replicas', 'autoscaling', 'weightTotal'] as const).filter((k) => props[k] !== undefined),
-          acknowledged,
-        });
-        // the engine rolls out a change of the app's pod template (its first container is the app's)
-        ApiObject.of(stable.deployment).addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/image', props.image));
-        for (const [key, value] of Object.entries(props.env ?? {})) {
-          stable.container.env.addVariable(key, kplus.EnvValue.fromValue(value));
-        }
-        // an engine's own text of a core risk (e.g. its version cookie's drift) replaces the GitOps text
-        const engineCodes = new Set(this.engineOutput.risks.map((risk) => risk.code));
-        const core = this.risks(props, stable, stableSpec.image, versionSticky).filter((risk) => !engineCodes.has(risk.code));
-        reportRisks(this, 'CanaryRelease', [...core, ...this.engineOutput.risks], acknowledged, [this.engineOutput.primary]);
+        this.engineOutput = this.releaseThroughEngine(check, who, engine, props);
         return;
       }
-      // --- end issue 16 ---
-      // the provider checks the split before any object of the canary exists
-      route.attachCanary(
-        { construct: this, kind: 'CanaryRelease', where: check.where, acknowledged },
-        {
-          contributor: { where: check.where, scope: this },
-          name: `${route.intent.name}-canary`,
-          backend: { serviceName: this.name, port: stable.servicePort },
-          matches: [...props.match],
-          weightTotal,
-          versionSticky,
-        },
-      );
-      // the stable pod spec, with the canary's image, env and replica count
-      const stableSpec = workloadSpecOf(stable);
-      const workload = buildWorkload(this, check, {
-        ...stableSpec,
-        name: this.name,
-        track: 'canary',
-        image: props.image,
-        env: { ...stableSpec.env, ...(props.env ?? {}) },
-        replicas: props.replicas ?? 1,
-        autoscaling: resolveAutoscaling(props.autoscaling),
-      });
+      const workload = this.releaseAsCommits(check, who, props, weightTotal);
       this.deployment = workload.deployment;
       this.container = workload.container;
       this.service = workload.service;
       this.autoscaler = workload.autoscaler;
-      // what the stable container got through the escape hatches (a Secret's env, envFrom, volumes) is known
-      // only once the whole tree exists: carry it over at synth, under the canary's own overrides
-      const canaryContainer = workload.container;
-      beforeSynth(this, () => carryStableContainer(check, stable, canaryContainer, Object.keys(props.env ?? {})));
-      route.addRisks(RouteRole.CANARY, this.risks(props, stable, stableSpec.image, versionSticky));
-      // issue 13: the canary's objects (named after the stable app) must not be another construct's
-      refuseDuplicateObjects(this, check, 'stable', this.name, 'Rename the other construct, or the stable app.');
     } catch (e) {
       AppRoute.forget(this);
       scope.node.tryRemoveChild(id);
@@ -225,16 +159,106 @@ export class CanaryRelease extends Construct {
   }
 
   /**
-   * The object that carries the canary split: on ingress-nginx the canary's own Ingress; on Gateway API the
-   * app's HTTPRoute, which the split extends. Reading it renders the route from its intent as it stands.
+   * The object that carries the canary split: the provider's canary object (a second route object, or the app's
+   * route that the split extends), or with an engine the engine's object (the Rollout, the Canary). Reading it
+   * renders the route from its intent as it stands.
    */
   public get route(): ApiObject {
-    // issue 16: with an engine, the engine's object (the Rollout or the Canary) carries the release
     return this.appRoute.objectFor(RouteRole.CANARY) ?? this.engineOutput!.primary;
   }
 
-  private risks(props: CanaryReleaseProps, stable: StatelessWebApp, stableImage: string, versionSticky: boolean): RiskDescription[] {
-    const risks: RiskDescription[] = [];
+  /** The GitOps release: a canary Deployment and Service of the stable spec, and the split attached to the app's route. */
+  private releaseAsCommits(check: PropChecker, who: Attacher, props: CanaryReleaseProps, weightTotal: number): Workload {
+    const stable = props.stable;
+    const versionSticky = props.versionStickiness ?? false;
+    // the provider checks the split before any object of the canary exists
+    this.appRoute.attachCanary(who, {
+      contributor: { where: check.where, scope: this },
+      name: `${this.appRoute.intent.name}-canary`,
+      backend: { serviceName: this.name, port: stable.servicePort },
+      matches: [...props.match],
+      weightTotal,
+      versionSticky,
+    });
+    const workload = buildWorkload(this, check, {
+      ...stable._releaseSpec(check, props.image, props.env ?? {}),
+      name: this.name,
+      track: 'canary',
+      replicas: props.replicas ?? 1,
+      autoscaling: resolveAutoscaling(props.autoscaling),
+    });
+    // what the stable container got through the escape hatches (a Secret's env, envFrom, volumes) is known
+    // only once the whole tree exists: carry it over at synth, under the canary's own overrides
+    beforeSynth(this, () => stable._carryInto(check, workload.container, Object.keys(props.env ?? {})));
+    this.appRoute.addRisks(RouteRole.CANARY, this.risks(props, versionSticky));
+    // the canary's objects (named after the stable app) must not be another construct's
+    refuseDuplicateObjects(this, check, 'stable', this.name, 'Rename the other construct, or the stable app.');
+    return workload;
+  }
+
+  /**
+   * A release run by an engine: its canary attaches to the app's route (so the provider validates the matches),
+   * the engine renders its objects with what the provider's engine part gives, and the app takes the new version
+   * into its own pod template.
+   */
+  private releaseThroughEngine(check: PropChecker, who: Attacher, engine: EngineImpl, props: CanaryReleaseProps): EngineOutput {
+    const stable = props.stable;
+    const versionSticky = props.versionStickiness ?? false;
+    if (props.releaseId !== undefined) {
+      check.fail('releaseId', `has no meaning with ${engine.name} (the engine keeps one canary Service for every release)`, props.releaseId, 'Remove releaseId.');
+    }
+    const sizedByRelease = (['replicas', 'autoscaling', 'weightTotal'] as const).filter((k) => props[k] !== undefined);
+    engine.checkRelease(check, {
+      image: props.image,
+      runningImage: stable._workloadSpec.image,
+      setsEnv: Object.keys(props.env ?? {}).length > 0,
+      appName: stable.name,
+      matches: [...props.match],
+      versionSticky,
+      sizedByRelease,
+    });
+    const provider = this.appRoute.provider;
+    const support =
+      provider.releaseEngines ??
+      check.fail('engine', `has no ${engine.name} support in the app's traffic provider ${provider.name} (it has no releaseEngines part)`, provider.name, 'Route the app with a provider that supports the engine, or use ReleaseEngine.gitOps().');
+    // the weight the engine starts from is 0 of 100: the provider renders (or leaves to the engine) a split at 0
+    this.appRoute.attachCanary(who, {
+      contributor: { where: check.where, scope: this },
+      name: `${this.appRoute.intent.name}-canary`,
+      backend: { serviceName: this.name, port: stable.servicePort },
+      matches: [...props.match, new EngineWeight(engine.name)],
+      weightTotal: 100,
+      versionSticky,
+      engine: engine.kind,
+      engineAdopting: engine.adopting,
+    });
+    stable._releaseSpec(check, props.image, props.env ?? {});
+    const output = engine.render({
+      scope: this,
+      check,
+      stable,
+      intent: this.appRoute.intent,
+      support,
+      canaryServiceName: this.name,
+      image: props.image,
+      matches: [...props.match],
+      versionSticky,
+    });
+    // the engine's objects (its canary Service, its templates) must not be another construct's
+    refuseDuplicateObjects(this, check, 'stable', this.name, 'Rename the other construct, or the stable app.');
+    // an engine's own text of a core risk (e.g. its version cookie's drift) replaces the GitOps text
+    const engineCodes = new Set(output.risks.map((risk) => risk.code));
+    const core = this.risks(props, versionSticky, engine.adopting).filter((risk) => !engineCodes.has(risk.code));
+    reportRisks(this, 'CanaryRelease', [...core, ...output.risks], who.acknowledged, [output.primary]);
+    stable._takeRelease(check, props.image, props.env ?? {});
+    stable._handOver(output.handover);
+    return output;
+  }
+
+  private risks(props: CanaryReleaseProps, versionSticky: boolean, adopting = false): RiskDescription[] {
+    const stable = props.stable;
+    const stableImage = stable._workloadSpec.image;
+    const risks: RiskDescription[] = secretLiteralRisks(this.name, props.env ?? {});
     const store = stable.sessionStore;
     if (store) {
       risks.push({
@@ -245,7 +269,8 @@ export class CanaryRelease extends Construct {
         remedy: 'Keep the session format backward and forward compatible for one release (add fields, never rename or remove them), or version the session key prefix.',
       });
     }
-    if (props.image === stableImage) {
+    // the commit that adopts an engine runs the app's image on purpose
+    if (props.image === stableImage && !adopting) {
       risks.push({
         code: RiskCode.CANARY_SAME_IMAGE,
         message: `${this.name} runs the same image as ${stable.name} (${props.image}): the release compares the version with itself.`,
@@ -253,25 +278,31 @@ export class CanaryRelease extends Construct {
       });
     }
     if (versionSticky) {
-      // The pin is on the version's backend, not on a pod: ingress-nginx's sticky.lua keys it on an md5 of the
-      // backend (Service) name; Gateway API GEP-1619: persistence "MUST be maintained across services, even if the
-      // weight is set to 0". So neither a pod restart nor a weight change moves a pinned user.
+      // The pin is on the version's backend (its Service), not on a pod, as each provider keys it, so neither a pod
+      // restart nor a weight change moves a pinned user; without a StickyIngress the pin is a version cookie of
+      // the traffic provider, with its own lifetime.
       const stickiness = this.appRoute.intent.stickiness;
-      // issue 15: without a StickyIngress the pin is a version cookie of the traffic provider, with its own lifetime
       const expiry =
         stickiness === undefined
           ? 'the version cookie that pins them expires'
           : stickiness.maxAgeSeconds !== undefined
             ? `their affinity cookie expires (max-age ${stickiness.maxAgeSeconds} s)`
             : 'the browser session ends (the affinity cookie has no max-age)';
+      const returning =
+        stickiness === undefined
+          ? ''
+          : 'users who hold the affinity cookie from before the release are pinned to stable and, where the controller checks that cookie before the split ' +
+            '(ingress-nginx does), never reach it, so the share starts below the weight; ';
       risks.push({
         code: RiskCode.CANARY_STICKY_DRIFT,
         message:
-          `With version stickiness ${this.name} keeps every user it gets: the affinity cookie pins a user to the version's Service, not to a pod, ` +
-          'so lowering the weight (even to 0) moves no one back' +
-          `. The canary's real share of users grows above the configured weight and only falls when ${expiry} or the CanaryRelease is removed.`,
+          `With version stickiness ${this.name} keeps the users it gets while their pin holds: the ${stickiness === undefined ? 'version' : 'affinity'} cookie pins a user ` +
+          "to the version's Service, not to a pod, so the canary's real share of users is not the configured weight: " +
+          returning +
+          'lowering the weight moves none of its users back while the weight stays above 0 (at 0, a controller that leaves the canary out of its split sends them back). ' +
+          `They leave the canary when ${expiry} or the CanaryRelease is removed.`,
         remedy:
-          "Watch the canary's real share of requests, not the configured weight; to take users back, remove the CanaryRelease (each release has a canary " +
+          "Watch the canary's real share of users and requests, not the configured weight; to take users back, remove the CanaryRelease (each release has a canary " +
           'Service of its own, so the cookie of a removed canary does not pin users to the next one).',
       });
     }
@@ -279,32 +310,29 @@ export class CanaryRelease extends Construct {
   }
 }
 
-/**
- * The canary runs the stable container as it is at synth time: every variable, envFrom source and volume mount
- * the stable container has and the canary lacks is added (the canary's own `env` wins). A container or init
- * container added to the stable pod cannot be carried: that is an error naming it.
- */
-function carryStableContainer(check: PropChecker, stable: StatelessWebApp, container: kplus.Container, overrides: string[]): void {
-  const extra = [...stable.deployment.containers.filter((c) => c !== stable.container), ...stable.deployment.initContainers].map((c) => c.name);
-  if (extra.length > 0) {
-    check.fail(
-      'stable',
-      'has containers besides the app container, which the canary cannot copy',
-      extra,
-      'Add the same containers to canary.deployment (the CanaryRelease escape hatch), or keep them out of the app.',
-    );
+/** Every match is built by CanaryMatch and valid for every controller; without an engine there is at least one. */
+function checkMatches(check: PropChecker, props: CanaryReleaseProps, weightTotal: number, required: boolean): void {
+  if (required && (!Array.isArray(props.match) || props.match.length === 0)) {
+    check.fail('match', 'must list at least one CanaryMatch', props.match, 'Use e.g. [CanaryMatch.header("region", "east-us"), CanaryMatch.weight(20)].');
   }
-  const own = container.env.variables;
-  for (const [name, value] of Object.entries(stable.container.env.variables)) {
-    if (!(name in own) && !overrides.includes(name)) container.env.addVariable(name, value);
+  if (!Array.isArray(props.match)) {
+    check.fail('match', 'must be a list of CanaryMatch', props.match, 'Pass e.g. [] with an engine, or [CanaryMatch.weight(20)].');
   }
-  const sources = container.env.sources;
-  for (const source of stable.container.env.sources) {
-    if (!sources.includes(source)) container.env.copyFrom(source);
+  for (const m of props.match) {
+    if (!(m instanceof CanaryMatch)) {
+      check.fail('match', 'must be built with CanaryMatch.weight, .header, .headerPattern or .cookie', m, 'Use the CanaryMatch factories.');
+    }
+    m._validate(check, weightTotal);
   }
-  const paths = new Set(container.mounts.map((m) => m.path));
-  for (const m of stable.container.mounts) {
-    if (paths.has(m.path)) continue;
-    container.mount(m.path, m.volume, { readOnly: m.readOnly, subPath: m.subPath, subPathExpr: m.subPathExpr, propagation: m.propagation });
+}
+
+/** The weight an engine moves, from 0: a match the user did not write, which messages describe as such. */
+class EngineWeight extends WeightMatch {
+  constructor(private readonly engineName: string) {
+    super(0);
+  }
+
+  public describe(): string {
+    return `(the weight ${this.engineName} moves, from 0)`;
   }
 }

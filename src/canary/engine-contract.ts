@@ -1,17 +1,18 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PropChecker } from '../prop-checks';
-import { AppRoute } from '../traffic/route';
-import { RiskDescription, Warnings } from '../warnings';
-import { CanaryMatch } from './canary-match';
-import type { StatelessWebApp } from '../web-app/stateless-web-app';
+import { CanaryMatch, WeightMatch } from '../traffic/canary-match';
+import { EngineRiskCode } from '../traffic/engine-risks';
+import { EngineMetricQueries, IReleaseEngineSupport, ReleaseEngineKind, RouteIntent } from '../traffic/provider-contract';
+import { RiskDescription } from '../warnings';
+import type { EngineHandover, StatelessWebApp } from '../web-app/stateless-web-app';
 
 /**
- * The seam between `CanaryRelease` and a progressive-delivery engine (issue 16). The release says what it wants
- * (the new image, the matches, version stickiness); an engine either leaves the GitOps split to the traffic
- * provider (`ReleaseEngine.gitOps()`) or renders its own objects (Argo Rollouts, Flagger) and tells the release
- * which objects of the app it took over. Engines never touch the provider files: they read the app's route
- * (`AppRoute.intent`) and its provider's `name`.
+ * The seam between `CanaryRelease` and a progressive-delivery engine. The release says what it wants (the new
+ * image, the matches, version stickiness); an engine either leaves the GitOps split to the traffic provider
+ * (`ReleaseEngine.gitOps()`) or renders its own objects (Argo Rollouts, Flagger) and says which objects of the app
+ * it takes over. An engine knows no controller: it attaches its canary to the app's route (so the provider
+ * validates it) and asks the provider's engine part (`IReleaseEngineSupport`) for the controller's blocks.
  */
 
 /**
@@ -34,8 +35,14 @@ export interface ReleaseAnalysis {
    */
   readonly minSuccessRatePercent?: number;
   /**
-   * Highest 99th-percentile latency of canary requests, in milliseconds.
+   * Highest 99th-percentile latency of canary requests, in whole milliseconds. Use this rather than `maxLatencyP99Ms`.
+   * @default Duration.millis(500)
+   */
+  readonly maxLatencyP99?: Duration;
+  /**
+   * The same as `maxLatencyP99`, in milliseconds.
    * @default 500
+   * @deprecated Use `maxLatencyP99` (a `Duration`, as every time in this library); `maxLatencyP99Ms` keeps working through 0.x.
    */
   readonly maxLatencyP99Ms?: number;
   /**
@@ -50,8 +57,8 @@ export interface ReleaseAnalysis {
   readonly rollbackAfterFailures?: number;
   /**
    * PromQL returning the canary's success rate in percent (0-100), replacing the query for the app's traffic
-   * provider. Needed when your Gateway API implementation is not Contour (whose Envoy metric names the default
-   * Gateway API query assumes).
+   * provider. Needed when your controller's metrics are not the ones the provider's query assumes (see the
+   * provider's documentation).
    * @default - the query for the app's traffic provider
    */
   readonly successRateQuery?: string;
@@ -73,24 +80,38 @@ export interface ResolvedAnalysis {
   readonly latencyP99Query?: string;
 }
 
-/** What a release asks an engine to run. */
+/** What a release asks of an engine before it attaches to the app's route (the engine's own refusals). */
+export interface EngineCheck {
+  /** The image of the release. */
+  readonly image: string;
+  /** The image the app runs now (its own `image`). */
+  readonly runningImage: string;
+  /** Whether the release sets env of its own. */
+  readonly setsEnv: boolean;
+  /** The app's name. */
+  readonly appName: string;
+  readonly matches: CanaryMatch[];
+  readonly versionSticky: boolean;
+  /** The props of the release that size a canary of its own (`replicas`, `autoscaling`, `weightTotal`), when set. */
+  readonly sizedByRelease: string[];
+}
+
+/** What a release asks an engine to run, once its canary is attached to the app's route. */
 export interface EngineRelease {
   /** The CanaryRelease: the engine creates its objects in it. */
   readonly scope: Construct;
   readonly check: PropChecker;
   readonly stable: StatelessWebApp;
-  /** The stable app's route (its intent names host, path, stickiness and provider). */
-  readonly route: AppRoute;
+  /** The app's route with the engine's canary attached (host, path, stickiness, matches). */
+  readonly intent: RouteIntent;
+  /** The engine part of the route's traffic provider. */
+  readonly support: IReleaseEngineSupport;
+  /** The canary Service the engine's controller selects the new pods with. */
+  readonly canaryServiceName: string;
   /** The new version. */
   readonly image: string;
-  /** The env of the new version, already merged over the stable env. */
-  readonly env: { [name: string]: string };
   readonly matches: CanaryMatch[];
   readonly versionSticky: boolean;
-  /** Whether the release set `replicas`, `autoscaling` or `weightTotal` (an engine sizes the canary itself). */
-  readonly sizedByRelease: string[];
-  /** The acknowledged risk codes of the release. */
-  readonly acknowledged: readonly string[];
 }
 
 /** What an engine rendered for a release. */
@@ -99,8 +120,10 @@ export interface EngineOutput {
   readonly primary: ApiObject;
   /** Every object the engine rendered (the release's risks are annotated on the primary one). */
   readonly objects: ApiObject[];
-  /** The engine's own risks. */
+  /** The engine's own risks and its controller's. */
   readonly risks: RiskDescription[];
+  /** What the engine takes over of the app's objects (the app applies it). */
+  readonly handover: EngineHandover;
 }
 
 /**
@@ -110,6 +133,12 @@ export interface EngineOutput {
 export interface EngineImpl extends IReleaseEngine {
   /** True for the GitOps engine: the traffic provider renders the split. */
   readonly gitOps: boolean;
+  /** Which engine, for the provider's engine part (none for GitOps). */
+  readonly kind?: ReleaseEngineKind;
+  /** Whether this commit adopts the engine (its `adopted` option is not set). */
+  readonly adopting: boolean;
+  /** Refuse what the engine cannot do on any controller; throws ValidationErrors through `check`. */
+  checkRelease(check: PropChecker, release: EngineCheck): void;
   /** Render the release; throws ValidationErrors through `release.check`. */
   render(release: EngineRelease): EngineOutput;
 }
@@ -120,31 +149,59 @@ export function isEngineImpl(engine: unknown): engine is EngineImpl {
 }
 
 /**
- * Risks that come from the progressive-delivery engines themselves.
+ * The commit that adopts an engine runs the image the app runs now, and no env of its own: neither engine analyses
+ * the pod template it first sees (`why`), so a new version in that commit would reach every user unanalysed.
  */
-export enum EngineRiskCode {
-  /** The engine runs the app's pods: removing the release (its Rollout or Canary) while it does is an outage. */
-  ENGINE_OWNS_PODS = 'ENGINE_OWNS_PODS',
-  /** The analysis measures all canary pods together: one failing or slow pod is diluted by the others. */
-  ENGINE_ANALYSIS_AGGREGATE = 'ENGINE_ANALYSIS_AGGREGATE',
-  /** Flagger serves users from its own copy of the Deployment (`<name>-primary`), made at promotion time. */
-  FLAGGER_PRIMARY_COPY = 'FLAGGER_PRIMARY_COPY',
-  /** A controller rewrites fields the library renders (weights, replicas): the GitOps tool must ignore them. */
-  ENGINE_REWRITES_RENDERED_FIELDS = 'ENGINE_REWRITES_RENDERED_FIELDS',
-  /** Argo Rollouts' step-wise header routes do nothing on ingress-nginx: the header match is static instead. */
-  ARGO_NGINX_HEADER_ROUTE_STATIC = 'ARGO_NGINX_HEADER_ROUTE_STATIC',
+export function refuseReleaseWhileAdopting(check: PropChecker, engine: string, r: EngineCheck, why: string, ready: string): void {
+  const next = `wait until ${ready}, then pass adopted: true to the engine and set the new version`;
+  if (r.image !== r.runningImage) {
+    check.fail(
+      'image',
+      `must be the image the app runs (${r.runningImage}) in the commit that adopts ${engine}: ${why}`,
+      r.image,
+      `Adopt ${engine} with image "${r.runningImage}", ${next}; if ${engine} already runs the app, pass adopted: true.`,
+    );
+  }
+  if (r.setsEnv) {
+    check.fail('env', `must not change the pod template in the commit that adopts ${engine}: ${why}`, 'env', `Adopt ${engine} without env, ${next}.`);
+  }
 }
-for (const code of Object.values(EngineRiskCode)) Warnings.registerRiskCode(code);
+
+/** `ENGINE_ADOPTION_IN_PROGRESS`: what the user does after the commit that adopts an engine. */
+export function adoptionRisk(engine: string, appName: string, ready: string, meanwhile: string): RiskDescription {
+  return {
+    code: EngineRiskCode.ENGINE_ADOPTION_IN_PROGRESS,
+    message: `This commit adopts ${engine} for ${appName} with the version that runs now${meanwhile}.`,
+    remedy: `Wait until ${ready}, then pass adopted: true to the engine in the next commit; release new versions from then on.`,
+  };
+}
+
+/** A weight match has no place in an engine's release: the engine moves the weight through its steps. */
+export function refuseWeightMatch(check: PropChecker, engine: string, matches: CanaryMatch[]): void {
+  const weight = matches.find((m) => m instanceof WeightMatch);
+  if (weight) {
+    check.fail('match', `may not hold a weight with ${engine} (${engine === 'Argo Rollouts' ? 'the Rollout' : engine} moves the weight through steps)`, weight.describe(), 'Remove CanaryMatch.weight(...) and set steps, e.g. [10, 25, 50].');
+  }
+}
+
+/** The analysis's queries: the user's, else the ones of the route's controller. */
+export function analysisQueries(a: ResolvedAnalysis, controller: EngineMetricQueries): EngineMetricQueries {
+  return { successRate: a.successRateQuery ?? controller.successRate, latencyP99: a.latencyP99Query ?? controller.latencyP99 };
+}
 
 /** The defaults of an analysis, checked. */
 export function resolveAnalysis(check: PropChecker, a: ReleaseAnalysis | undefined): ResolvedAnalysis {
   const minSuccessRatePercent = a?.minSuccessRatePercent ?? 99;
-  const maxLatencyP99Ms = a?.maxLatencyP99Ms ?? 500;
+  if (a?.maxLatencyP99 !== undefined && a.maxLatencyP99Ms !== undefined) {
+    check.fail('analysis.maxLatencyP99Ms', 'cannot be combined with analysis.maxLatencyP99 (they say the same thing)', a.maxLatencyP99Ms, 'Keep maxLatencyP99 (a Duration) and remove maxLatencyP99Ms.');
+  }
+  const maxLatencyP99Ms = check.durationMillis('analysis.maxLatencyP99', a?.maxLatencyP99, 'Use e.g. Duration.millis(500).') ?? a?.maxLatencyP99Ms ?? 500;
   const rollbackAfterFailures = a?.rollbackAfterFailures ?? 2;
   if (typeof minSuccessRatePercent !== 'number' || !(minSuccessRatePercent > 0 && minSuccessRatePercent <= 100)) {
     check.fail('analysis.minSuccessRatePercent', 'must be a percentage above 0 and at most 100', minSuccessRatePercent, 'Use e.g. 99 (at most 1% of canary requests may fail).');
   }
-  check.integer('analysis.maxLatencyP99Ms', maxLatencyP99Ms, 1, 600_000, 'Use the p99 latency in milliseconds the new version must stay under, e.g. 500.');
+  const latencyProp = a?.maxLatencyP99 !== undefined ? 'analysis.maxLatencyP99' : 'analysis.maxLatencyP99Ms';
+  check.integer(latencyProp, maxLatencyP99Ms, 1, 600_000, 'Use the p99 latency the new version must stay under, e.g. Duration.millis(500).');
   check.integer('analysis.rollbackAfterFailures', rollbackAfterFailures, 1, 100, 'Use e.g. 2: the release rolls back at the second failed check.');
   const intervalFix = 'Use e.g. Duration.minutes(1): a query window shorter than the scrape interval sees no samples.';
   const intervalMs = check.durationMillis('analysis.interval', a?.interval, intervalFix);
@@ -225,18 +282,5 @@ export function aggregateRisk(where: string, canaryPods: number, a: ResolvedAnal
       (podAffinity ? ', and the route\'s cookie affinity pins users to pods, which makes such a hot pod likelier' : '') +
       '.',
     remedy: "Keep the pods interchangeable (no affinity); if one bad pod must stop the release, pass a successRateQuery over your app's own per-pod metrics (the minimum by pod of its success ratio).",
-  };
-}
-
-/**
- * `INGRESS_NGINX_RETIRED` (the ingress-nginx provider's code): an engine that splits through ingress-nginx canary
- * annotations depends on the retired controller as much as a GitOps canary does.
- */
-export function nginxRetired(where: string, engine: string): RiskDescription {
-  return {
-    code: 'INGRESS_NGINX_RETIRED',
-    message:
-      `${where} has ${engine} split traffic with ingress-nginx canary annotations; ingress-nginx was retired in March 2026 (no releases, no security fixes).`,
-    remedy: `Plan the move to a Gateway API implementation: ${engine} reweights HTTPRoutes there.`,
   };
 }

@@ -10,6 +10,8 @@ import { FlaggerEngine, FlaggerOptions } from './flagger';
 class GitOpsEngine implements EngineImpl {
   public readonly name = 'GitOps (a commit per step)';
   public readonly gitOps = true;
+  public readonly adopting = false;
+  public checkRelease(): void {}
   public render(): EngineOutput {
     throw new Error('the GitOps engine renders nothing itself: CanaryRelease renders its canary through the traffic provider');
   }
@@ -20,7 +22,7 @@ class GitOpsEngine implements EngineImpl {
  *
  * - `ReleaseEngine.gitOps()` (the default): every step is a commit; the traffic provider renders the split.
  * - `ReleaseEngine.argoRollouts({...})`: an Argo Rollouts `Rollout` runs the app's Deployment (`workloadRef`),
- *   moves the weight through the app's ingress-nginx Ingress or Gateway API HTTPRoute and rolls back when the
+ *   moves the weight through the traffic routing of the app's traffic provider and rolls back when the
  *   `AnalysisTemplate`'s Prometheus checks fail.
  * - `ReleaseEngine.flagger({...})`: a Flagger `Canary` targets the app's Deployment, copies it to
  *   `<app>-primary`, moves the weight (or runs A/B testing for header and cookie matches) and rolls back on its
@@ -32,7 +34,7 @@ export class ReleaseEngine {
     return new GitOpsEngine();
   }
 
-  /** Argo Rollouts v1.9 (with the Gateway API plugin for Gateway API routes). */
+  /** Argo Rollouts v1.9, through the traffic routing the app's traffic provider gives. */
   public static argoRollouts(options: ArgoRolloutsOptions): IReleaseEngine {
     return new ArgoRolloutsEngine(new PropChecker('ReleaseEngine.argoRollouts'), options);
   }

@@ -8,6 +8,17 @@ type Command = (args: string[], io: CommandIo) => number;
 
 const COMMANDS: { [name: string]: { summary: string; load: () => Command } } = {
   // Each subcommand registers here; its module is loaded only when it runs.
+  import: {
+    summary: 'turn ingress-nginx Ingresses into cdk8s-stateless constructs, with a report per controller',
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    load: () => require('./import/command').importCommand,
+  },
+  audit: {
+    summary: 'report stickiness and canary risks of Kubernetes manifests (text, JSON, SARIF)',
+    // loaded when it runs: the providers it reads pull in cdk8s and cdk8s-plus
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    load: () => require('./audit/command').auditCommand,
+  },
 };
 
 const USAGE = () =>

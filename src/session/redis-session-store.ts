@@ -195,7 +195,7 @@ export interface RedisSessionStoreProps {
    * Risks you accept (e.g. `STORE_SINGLE_POINT_OF_FAILURE` for a development cluster).
    * @default - none
    */
-  readonly acknowledgedRisks?: RiskCode[];
+  readonly acknowledgedRisks?: string[];
   /**
    * Sentinel only (#14 item 10): an HAProxy Deployment and a Service `<name>-primary` that always lead to the
    * current primary, for session clients without Sentinel support. The GENERIC and NODE_REDIS presets then also

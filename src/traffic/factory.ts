@@ -1,10 +1,13 @@
 import { IConstruct } from 'constructs';
 import { ValidationError } from '../errors';
 import { describeConstruct, show } from '../prop-checks';
-import { GatewayApiOptions, GatewayApiProvider } from './gateway-api';
-import { IngressNginxOptions, IngressNginxProvider } from './ingress-nginx';
+import { GatewayApiOptions } from './gateway-api';
+import { GatewayApiEngineProvider } from './gateway-api-engines';
+import { IngressNginxOptions } from './ingress-nginx';
+import { IngressNginxEngineProvider } from './ingress-nginx-engines';
 import { ITrafficProvider } from './provider-contract';
-import { TraefikOptions, TraefikProvider } from './traefik';
+import { TraefikOptions } from './traefik';
+import { TraefikEngineProvider } from './traefik-engines';
 
 const defaults = new WeakMap<IConstruct, ITrafficProvider>();
 /** Constructs that took the default provider: a later useByDefault above them would not reach them. */
@@ -20,21 +23,21 @@ export class TrafficProvider {
    * ingress-nginx was retired in March 2026 (no more releases or security fixes); plan a move to Gateway API.
    */
   public static ingressNginx(options: IngressNginxOptions = {}): ITrafficProvider {
-    return new IngressNginxProvider(options);
+    return new IngressNginxEngineProvider(options);
   }
 
   /**
    * Gateway API: HTTPRoutes attached to the Gateway you name.
    */
   public static gatewayApi(options: GatewayApiOptions): ITrafficProvider {
-    return new GatewayApiProvider(options);
+    return new GatewayApiEngineProvider(options);
   }
 
   /**
    * Traefik v3: `traefik.io/v1alpha1` IngressRoutes, and a weighted TraefikService for a canary's weight.
    */
   public static traefik(options: TraefikOptions = {}): ITrafficProvider {
-    return new TraefikProvider(options);
+    return new TraefikEngineProvider(options);
   }
 
   /**

@@ -1,8 +1,9 @@
 import { ApiObject, Duration } from 'cdk8s';
-import { AffinityMode, JUSTIFICATION_ANNOTATION, SameSite } from '../affinity/affinity-mode';
-import { CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from '../canary/canary-match';
+import { AffinityMode, JUSTIFICATION_ANNOTATION, SameSite } from './affinity-mode';
+import { CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from './canary-match';
 import { isDnsSubdomain, PropChecker } from '../prop-checks';
 import { RiskDescription, Warnings } from '../warnings';
+import { dialectName, GatewayApiCrdVersion, GatewayImplementation, ImplementationRow, RegexDialect, regexProblem } from './gateway-api-implementations';
 import { BackendRef, ITrafficProvider, PathType, pathKey, ProviderRisk, RenderedRoute, RouteIntent, RouteRole } from './provider-contract';
 
 /**
@@ -33,10 +34,23 @@ export interface GatewayApiOptions {
    * @default - the cookie "<route name>-version" with Max-Age 24 hours
    */
   readonly versionCookie?: GatewayVersionCookie;
+  /**
+   * The Gateway API implementation that runs the Gateway. When named, the library refuses what it cannot do (the
+   * version cookie on NGINX Gateway Fabric or Kong, sessionPersistence where it is ignored), checks header patterns
+   * in its regex dialect, and reports as implementation-specific only what its support matrix leaves open
+   * (docs/migrating-to-gateway-api.md).
+   * @default GatewayImplementation.unknown()
+   */
+  readonly implementation?: GatewayImplementation;
+  /**
+   * The Gateway API version of the cluster's HTTPRoute CRD, which decides the shape of `sessionPersistence`.
+   * @default GatewayApiCrdVersion.V1_5
+   */
+  readonly crdVersion?: GatewayApiCrdVersion;
 }
 
 /**
- * The version cookie of a canary on Gateway API (issue 15).
+ * The version cookie of a canary on Gateway API.
  */
 export interface GatewayVersionCookie {
   /**
@@ -67,7 +81,8 @@ export enum GatewayApiRiskCode {
 }
 for (const code of Object.values(GatewayApiRiskCode)) Warnings.registerRiskCode(code);
 
-// HTTPRoutes are written for Gateway API v1.5, with fields that are identical in v1.6 (docs/migrating-to-gateway-api.md).
+// HTTPRoutes are written for Gateway API v1.5, with fields that are identical in v1.6 (docs/migrating-to-gateway-api.md);
+// with crdVersion MAIN_2026_08, sessionPersistence takes the shape of gateway-api main (sessionPersistenceOf).
 // The limits below are the HTTPRoute CRD's (kubernetes-sigs/gateway-api v1.5.1 and v1.6.1, config/crd/.../httproutes.yaml;
 // copies in the project's shared crds/ folder), checked before synthesis so the API server never rejects a route.
 
@@ -75,6 +90,11 @@ for (const code of Object.values(GatewayApiRiskCode)) Warnings.registerRiskCode(
 const MAX_RULES = 16;
 /** `headers[].name`: maxLength 256. */
 const MAX_HEADER_NAME = 256;
+/** `headers[].value`: maxLength 4096 (both channels, Exact and RegularExpression). */
+const MAX_HEADER_VALUE = 4096;
+/** `sessionPersistence.sessionName` (v1.5.1, v1.6.1): maxLength 128; `sessionPersistence.cookie.name` (main, 2026-08): maxLength 256. */
+const MAX_SESSION_NAME = 128;
+const MAX_COOKIE_NAME_MAIN = 256;
 /** `headers[].value` (experimental channel): `^[!-~]+([\t ]?[!-~]+)*$`: visible ASCII, single inner spaces or tabs. */
 const HEADER_VALUE = /^[!-~]+([\t ]?[!-~]+)*$/;
 /** Durations (`absoluteTimeout`): `^([0-9]{1,5}(h|m|s|ms)){1,4}$`, so at most 99999 hours. */
@@ -120,7 +140,8 @@ function re2Literal(s: string): string {
  * Written so that it means the same under a full match and under an unanchored search: Envoy-based gateways
  * (Envoy Gateway, Istio) match header regexes with `re2::RE2::FullMatch` (envoyproxy/envoy
  * source/common/common/regex.h; HeaderMatcher in api/envoy/config/route/v3/route_components.proto: "the entire
- * request header value must match"), an NGINX-based one searches; so the expression is anchored with ^ and $ and
+ * request header value must match"); Traefik (pkg/muxer/http/matcher.go headerRegexp, re.MatchString) and NGINX
+ * Gateway Fabric (httpmatches.js, RegExp test) search; so the expression is anchored with ^ and $ and
  * covers the cookies before and after. The cookie boundaries are the start of the header or "; " before the name
  * (RFC 6265 section 4.2.1: cookie-string = cookie-pair *( ";" SP cookie-pair )) and ";" or the end after the
  * value. RE2 syntax only: no lookaround, no backreference.
@@ -137,6 +158,9 @@ export function cookieHeaderPattern(name: string, value: string): string {
  */
 export class GatewayApiProvider implements ITrafficProvider {
   public readonly name = 'gateway-api';
+
+  private readonly implementation: GatewayImplementation;
+  private readonly crdVersion: GatewayApiCrdVersion;
 
   constructor(private readonly options: GatewayApiOptions) {
     const check = new PropChecker('TrafficProvider.gatewayApi');
@@ -166,6 +190,19 @@ export class GatewayApiProvider implements ITrafficProvider {
         check.fail('versionCookie.maxAge', 'must be a whole number of seconds, at least 1 second', `${ms}ms`, 'Use e.g. Duration.hours(24).');
       }
     }
+    if (options.implementation !== undefined && !(options.implementation instanceof GatewayImplementation)) {
+      check.fail('implementation', 'must be a GatewayImplementation', options.implementation, 'Pass e.g. GatewayImplementation.envoyGateway(), or leave it out for GatewayImplementation.unknown().');
+    }
+    if (options.crdVersion !== undefined && !Object.values(GatewayApiCrdVersion).includes(options.crdVersion)) {
+      check.fail('crdVersion', 'must be a GatewayApiCrdVersion', options.crdVersion, 'Pass e.g. GatewayApiCrdVersion.V1_6, or leave it out for V1_5.');
+    }
+    this.implementation = options.implementation ?? GatewayImplementation.unknown();
+    this.crdVersion = options.crdVersion ?? GatewayApiCrdVersion.V1_5;
+  }
+
+  /** The row of the support matrix of the implementation. */
+  private get impl(): ImplementationRow {
+    return this.implementation._row;
   }
 
   /** The version cookie of a route whose canary is version-sticky without a StickyIngress, else undefined. */
@@ -185,6 +222,75 @@ export class GatewayApiProvider implements ITrafficProvider {
 
   public describeServiceAffinity(_intent: RouteIntent): string {
     return 'Gateway API does not say whether an implementation routes through the Service (and its sessionAffinity) or to the pod endpoints directly; check your implementation';
+  }
+
+  /**
+   * The implementation reads sessionPersistence, in the CRD shape rendered; every session name fits the CRD
+   * (header rule i gets "<name>-h<i>").
+   */
+  private validateSessionPersistence(intent: RouteIntent, check: PropChecker): void {
+    const s = intent.stickiness!;
+    const sp = this.impl.sessionPersistence;
+    if (sp.supported === false) {
+      check.fail(
+        'traffic',
+        `needs HTTPRoute sessionPersistence for cookie affinity, which ${this.impl.title} does not implement: ${sp.otherwise} (${sp.source})`,
+        this.implementation.name,
+        sp.alternative!,
+      );
+    }
+    if (sp.shapes && !sp.shapes.includes(this.crdVersion)) {
+      check.fail(
+        'traffic',
+        `renders sessionPersistence in the Gateway API ${this.crdVersion} shape (cookie.name), and ${this.impl.title} reads the ${sp.shapes.join('/')} shape (sessionName, cookieConfig) (${sp.source})`,
+        this.crdVersion,
+        "Pass crdVersion: GatewayApiCrdVersion.V1_6 to TrafficProvider.gatewayApi() until your implementation's release reads the new shape.",
+      );
+    }
+    if (s.cookieName === undefined) return;
+    const main = this.crdVersion === GatewayApiCrdVersion.MAIN_2026_08;
+    const limit = main ? MAX_COOKIE_NAME_MAIN : MAX_SESSION_NAME;
+    const field = main ? 'cookie.name' : 'sessionName';
+    const headerRules = headerRuleCount(intent, undefined);
+    if (headerRules === 0 && s.cookieName.length > limit) {
+      check.fail('cookie.name', `must be at most ${limit} characters on Gateway API (${field})`, s.cookieName.length, 'Use a shorter name, e.g. "route".');
+    }
+    const suffix = `-h${headerRules}`;
+    if (headerRules > 0 && s.cookieName.length + suffix.length > limit) {
+      check.fail(
+        'cookie.name',
+        `must be at most ${limit - suffix.length} characters on Gateway API with the ${headerRules} header rule${headerRules === 1 ? '' : 's'} of the canary: header rule i gets the session name "<name>-h<i>" (up to "<name>${suffix}"), and ${field} holds at most ${limit} characters`,
+        s.cookieName.length,
+        'Use a shorter name, e.g. "route".',
+      );
+    }
+  }
+
+  /** A header pattern fits the CRD's headers[].value and compiles in the implementation's dialect. */
+  private validateHeaderPattern(pattern: string, check: PropChecker): void {
+    if (pattern.length > MAX_HEADER_VALUE) {
+      check.fail('match.headerPattern', `must be at most ${MAX_HEADER_VALUE} characters on Gateway API (the HTTPRoute CRD's headers[].value)`, `${pattern.length} characters`, 'Use a shorter pattern.');
+    }
+    if (!HEADER_VALUE.test(pattern)) {
+      check.fail(
+        'match.headerPattern',
+        'must be visible ASCII with single inner spaces on Gateway API (the experimental HTTPRoute CRD, which sticky routes need, enforces ^[!-~]+([\\t ]?[!-~]+)*$ on headers[].value)',
+        pattern,
+        'Write spaces and non-ASCII characters as escapes, e.g. \\x20 for a space.',
+      );
+    }
+    const regex = this.impl.headerRegex;
+    const problem = regexProblem(regex.dialect, pattern);
+    if (problem === undefined) return;
+    if (regex.dialect === RegexDialect.UNKNOWN) {
+      check.fail(
+        'match.headerPattern',
+        `${problem}; with ${this.implementation.name === 'unknown' ? 'no implementation named' : `the regex dialect of ${this.impl.title} not established`}, a header pattern must compile in ${dialectName(regex.dialect)}`,
+        pattern,
+        'Fix the pattern, or name your implementation with implementation of TrafficProvider.gatewayApi() (e.g. GatewayImplementation.envoyGateway()) to check it in that dialect only.',
+      );
+    }
+    check.fail('match.headerPattern', `${problem}: ${this.impl.title} compiles header patterns with ${dialectName(regex.dialect)} (${regex.source})`, pattern, 'Fix the pattern in that dialect.');
   }
 
   public validate(intent: RouteIntent): void {
@@ -233,9 +339,7 @@ export class GatewayApiProvider implements ITrafficProvider {
       if (s.maxAgeSeconds !== undefined && s.maxAgeSeconds / 3600 > MAX_DURATION_HOURS) {
         check.fail('cookie.maxAge', `must be at most ${MAX_DURATION_HOURS} hours on Gateway API (absoluteTimeout allows 5 digits per unit)`, `${s.maxAgeSeconds}s`, 'Use e.g. Duration.days(30).');
       }
-      if (s.cookieName !== undefined && s.cookieName.length > 128) {
-        check.fail('cookie.name', 'must be at most 128 characters on Gateway API (sessionName)', s.cookieName.length, 'Use a shorter name, e.g. "route".');
-      }
+      this.validateSessionPersistence(intent, check);
     }
     const c = intent.canary;
     if (c) {
@@ -255,6 +359,10 @@ export class GatewayApiProvider implements ITrafficProvider {
         if ((m instanceof HeaderMatch || m instanceof HeaderPatternMatch) && m.name.length > MAX_HEADER_NAME) {
           check.fail('match.header', `must be at most ${MAX_HEADER_NAME} characters on Gateway API`, `${m.name.length} characters`, 'Use a shorter header name.');
         }
+        if (m instanceof HeaderMatch && m.value !== undefined && m.value.length > MAX_HEADER_VALUE) {
+          check.fail('match.header value', `must be at most ${MAX_HEADER_VALUE} characters on Gateway API (the HTTPRoute CRD's headers[].value)`, `${m.value.length} characters`, 'Use a shorter value, or a header pattern.');
+        }
+        if (m instanceof HeaderPatternMatch) this.validateHeaderPattern(m.pattern, check);
         if (m instanceof HeaderMatch && m.value !== undefined && !HEADER_VALUE.test(m.value)) {
           check.fail(
             'match.header value',
@@ -264,16 +372,21 @@ export class GatewayApiProvider implements ITrafficProvider {
           );
         }
       }
-      // one rule per header value (two for always/never), plus the weighted rule
-      // (a cookie match: two, always and never), two for the version cookie (canary and stable)
-      const headerRules = (m: unknown) =>
-        m instanceof HeaderPatternMatch ? 1 : m instanceof HeaderMatch ? (m.value !== undefined ? 1 : 2) : m instanceof CookieMatch ? 2 : 0;
-      const rules = 1 + (versionCookie ? 2 : 0) + c.matches.reduce((n, m) => n + headerRules(m), 0);
+      const rules = 1 + headerRuleCount(intent, versionCookie);
       if (rules > MAX_RULES) {
         check.fail('match', `needs ${rules} HTTPRoute rules, and an HTTPRoute holds at most ${MAX_RULES}`, c.matches.length, 'Use fewer header matches (a header pattern can cover several values).');
       }
       if (c.matches.filter((m) => m instanceof WeightMatch).length > 1) {
         check.fail('match', 'may hold one weight match', c.matches.map((m) => m.describe()), 'Keep one CanaryMatch.weight(...).');
+      }
+      const filters = this.impl.backendRefFilters;
+      if (versionCookie && filters.supported === false) {
+        check.fail(
+          'versionStickiness',
+          `needs the version cookie on ${this.impl.title}, set by a ResponseHeaderModifier filter on the weighted rule's backendRefs, and ${filters.otherwise} (${filters.source})`,
+          true,
+          filters.alternative!,
+        );
       }
       if (versionCookie && !c.matches.some((m) => m instanceof WeightMatch)) {
         check.fail(
@@ -301,21 +414,13 @@ export class GatewayApiProvider implements ITrafficProvider {
       risks.push({ role: RouteRole.ROUTE, risk: implementationSpecific(intent.contributor.where, `the path ${intent.path}`) });
     }
     const s = intent.stickiness;
-    // GEP-1619: session persistence is scoped to its route rule, and "Route rules referencing the same service MUST
-    // NOT share persistent sessions (i.e. the same cookie)"; the CRD: "Users should avoid reusing session names".
-    // So every rule gets its own session name: the weighted rule the configured one, header rule i "<name>-h<i>".
-    const sessionPersistence = (rule?: number) =>
-      s
-        ? {
-          sessionName: s.cookieName !== undefined && rule !== undefined ? `${s.cookieName}-h${rule}` : s.cookieName,
-          type: 'Cookie',
-          absoluteTimeout: s.maxAgeSeconds !== undefined ? gatewayDuration(s.maxAgeSeconds) : undefined,
-          cookieConfig: { lifetimeType: s.maxAgeSeconds !== undefined ? 'Permanent' : 'Session' },
-        }
-        : undefined;
+    const sessionPersistence = (rule?: number) => (s ? sessionPersistenceOf(intent, this.crdVersion, rule) : undefined);
     if (s) {
-      risks.push({ role: RouteRole.STICKINESS, risk: experimentalRisk(s.contributor.where) });
+      risks.push({ role: RouteRole.STICKINESS, risk: experimentalRisk(s.contributor.where, this.impl) });
     }
+    // a RegularExpression header match is implementation-specific unless the matrix shows the implementation's
+    // support and dialect (the pattern is then checked in that dialect by validate)
+    const regexKnown = this.impl.headerRegex.supported === true && this.impl.headerRegex.dialect !== RegexDialect.UNKNOWN;
     const ref = (b: BackendRef, weight?: number, filters?: unknown[]) => ({ name: b.serviceName, port: b.port, weight, filters });
     const rules: unknown[] = [];
     const c = intent.canary;
@@ -330,7 +435,7 @@ export class GatewayApiProvider implements ITrafficProvider {
       for (const m of c.matches) {
         if (m instanceof HeaderPatternMatch) {
           headerRule('RegularExpression', m.name, m.pattern, c.backend);
-          risks.push({ role: RouteRole.CANARY, risk: implementationSpecific(c.contributor.where, `the header pattern ${m.pattern}`) });
+          if (!regexKnown) risks.push({ role: RouteRole.CANARY, risk: implementationSpecific(c.contributor.where, `the header pattern ${m.pattern}`) });
         } else if (m instanceof HeaderMatch && m.value !== undefined) {
           headerRule('Exact', m.name, m.value, c.backend);
         } else if (m instanceof HeaderMatch) {
@@ -342,7 +447,7 @@ export class GatewayApiProvider implements ITrafficProvider {
           // cookie match; header names match case-insensitively, CRD matches[].headers[].name)
           headerRule('RegularExpression', 'Cookie', cookieHeaderPattern(m.name, 'always'), c.backend);
           headerRule('RegularExpression', 'Cookie', cookieHeaderPattern(m.name, 'never'), intent.backend);
-          risks.push({ role: RouteRole.CANARY, risk: implementationSpecific(c.contributor.where, `the Cookie header for the cookie ${m.name}`) });
+          if (!regexKnown) risks.push({ role: RouteRole.CANARY, risk: implementationSpecific(c.contributor.where, `the Cookie header for the cookie ${m.name}`) });
         }
       }
       if (versionCookie) {
@@ -370,20 +475,13 @@ export class GatewayApiProvider implements ITrafficProvider {
           ref(c.backend, weight.percent, setCookie(canaryTrack(intent))),
         ]
         : [ref(intent.backend)];
-    if (versionCookie) {
+    if (versionCookie && !(regexKnown && this.impl.backendRefFilters.supported === true)) {
       risks.push({ role: RouteRole.CANARY, risk: versionCookieRisk(c!.contributor.where, versionCookie.name, versionCookie.maxAgeSeconds) });
     }
     if (s && rules.length > 0) {
       risks.push({
         role: RouteRole.CANARY,
-        risk: {
-          code: GatewayApiRiskCode.GATEWAY_API_SESSION_PER_RULE,
-          message:
-            `Session persistence holds per HTTPRoute rule (GEP-1619): a user the header rule sent to ${c!.backend.serviceName} stays there only while ` +
-            'their requests keep matching that rule (they keep sending the header); a request without the header goes through the weighted rule, ' +
-            'which has a session of its own and may answer from the other version.',
-          remedy: 'Have testers send the header on every request, or route the canary by weight only.',
-        },
+        risk: sessionPerRuleRisk(intent, this.crdVersion),
       });
     }
     rules.push({ matches: [{ path }], backendRefs: main, sessionPersistence: sessionPersistence() });
@@ -404,6 +502,16 @@ export class GatewayApiProvider implements ITrafficProvider {
     const roles = [RouteRole.ROUTE, ...(s ? [RouteRole.STICKINESS] : []), ...(c ? [RouteRole.CANARY] : [])];
     return { objects: [{ object, roles }], risks };
   }
+}
+
+/**
+ * The HTTPRoute rules ahead of the weighted rule: one per header value (two for always/never), two for a cookie
+ * match (always and never), two for the version cookie (canary and stable).
+ */
+function headerRuleCount(intent: RouteIntent, versionCookie: unknown): number {
+  const perMatch = (m: unknown) =>
+    m instanceof HeaderPatternMatch ? 1 : m instanceof HeaderMatch ? (m.value !== undefined ? 1 : 2) : m instanceof CookieMatch ? 2 : 0;
+  return (versionCookie ? 2 : 0) + (intent.canary?.matches ?? []).reduce((n, m) => n + perMatch(m), 0);
 }
 
 /**
@@ -429,9 +537,34 @@ function stableTrack(intent: RouteIntent): string {
  * for a path with ";" (a cookie path-value may not hold ";").
  */
 function setCookieValue(intent: RouteIntent, cookie: { name: string; maxAgeSeconds: number }, track: string): string {
+  return `${cookie.name}=${track}; Max-Age=${cookie.maxAgeSeconds}; Path=${cookiePathOf(intent)}; Secure; HttpOnly; SameSite=Lax`;
+}
+
+/** The cookie Path of a route: its path without trailing slashes; "/" for a regular expression or a path with ";". */
+function cookiePathOf(intent: RouteIntent): string {
   const plain = intent.pathType !== PathType.REGULAR_EXPRESSION && !intent.path.includes(';');
-  const cookiePath = plain ? intent.path.replace(/\/+$/, '') || '/' : '/';
-  return `${cookie.name}=${track}; Max-Age=${cookie.maxAgeSeconds}; Path=${cookiePath}; Secure; HttpOnly; SameSite=Lax`;
+  return plain ? intent.path.replace(/\/+$/, '') || '/' : '/';
+}
+
+/**
+ * The sessionPersistence of a rule (`rule`: the header rule's number, undefined for the weighted rule). GEP-1619:
+ * session persistence is scoped to its route rule, and "Route rules referencing the same service MUST NOT share
+ * persistent sessions (i.e. the same cookie)"; the CRD: "Users should avoid reusing session names". So every rule
+ * gets its own session name: the weighted rule the configured one, header rule i "<name>-h<i>".
+ * Shapes (HTTPRoute CRD, experimental channel): v1.5.1/v1.6.1 `sessionName`, `cookieConfig.lifetimeType`;
+ * gateway-api main 2026-08 `cookie.name`, `cookie.lifetimeType`, `cookie.path` (default "/", so the route's path is
+ * set: cookies of other routes on the host with the same name would otherwise overwrite each other), and `cookie`
+ * is required for type Cookie (CEL "cookie must be specified for Cookie type").
+ */
+function sessionPersistenceOf(intent: RouteIntent, crdVersion: GatewayApiCrdVersion, rule?: number): unknown {
+  const s = intent.stickiness!;
+  const name = s.cookieName !== undefined && rule !== undefined ? `${s.cookieName}-h${rule}` : s.cookieName;
+  const lifetimeType = s.maxAgeSeconds !== undefined ? 'Permanent' : 'Session';
+  const absoluteTimeout = s.maxAgeSeconds !== undefined ? gatewayDuration(s.maxAgeSeconds) : undefined;
+  if (crdVersion === GatewayApiCrdVersion.MAIN_2026_08) {
+    return { type: 'Cookie', absoluteTimeout, cookie: { name, lifetimeType, path: cookiePathOf(intent) } };
+  }
+  return { sessionName: name, type: 'Cookie', absoluteTimeout, cookieConfig: { lifetimeType } };
 }
 
 /**
@@ -452,24 +585,57 @@ function versionCookieRisk(where: string, name: string, maxAgeSeconds: number): 
       '(no sessionPersistence). Support levels (HTTPRoute CRD, Gateway API v1.5.1 and v1.6.1): the path matches, Exact header matches and ' +
       'backendRef weights are Core; the ResponseHeaderModifier filter that sets the cookie is Extended, and filters on a backendRef are ' +
       'Implementation-specific ("For broader support of filters, use the Filters field in HTTPRouteRule"); the RegularExpression match on the ' +
-      'Cookie header that reads it is Implementation-specific (the regex dialect, and how a repeated header is represented). Where a part is not ' +
-      `supported, users are drawn by weight on every request. The cookie is not renewed: it expires ${maxAgeSeconds} s (Max-Age) after the ` +
+      'Cookie header that reads it is Implementation-specific (the regex dialect, and how a repeated header is represented). What an ' +
+      'implementation does with a part it does not support is its own: NGINX Gateway Fabric (v2.6.7) treats a backendRef with filters as ' +
+      'invalid and the whole weighted rule answers 500; the admission webhook of the Kong Ingress Controller (v3.5.13) rejects the HTTPRoute. ' +
+      `The cookie is not renewed: it expires ${maxAgeSeconds} s (Max-Age) after the ` +
       'response that set it, then the user is drawn again; it is Secure, so a browser sends it over HTTPS only.',
     remedy:
-      'Check on your Gateway implementation that a response of the weighted rule carries the Set-Cookie and that a request with the cookie ' +
+      'Name your implementation with implementation of TrafficProvider.gatewayApi() (GatewayImplementation), so that what it cannot do is refused; ' +
+      'otherwise check on your Gateway that a response of the weighted rule carries the Set-Cookie and that a request with the cookie ' +
       'stays on its version; set versionCookie.maxAge of TrafficProvider.gatewayApi() to how long a user may stay on a version.',
   };
 }
 
-function experimentalRisk(where: string): RiskDescription {
+/**
+ * The conformance suite has no SessionPersistence feature or test up to v1.6.1 (kubernetes-sigs/gateway-api
+ * pkg/features/httproute.go and conformance/tests at v1.5.1 and v1.6.1), so no conformance report shows it.
+ */
+function experimentalRisk(where: string, impl: ImplementationRow): RiskDescription {
+  const sp = impl.sessionPersistence;
+  const support =
+    sp.supported === true
+      ? `${impl.title} implements it (${sp.source})`
+      : 'support varies by implementation (Support: Extended), and the conformance suite has no SessionPersistence feature or test up to v1.6.1, so no conformance report shows it';
   return {
     code: GatewayApiRiskCode.GATEWAY_API_EXPERIMENTAL,
     message:
       `${where} uses HTTPRoute sessionPersistence, a field of the experimental-channel CRDs only: on a cluster with the standard-channel ` +
       'HTTPRoute CRD the field is not in the schema, so the API server rejects the route (strict field validation, kubectl\'s default) or drops ' +
-      'the field; support varies by implementation (Support: Extended); GEP-4894 lists session persistence among the features that follow-on ' +
+      `the field; ${support}; GEP-4894 lists session persistence among the features that follow-on ` +
       'GEPs may move to a Backend resource.',
-    remedy: "Remove the need for affinity with a RedisSessionStore; until then, install the experimental CRDs and check your implementation's conformance report for SessionPersistence.",
+    remedy:
+      sp.supported === true
+        ? 'Remove the need for affinity with a RedisSessionStore; until then, install the experimental CRDs.'
+        : 'Remove the need for affinity with a RedisSessionStore; until then, install the experimental CRDs and name your implementation with ' +
+          'implementation of TrafficProvider.gatewayApi() (GatewayImplementation), or check in its source or documentation that it reads sessionPersistence.',
+  };
+}
+
+/** Session persistence per rule: a header rule's session does not hold in the weighted rule. */
+function sessionPerRuleRisk(intent: RouteIntent, crdVersion: GatewayApiCrdVersion): RiskDescription {
+  const path =
+    crdVersion === GatewayApiCrdVersion.MAIN_2026_08
+      ? ` Each rule's cookie has a name of its own and cookie.path ${cookiePathOf(intent)}: the CRD's default path "/" would send every ` +
+        'cookie with every request to the host, where a rule of another HTTPRoute with the same cookie name would overwrite it.'
+      : '';
+  return {
+    code: GatewayApiRiskCode.GATEWAY_API_SESSION_PER_RULE,
+    message:
+      `Session persistence holds per HTTPRoute rule (GEP-1619): a user the header rule sent to ${intent.canary!.backend.serviceName} stays there only while ` +
+      'their requests keep matching that rule (they keep sending the header); a request without the header goes through the weighted rule, ' +
+      `which has a session of its own and may answer from the other version.${path}`,
+    remedy: 'Have testers send the header on every request, or route the canary by weight only.',
   };
 }
 
@@ -478,7 +644,8 @@ function implementationSpecific(where: string, what: string): RiskDescription {
     code: GatewayApiRiskCode.GATEWAY_API_IMPLEMENTATION_SPECIFIC,
     message:
       `${where} matches ${what} with a RegularExpression, which Gateway API leaves implementation-specific: ` +
-      'the regex dialect (RE2 in Envoy-based gateways, PCRE in NGINX-based ones) and its support differ between implementations.',
+      "the regex dialect and its support differ between implementations (header matches: Go's regexp syntax in Envoy Gateway, Istio and " +
+      "Traefik's Gateway provider, JavaScript RegExp in NGINX Gateway Fabric; see the support matrix in docs/migrating-to-gateway-api.md).",
     remedy: 'Prefer PathPrefix paths and Exact header values; if you keep the expression, test it on your Gateway implementation.',
   };
 }

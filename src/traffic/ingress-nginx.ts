@@ -1,8 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { JUSTIFICATION_ANNOTATION } from '../affinity/affinity-mode';
-import { CanaryMatch, CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from '../canary/canary-match';
+import { JUSTIFICATION_ANNOTATION } from './affinity-mode';
+import { CanaryMatch, CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from './canary-match';
 import { PropChecker } from '../prop-checks';
 import { RiskDescription, Warnings } from '../warnings';
 import {
@@ -49,21 +49,23 @@ export enum IngressNginxRiskCode {
 for (const code of Object.values(IngressNginxRiskCode)) Warnings.registerRiskCode(code);
 
 /** The annotation prefix of ingress-nginx. */
-const NGINX = 'nginx.ingress.kubernetes.io/';
+export const NGINX_ANNOTATION_PREFIX = 'nginx.ingress.kubernetes.io/';
+const NGINX = NGINX_ANNOTATION_PREFIX;
 
 /**
  * The cookie name ingress-nginx uses when `session-cookie-name` is not set or invalid (written out explicitly):
  * `defaultAffinityCookieName` in internal/ingress/annotations/sessionaffinity/main.go (kubernetes/ingress-nginx).
  */
-const DEFAULT_COOKIE_NAME = 'INGRESSCOOKIE';
+export const DEFAULT_COOKIE_NAME = 'INGRESSCOOKIE';
 
 /*
  * What ingress-nginx accepts in annotation values. kubernetes/ingress-nginx
- * internal/ingress/annotations/parser/validators.go (the same in every stored version up to controller-v1.15.1):
+ * internal/ingress/annotations/parser/validators.go at controller-v1.15.1:
  *
  *   alphaNumericChars = `\-\.\_\~a-zA-Z0-9\/:`
  *   regexEnabledChars = regexp.QuoteMeta(`^$[](){}*+?|&=\`)
- *   urlEnabledChars   = regexp.QuoteMeta(`:?&=`)
+ *   urlEnabledChars   = regexp.QuoteMeta(`,:?&=`)   (the comma since controller-v1.12.0, commit d4c49112 "Annotations:
+ *                                                  Allow commas in URLs", also in v1.11.3 and v1.10.5)
  *   IsValidRegex    = "^[/" + alphaNumericChars + regexEnabledChars + "]*$"
  *   URLIsValidRegex = "^[" + alphaNumericChars + urlEnabledChars + "]*$"
  *   BasicCharsRegex = "^[/" + alphaNumericChars + "]*$"
@@ -72,12 +74,18 @@ const DEFAULT_COOKIE_NAME = 'INGRESSCOOKIE';
  * sessionaffinity/main.go) log it and use an empty value or the default instead, so the Ingress is accepted and
  * silently misroutes. These sets are therefore refused here, before synthesis.
  */
-/** BasicCharsRegex: canary-by-header, canary-by-header-value, canary-by-cookie, session-cookie-name, session-cookie-domain. */
-const BASIC_CHARS = /^[-._~a-zA-Z0-9/:]+$/;
+/**
+ * BasicCharsRegex: canary-by-header, canary-by-header-value, canary-by-cookie, session-cookie-name, session-cookie-domain.
+ * Their validators are `ValidateRegex(BasicCharsRegex, true)` (canary/main.go, sessionaffinity/main.go): the value is
+ * checked with every space removed, then used with only its leading and trailing white space trimmed
+ * (parser/main.go parseString, normalizeString: strings.TrimSpace per line). So "beta tester" is accepted and used as
+ * it is; a value of spaces only is trimmed to "", which parseString refuses.
+ */
+export const BASIC_CHARS = /^[-._~a-zA-Z0-9/:]+$/;
 /** IsValidRegex: canary-by-header-pattern (spaces are not stripped for it). */
-const REGEX_VALUE_CHARS = /^[-._~a-zA-Z0-9/:^$[\](){}*+?|&=\\]+$/;
+export const REGEX_VALUE_CHARS = /^[-._~a-zA-Z0-9/:^$[\](){}*+?|&=\\]+$/;
 /** URLIsValidRegex: session-cookie-path. */
-const URL_CHARS = /^[-._~a-zA-Z0-9/:?&=]+$/;
+export const URL_CHARS = /^[-._~a-zA-Z0-9/:,?&=]+$/;
 /**
  * Header names: nginx's defaults in ingress-nginx are `underscores_in_headers off` and `ignore_invalid_headers on`
  * (internal/ingress/controller/config/config.go: EnableUnderscoresInHeaders false, IgnoreInvalidHeaders true;
@@ -90,10 +98,90 @@ const HEADER_NAME = /^[A-Za-z0-9-]+$/;
 const COOKIE_NAME = /^[-._~a-zA-Z0-9]+$/;
 /**
  * strict-validate-path-type (on by default: config.go `StrictValidatePathType: true`) checks Exact and Prefix paths
- * with `(?i)^/[[:alnum:]\.\_\-/]*$` (internal/ingress/inspector/rules.go) at the admission webhook, which rejects the
- * Ingress ("path ... cannot be used with pathType Prefix"). RE2's [[:alnum:]] is ASCII only.
+ * at the admission webhook (controller.go CheckIngress -> inspector.ValidatePathType), which rejects the Ingress
+ * ("path ... cannot be used with pathType Prefix"). At controller-v1.15.1 the rule is
+ * internal/ingress/inspector/rules.go `validPathType = regexp.MustCompile(`(?i)^/[[:alnum:]._\-/]*$`)`: "." is
+ * accepted (commit 618aae18 "Ingresses: Allow `.` in `Exact` and `Prefix` paths", first in controller-v1.14.0, also in
+ * v1.13.2 and v1.12.6; earlier releases refuse `/v1.0` and `/.well-known/acme-challenge`). RE2's [[:alnum:]] is ASCII only.
  */
 const STRICT_PATH = /^\/[A-Za-z0-9._\-/]*$/;
+
+/**
+ * What the API server refuses in an Exact or Prefix Ingress path: kubernetes/kubernetes
+ * pkg/apis/networking/validation/validation.go validateHTTPIngressPath, `invalidPathSequences = []string{"//", "/./",
+ * "/../", "%2f", "%2F"}` ("must not contain") and `invalidPathSuffixes = []string{"/..", "/."}` ("cannot end with").
+ */
+function apiServerPathProblem(path: string): string | undefined {
+  for (const seq of ['//', '/./', '/../', '%2f', '%2F']) if (path.includes(seq)) return `must not contain '${seq}'`;
+  for (const suffix of ['/..', '/.']) if (path.endsWith(suffix)) return `cannot end with '${suffix}'`;
+  return undefined;
+}
+
+/**
+ * How ingress-nginx reads each annotation this library renders or imports: the value its parser keeps, and what
+ * it does when the annotation is absent or its validator refuses the value (the parser logs and carries on as if
+ * it were absent). `cdk8s-stateless import` reads existing Ingresses with this table; the provider above writes
+ * the same keys. kubernetes/ingress-nginx at controller-v1.15.1:
+ * - internal/ingress/annotations/sessionaffinity/main.go `sessionAffinityAnnotations` (validators), `Parse` and
+ *   `cookieAffinityParse` (defaults); internal/ingress/annotations/canary/main.go `CanaryAnnotations` and `Parse`;
+ *   internal/ingress/annotations/rewrite/main.go (use-regex, a bool).
+ * - internal/ingress/annotations/parser/validators.go: `ValidateOptions(options, caseSensitive, trimSpace)`,
+ *   `ValidateRegex(regex, removeSpace)` (spaces removed before the check only), `ValidateBool` (Go's
+ *   strconv.ParseBool), `ValidateInt` (strconv.Atoi); parser/main.go `parseString` trims each line of the value.
+ * - pkg/apis/ingress/types.go `CookieSessionAffinity`: `secure` and `change_on_failure` are `omitempty` booleans,
+ *   so "false" and absent are the same; rootfs/etc/nginx/lua/balancer/sticky.lua: a cookie without `secure` is
+ *   Secure only on HTTPS requests, without `samesite` it has no SameSite attribute, and `change_on_failure` absent
+ *   keeps the pin after a failed attempt; balancer.lua picks `sticky_persistent` only for mode "persistent".
+ * - controller.go `mergeAlternativeBackend`: `affinity-canary-behavior` is read from the canary Ingress; any value
+ *   but "legacy" copies the stable route's affinity to the canary.
+ * @internal
+ */
+export interface NginxAnnotationRule {
+  /** `affinity` (sessionaffinity parser), `canary` (canary parser) or `route` (rewrite parser). */
+  readonly group: string;
+  /** The value as ingress-nginx keeps it, or undefined when it ignores it (with `why`). */
+  readonly read: (raw: string) => { value?: string; ignored?: string };
+  /** The effective value when the annotation is absent or ignored (undefined: no such setting). */
+  readonly absent?: string;
+}
+
+const GO_BOOL: { [raw: string]: string } = { 1: 'true', t: 'true', T: 'true', TRUE: 'true', true: 'true', True: 'true', 0: 'false', f: 'false', F: 'false', FALSE: 'false', false: 'false', False: 'false' };
+const goBool = (raw: string) => (raw in GO_BOOL ? { value: GO_BOOL[raw] } : { ignored: 'not a Go boolean (strconv.ParseBool)' });
+const goInt = (raw: string) => (/^[+-]?[0-9]+$/.test(raw) ? { value: String(Number(raw)) } : { ignored: 'not an integer (strconv.Atoi)' });
+const oneOf = (list: string[], caseSensitive: boolean) => (raw: string) => {
+  const s = caseSensitive ? raw.trim() : raw.trim().toLowerCase();
+  return list.includes(s) ? { value: s } : { ignored: `not one of ${list.join(', ')}` };
+};
+const chars = (re: RegExp, removeSpace: boolean, what: string) => (raw: string) => {
+  const s = removeSpace ? raw.replace(/ /g, '') : raw;
+  return s !== '' && re.test(s) ? { value: raw.trim() } : { ignored: `uses characters outside ${what}` };
+};
+/** sessionaffinity/main.go `affinityCookieExpiresRegex` = `(^0|-?[1-9]\d*$)` (unanchored alternatives, as written). */
+const EXPIRES = /(^0|-?[1-9]\d*$)/;
+
+/** Every affinity, canary and path annotation ingress-nginx reads, by name after `nginx.ingress.kubernetes.io/`. @internal */
+export const NGINX_ANNOTATION_RULES: { [name: string]: NginxAnnotationRule } = {
+  'affinity': { group: 'affinity', read: oneOf(['cookie'], true) },
+  'affinity-mode': { group: 'affinity', read: oneOf(['balanced', 'persistent'], true), absent: 'balanced' },
+  'affinity-canary-behavior': { group: 'affinity', read: oneOf(['sticky', 'legacy'], true), absent: 'sticky' },
+  'session-cookie-name': { group: 'affinity', read: chars(BASIC_CHARS, true, 'letters, digits and "-._~/:"'), absent: DEFAULT_COOKIE_NAME },
+  'session-cookie-path': { group: 'affinity', read: chars(URL_CHARS, true, 'letters, digits and "-._~/:,?&="') },
+  'session-cookie-domain': { group: 'affinity', read: chars(BASIC_CHARS, true, 'letters, digits and "-._~/:"') },
+  'session-cookie-samesite': { group: 'affinity', read: oneOf(['none', 'lax', 'strict'], false) },
+  'session-cookie-conditional-samesite-none': { group: 'affinity', read: goBool, absent: 'false' },
+  'session-cookie-max-age': { group: 'affinity', read: chars(EXPIRES, false, 'an integer number of seconds') },
+  'session-cookie-expires': { group: 'affinity', read: chars(EXPIRES, true, 'an integer number of seconds') },
+  'session-cookie-secure': { group: 'affinity', read: goBool, absent: 'false' },
+  'session-cookie-change-on-failure': { group: 'affinity', read: goBool, absent: 'false' },
+  'canary': { group: 'canary', read: goBool, absent: 'false' },
+  'canary-weight': { group: 'canary', read: goInt, absent: '0' },
+  'canary-weight-total': { group: 'canary', read: goInt, absent: '100' },
+  'canary-by-header': { group: 'canary', read: chars(BASIC_CHARS, true, 'letters, digits and "-._~/:"') },
+  'canary-by-header-value': { group: 'canary', read: chars(BASIC_CHARS, true, 'letters, digits and "-._~/:"') },
+  'canary-by-header-pattern': { group: 'canary', read: chars(REGEX_VALUE_CHARS, false, 'letters, digits, "-._~/:" and "^$[](){}*+?|&=\\"') },
+  'canary-by-cookie': { group: 'canary', read: chars(BASIC_CHARS, true, 'letters, digits and "-._~/:"') },
+  'use-regex': { group: 'route', read: goBool, absent: 'false' },
+};
 
 /**
  * Renders routes as ingress-nginx Ingress objects: the route as an Ingress, cookie affinity as
@@ -124,6 +212,15 @@ export class IngressNginxProvider implements ITrafficProvider {
 
   public validate(intent: RouteIntent): void {
     const where = new PropChecker(intent.contributor.where);
+    const refused = intent.pathType !== PathType.REGULAR_EXPRESSION ? apiServerPathProblem(intent.path) : undefined;
+    if (refused) {
+      where.fail(
+        'path',
+        `${refused} for pathType ${intent.pathType} (the API server refuses such an Ingress path)`,
+        intent.path,
+        'Write the path without empty, "." or ".." segments and without an encoded "/", e.g. "/api/".',
+      );
+    }
     if (intent.pathType !== PathType.REGULAR_EXPRESSION && !STRICT_PATH.test(intent.path)) {
       where.fail(
         'path',
@@ -150,7 +247,7 @@ export class IngressNginxProvider implements ITrafficProvider {
         refuse(
           'cookie.path',
           s.cookiePath,
-          'letters, digits and "-._~/:?&="',
+          'letters, digits and "-._~/:,?&="',
           'session-cookie-path',
           'uses the location path instead (for a regular-expression route, the expression itself); use a path of those characters',
         );
@@ -199,11 +296,11 @@ export class IngressNginxProvider implements ITrafficProvider {
           );
         }
       }
-      if (m instanceof HeaderMatch && m.value !== undefined && !BASIC_CHARS.test(m.value)) {
+      if (m instanceof HeaderMatch && m.value !== undefined && !BASIC_CHARS.test(m.value.replace(/ /g, ''))) {
         refuse(
           'match.header value',
           m.value,
-          'letters, digits and "-._~/:" (no spaces)',
+          'letters, digits, spaces and "-._~/:"',
           'canary-by-header-value',
           'treats the header as always/never; use such a value, or CanaryMatch.headerPattern',
         );
@@ -219,7 +316,7 @@ export class IngressNginxProvider implements ITrafficProvider {
           );
         }
         // the balancer matches with ngx.re.match (PCRE); an expression that does not compile never matches
-        compiles(check, 'match.headerPattern', m.pattern, '"^(east|west)-us$"');
+        compiles(check, 'match.headerPattern', pcreAsJavaScript(m.pattern), '"^(east|west)-us$"', m.pattern);
       }
       if (m instanceof CookieMatch && !COOKIE_NAME.test(m.name)) {
         refuse('match.cookie', m.name, 'letters, digits, ".", "_", "~" or "-"', 'canary-by-cookie', 'disables the cookie rule; rename the cookie, e.g. "canary"');
@@ -360,12 +457,38 @@ export class IngressNginxProvider implements ITrafficProvider {
 }
 
 /** Whether an expression compiles (JavaScript's syntax stands in for PCRE's: both refuse an unbalanced group or class). */
-function compiles(check: PropChecker, prop: string, pattern: string, example: string): void {
+function compiles(check: PropChecker, prop: string, pattern: string, example: string, shown: string = pattern): void {
   try {
     new RegExp(pattern);
   } catch (e) {
-    check.fail(prop, `must be a regular expression that compiles (${(e as Error).message})`, pattern, `Fix the expression, e.g. ${example}.`);
+    check.fail(prop, `must be a regular expression that compiles (${(e as Error).message})`, shown, `Fix the expression, e.g. ${example}.`);
   }
+}
+
+/**
+ * PCRE's internal option settings, which JavaScript does not have, made into what JavaScript compiles: `(?i)`,
+ * `(?im-sx)` (removed) and `(?i:` (a plain group). balancer.lua route_to_alternative_balancer calls
+ * `ngx.re.match(header, traffic_shaping_policy.headerPattern)` with no options, and PCRE reads the option letters
+ * i, m, s, x, U, X and J between "(?" and ")" (or ":"), with "-" to unset them (PCRE pattern syntax, "Internal option
+ * setting"): `(?i)beta` is a case-insensitive match there. Escaped characters are left as they are.
+ */
+function pcreAsJavaScript(pattern: string): string {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i] === '\\') {
+      out += pattern.slice(i, i + 2);
+      i++;
+      continue;
+    }
+    const option = /^\(\?[imsxUXJ]*(?:-[imsxUXJ]*)?([:)])/.exec(pattern.slice(i));
+    if (option && option[0] !== '(?)' && option[0] !== '(?:') {
+      out += option[1] === ':' ? '(?:' : '';
+      i += option[0].length - 1;
+      continue;
+    }
+    out += pattern[i];
+  }
+  return out;
 }
 
 /**
@@ -453,3 +576,36 @@ function retiredRisk(where: string, feature: string, dropped: string, remedy: st
     remedy,
   };
 }
+
+/**
+ * The annotations this provider writes (names after the prefix `nginx.ingress.kubernetes.io/`), their values and
+ * defaults, for readers of Ingresses this library did not write (`cdk8s-stateless audit`). Spelled as in
+ * kubernetes/ingress-nginx controller-v1.15.1: internal/ingress/annotations/sessionaffinity/main.go and
+ * canary/main.go (annotation names; `canary-weight-total` "defaults to 100" in canary/main.go Parse);
+ * rootfs/etc/nginx/lua/balancer.lua get_implementation (only `affinity-mode: persistent` is sticky_persistent,
+ * anything else sticky_balanced); internal/ingress/controller/controller.go mergeAlternativeBackend (the canary
+ * gets the stable backend's affinity unless its `affinity-canary-behavior` is "legacy").
+ */
+export const INGRESS_NGINX_ANNOTATIONS = {
+  prefix: NGINX,
+  affinity: 'affinity',
+  affinityCookie: 'cookie',
+  affinityMode: 'affinity-mode',
+  persistentMode: 'persistent',
+  cookieName: 'session-cookie-name',
+  defaultCookieName: DEFAULT_COOKIE_NAME,
+  cookieSecure: 'session-cookie-secure',
+  cookieMaxAge: 'session-cookie-max-age',
+  cookiePath: 'session-cookie-path',
+  useRegex: 'use-regex',
+  canary: 'canary',
+  canaryByHeader: 'canary-by-header',
+  canaryByHeaderValue: 'canary-by-header-value',
+  canaryByHeaderPattern: 'canary-by-header-pattern',
+  canaryByCookie: 'canary-by-cookie',
+  canaryWeight: 'canary-weight',
+  canaryWeightTotal: 'canary-weight-total',
+  defaultWeightTotal: 100,
+  affinityCanaryBehavior: 'affinity-canary-behavior',
+  legacyCanaryBehavior: 'legacy',
+} as const;

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AffinityMode, SameSite } from '../affinity/affinity-mode';
-import { CanaryMatch } from '../canary/canary-match';
+import { AffinityMode, SameSite } from './affinity-mode';
+import { CanaryMatch } from './canary-match';
 import { RiskDescription } from '../warnings';
 
 /**
@@ -120,6 +120,18 @@ export interface CanaryIntent {
   readonly weightTotal: number;
   /** Keep each user on the version they first got. */
   readonly versionSticky: boolean;
+  /**
+   * The release engine that moves this canary's weight. The provider then renders only what the engine does not
+   * create or rewrite itself, and refuses what the engine cannot do on its controller (`IReleaseEngineSupport`).
+   * @default - none: the provider renders the split, a commit per step
+   */
+  readonly engine?: ReleaseEngineKind;
+  /**
+   * This commit adopts the engine: the provider keeps rendering what the engine's controller takes over once it
+   * runs (marked so that GitOps tools do not prune it later), so the route has a backend at every moment.
+   * @default false
+   */
+  readonly engineAdopting?: boolean;
 }
 
 /**
@@ -198,6 +210,12 @@ export interface ITrafficProvider {
   readonly name: string;
 
   /**
+   * What the release engines need from this controller. A provider without it refuses every engine.
+   * @default - no release engine runs on this controller
+   */
+  readonly releaseEngines?: IReleaseEngineSupport;
+
+  /**
    * What two routes must share to collide: the same key means that the controller would apply only one of them.
    */
   routeKey(intent: RouteIntent): string;
@@ -220,6 +238,104 @@ export interface ITrafficProvider {
    * as a sentence for risk messages.
    */
   describeServiceAffinity(intent: RouteIntent): string;
+
+}
+
+/**
+ * A progressive-delivery engine that a `CanaryRelease` can hand its release to.
+ */
+export enum ReleaseEngineKind {
+  /** Argo Rollouts: a Rollout moves the weight through the controller's own traffic routing. */
+  ARGO_ROLLOUTS = 'argo-rollouts',
+  /** Flagger: a Canary moves the weight through the controller's own router. */
+  FLAGGER = 'flagger',
+}
+
+/**
+ * What an engine asks the provider of the app's route. The route's canary (`intent.canary`, with `engine` set)
+ * holds the release's matches and a weight match of 0, the weight the engine starts from.
+ */
+export interface EngineRouteRequest {
+  /** The route with the engine's canary attached. */
+  readonly intent: RouteIntent;
+  /** Name of the engine's object (the Rollout, the Canary), which is the app's name. */
+  readonly workloadName: string;
+  /** The canary Service the engine's controller selects the new pods with. */
+  readonly canaryServiceName: string;
+}
+
+/**
+ * What the engine's metric queries look at: how the engine's template names the namespace, the canary Service and
+ * the query window.
+ */
+export interface EngineMetricsRequest {
+  /** The namespace as the engine's query template writes it, e.g. `{{args.namespace}}`. */
+  readonly namespace: string;
+  /** The canary Service as the engine's query template writes it. */
+  readonly canaryService: string;
+  /** Port of the Service. */
+  readonly port: number;
+  /** The range of the rate() windows, as the engine's query template writes it (e.g. `1m`, `{{ interval }}`). */
+  readonly window: string;
+}
+
+/**
+ * The canary's requests as the controller's Prometheus metrics count them.
+ */
+export interface EngineMetricQueries {
+  /** PromQL: percent (0-100) of canary requests that did not answer 5xx. */
+  readonly successRate: string;
+  /** PromQL: the 99th percentile latency of canary requests, in milliseconds. */
+  readonly latencyP99: string;
+}
+
+/**
+ * The controller's part of an Argo Rollouts `Rollout` (argoproj/argo-rollouts v1.9.1,
+ * pkg/apis/rollouts/v1alpha1/types.go RolloutTrafficRouting).
+ */
+export interface ArgoRolloutsRouting {
+  /** `spec.strategy.canary.trafficRouting`. */
+  readonly trafficRouting: any;
+  /** Steps that follow the first `setWeight` (a `setHeaderRoute` where the controller's reconciler implements it). */
+  readonly afterFirstWeight: any[];
+  /** The controller's risks of this release. */
+  readonly risks: RiskDescription[];
+}
+
+/**
+ * The controller's part of a Flagger `Canary` (fluxcd/flagger v1.44.0, pkg/apis/flagger/v1beta1/canary.go).
+ */
+export interface FlaggerRouting {
+  /** `spec.provider`. */
+  readonly provider: string;
+  /**
+   * Fields of `spec` the controller's router reads (e.g. the reference to the route it copies).
+   * @default - none
+   */
+  readonly spec?: any;
+  /**
+   * Fields of `spec.service` the controller's router reads (e.g. hosts, parent references, the path match).
+   * @default - none
+   */
+  readonly service?: any;
+  /** Whether Flagger generates the app's route object itself once it runs the app (the provider then renders none). */
+  readonly routeTakenOver: boolean;
+  /** The controller's risks of this release. */
+  readonly risks: RiskDescription[];
+}
+
+/**
+ * The engine part of a traffic provider: what Argo Rollouts and Flagger need of its controller. Every controller
+ * name, literal and rule an engine relies on lives here, in the provider's files. Each method throws a
+ * `ValidationError` (with the engine's reason) when the engine cannot run the release on this controller.
+ */
+export interface IReleaseEngineSupport {
+  /** The Rollout's traffic routing for the route. */
+  argoRollouts(request: EngineRouteRequest): ArgoRolloutsRouting;
+  /** The Canary's provider and references for the route. */
+  flagger(request: EngineRouteRequest): FlaggerRouting;
+  /** The Prometheus queries for the canary's requests through this controller. */
+  metricQueries(request: EngineMetricsRequest): EngineMetricQueries;
 }
 
 /**

@@ -143,7 +143,7 @@ export class AppRoute {
         'service',
         `is already routed by ${existing.intent.contributor.where}, and an app has one route (so that its stickiness and its canaries apply to every user)`,
         show(r.serviceName),
-        'Give the app one route: create the StatelessWebApp without host and path when a StickyIngress routes it.',
+        "Give the app one route: to make the app's own route sticky, leave host, path, pathType, tlsSecretName and name out of the StickyIngress.",
       );
     }
     const route = new AppRoute(r);
@@ -230,9 +230,19 @@ export class AppRoute {
     return this.current;
   }
 
-  /** Attach cookie affinity; the contributor of the route must be the one attaching it. */
+  /** Attach cookie affinity; one per route. */
   public attachStickiness(who: Attacher, stickiness: CookieStickiness): void {
     this.requireOpen(who.where, 'service');
+    const existing = this.contributions.get(RouteRole.STICKINESS);
+    if (existing && existing.construct !== who.construct) {
+      throw new ValidationError(
+        who.where,
+        'service',
+        `is already made sticky by ${existing.where}, and a route has one cookie affinity`,
+        show(this.current.backend.serviceName),
+        'Keep one StickyIngress per app.',
+      );
+    }
     this.contributions.set(RouteRole.STICKINESS, this.contributionOf(who));
     this.change({ ...this.current, stickiness });
   }

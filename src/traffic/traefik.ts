@@ -1,8 +1,9 @@
 import { ApiObject } from 'cdk8s';
-import { AffinityMode, JUSTIFICATION_ANNOTATION } from '../affinity/affinity-mode';
-import { CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from '../canary/canary-match';
+import { AffinityMode, JUSTIFICATION_ANNOTATION } from './affinity-mode';
+import { CookieMatch, HeaderMatch, HeaderPatternMatch, WeightMatch } from './canary-match';
 import { PropChecker } from '../prop-checks';
 import { RiskDescription, Warnings } from '../warnings';
+import { goRegexpError } from './go-regexp';
 import {
   BackendRef,
   CanaryIntent,
@@ -23,7 +24,8 @@ import {
 export interface TraefikOptions {
   /**
    * Entry points the IngressRoutes bind to (`spec.entryPoints`), e.g. `["websecure"]`.
-   * @default - every entry point of Traefik's static configuration ("Default: all", IngressRoute CRD)
+   * @default - Traefik's default entry points: those with `asDefault: true` if any has it, else every entry point
+   * except UDP ones and the internal `traefik` one (traefik/traefik v3.7.0 cmd/traefik/traefik.go getDefaultsEntrypoints)
    */
   readonly entryPoints?: string[];
 }
@@ -46,8 +48,10 @@ for (const code of Object.values(TraefikRiskCode)) Warnings.registerRiskCode(cod
  *   not path elements); `Path` is `*routingPath == path`; `Header` compares each value of the canonical header key
  *   with `==`; `PathRegexp` and `HeaderRegexp` use Go's `regexp.Compile` and `re.MatchString` (RE2 syntax, a match
  *   anywhere in the value unless anchored).
- * - pkg/muxer/http/mux.go: `GetRulePriority ... The priority is calculated using the length of rule`; the routes of an
- *   entry point are sorted by priority (highest first) and the first that matches serves the request.
+ * - pkg/muxer/http/mux.go (v3.7.9): `GetRulePriority` is `len(rule)`, a count of bytes; `AddRoute` sorts the routes of
+ *   an entry point with `sort.Sort` (not stable) by priority, highest first, then by provider precedence, and
+ *   `ServeHTTP` serves the first that matches: two matching routes of one provider and one priority are served in an
+ *   unspecified order. pkg/server/router/router.go: a priority above `math.MaxInt - 1000` is refused.
  * - doc.traefik.io/traefik/v3.7 rules-and-priority: "To set the value of a rule, use backticks ` or escaped
  *   double-quotes \"" ... "the values are Go's String Literals".
  * - doc.traefik.io/traefik/v3.8 .../http/tls/overview: a router with a tls field "should process only TLS requests
@@ -72,19 +76,6 @@ function goString(value: string): string {
   return value.includes('`') ? JSON.stringify(value) : `\`${value}\``;
 }
 
-/** Regular-expression syntax that JavaScript accepts and Go's RE2 does not (so the router would not build). */
-function re2Problem(pattern: string): string | undefined {
-  try {
-    new RegExp(pattern);
-  } catch (e) {
-    return `does not compile (${(e as Error).message})`;
-  }
-  if (/\(\?<?[=!]/.test(pattern)) return 'uses a lookaround ((?=, (?!, (?<=, (?<!), which Go\'s RE2 syntax does not have';
-  if (/\\[1-9]|\\k</.test(pattern)) return 'uses a backreference, which Go\'s RE2 syntax does not have';
-  if (/\(\?>/.test(pattern)) return 'uses an atomic group ((?>), which Go\'s RE2 syntax does not have';
-  return undefined;
-}
-
 /** Escape a literal (an RFC 6265 token) for a Go regular expression. */
 function regexLiteral(token: string): string {
   return token.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
@@ -93,6 +84,54 @@ function regexLiteral(token: string): string {
 /** A regex path (it starts with "/", checked by the constructs) anchored at the start of the path. */
 function anchoredPath(path: string): string {
   return `^${path}`;
+}
+
+/** The length of a string in UTF-8 bytes, as Go's `len()` counts it (`/café` is 6). */
+function byteLength(value: string): number {
+  let n = 0;
+  for (const ch of value) {
+    const cp = ch.codePointAt(0)!;
+    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return n;
+}
+
+/**
+ * Priorities are a scale of their own, per host tier: a route of a host (tier 2) outranks a route of a wildcard host
+ * (tier 1), which outranks a route without a host (tier 0), as nginx picks an exact server_name before a wildcard one
+ * and the catch-all server last (ingress-nginx writes one server per host, and the rules without a host into the
+ * default server), so that a host's own routes serve it whatever the paths of the routes of every host. A tier is
+ * wider than any path: a path is shorter than the object that holds it, and the API server refuses a request body
+ * over 3 MiB (k8s.io/apiserver pkg/server/config.go NewConfig: `MaxRequestBodyBytes: int64(3 * 1024 * 1024)`), so
+ * 6 x 3,145,728 + 6 stays below 100,000,000; the highest priority, 2 x 10^8 + that, is far below Traefik's
+ * `math.MaxInt - 1000`.
+ */
+const HOST_TIER = 100_000_000;
+
+/**
+ * The priority of a route, so that Traefik's order (highest first) is the Kubernetes path precedence across every
+ * app of a host: "precedence will be given first to the longest matching path. If two paths are still equally
+ * matched, precedence will be given to paths with an exact path type over prefix path type" (Kubernetes Ingress
+ * documentation, Multiple matches; the HTTPIngressPath API reference says the same). A path is counted in bytes,
+ * as Go's `len()` counts the rule Traefik would otherwise use. Within a tier, for a path of L bytes (a prefix
+ * without its trailing "/", since /api and /api/ are one prefix):
+ *
+ *   Prefix 6L+1, its canary's routes 6L+2; RegularExpression 6L+3 and 6L+4; Exact 6L+5 and 6L+6.
+ *
+ * So an Exact path beats every prefix that matches the same request (such a prefix is at most as long as the
+ * request path, which is the exact path), a longer prefix beats a shorter one, and a canary's routes outrank only
+ * their own stable route. Two routes of one tier and one priority can only match one request when they are the same
+ * path (the same route key, refused) or two regular expressions of one length: the route key of a regular
+ * expression is its host and its length, so that tie is refused too, naming both constructs. A regular expression
+ * ranks as a path of its length, as ingress-nginx sorts the locations of a host by path length, longest first
+ * (internal/ingress/controller/controller.go getBackendServers, controller-v1.15.1); among equal lengths it ranks above a prefix and below
+ * an exact path.
+ */
+function routePriority(intent: RouteIntent): number {
+  const tier = intent.host === undefined ? 0 : intent.host.startsWith('*.') ? 1 : 2;
+  const path = intent.pathType === PathType.PREFIX ? intent.path.replace(/\/+$/, '') : intent.path;
+  const kind = intent.pathType === PathType.PREFIX ? 1 : intent.pathType === PathType.REGULAR_EXPRESSION ? 3 : 5;
+  return tier * HOST_TIER + 6 * byteLength(path) + kind;
 }
 
 /** An entry point name as Traefik's static configuration names it: no white space, no '@'. */
@@ -132,7 +171,10 @@ export class TraefikProvider implements ITrafficProvider {
   }
 
   public routeKey(intent: RouteIntent): string {
-    return `traefik|${this.entryPoints ? [...this.entryPoints].sort().join(',') : '*'}|${intent.host ?? '*'}|${pathKey(intent)}`;
+    // two regular expressions of one host and one length have one priority: Traefik would serve a request both
+    // match in an unspecified order (mux.go AddRoute sorts with sort.Sort), so they are one key (see routePriority)
+    const path = intent.pathType === PathType.REGULAR_EXPRESSION ? `regular expression of ${byteLength(intent.path)} bytes` : pathKey(intent);
+    return `traefik|${this.entryPoints ? [...this.entryPoints].sort().join(',') : '*'}|${intent.host ?? '*'}|${path}`;
   }
 
   public describeServiceAffinity(_intent: RouteIntent): string {
@@ -142,13 +184,14 @@ export class TraefikProvider implements ITrafficProvider {
 
   public validate(intent: RouteIntent): void {
     if (intent.pathType === PathType.REGULAR_EXPRESSION) {
-      const problem = re2Problem(intent.path);
+      // matcher.go pathRegexp: `regexp.Compile(path)`; an error drops the router
+      const problem = goRegexpError(anchoredPath(intent.path));
       if (problem) {
         new PropChecker(intent.contributor.where).fail(
           'path',
-          `${problem}; Traefik compiles PathRegexp with Go's regexp and drops a router whose rule does not build`,
+          `must compile with Go's regexp, which Traefik's PathRegexp uses (${problem}); Traefik drops a router whose rule does not build`,
           intent.path,
-          'Write the expression in RE2 syntax, e.g. "/items/[0-9]+".',
+          'Write the expression in Go\'s RE2 syntax, e.g. "/items/[0-9]+" (no lookaround, backreferences, \\Z, \\u or \\c escapes).',
         );
       }
     }
@@ -194,9 +237,15 @@ export class TraefikProvider implements ITrafficProvider {
     }
     for (const m of c.matches) {
       if (m instanceof HeaderPatternMatch) {
-        const problem = re2Problem(m.pattern);
+        // matcher.go headerRegexp: `regexp.Compile(re)`; an error drops the router
+        const problem = goRegexpError(m.pattern);
         if (problem) {
-          check.fail('match.headerPattern', `${problem}; Traefik compiles HeaderRegexp with Go's regexp and drops a router whose rule does not build`, m.pattern, 'Write the expression in RE2 syntax, e.g. "^(east|west)-us$".');
+          check.fail(
+            'match.headerPattern',
+            `must compile with Go's regexp, which Traefik's HeaderRegexp uses (${problem}); Traefik drops a router whose rule does not build`,
+            m.pattern,
+            'Write the expression in Go\'s RE2 syntax, e.g. "^(east|west)-us$" or "(?i)^beta$" (no lookaround, backreferences, \\Z, \\u or \\c escapes).',
+          );
         }
       }
     }
@@ -224,12 +273,15 @@ export class TraefikProvider implements ITrafficProvider {
     const risks: ProviderRisk[] = [];
     const s = intent.stickiness;
     const sticky = s ? { cookie: this.cookie(s, s.cookieName) } : undefined;
-    const service = (b: BackendRef) => ({ kind: 'Service', name: b.serviceName, port: b.port, sticky });
+    // A pod cookie needs the pods as servers: with nativeLB (or the provider's nativeLBByDefault) the server is the
+    // ClusterIP, and the cookie would pin every user to that one address (pkg/provider/kubernetes/crd/
+    // kubernetes_http.go configBuilder.loadServers: `nativeLB := c.nativeLBByDefault; if svc.NativeLB != nil {
+    // nativeLB = *svc.NativeLB }`). So a sticky reference says nativeLB: false, which wins over the default.
+    const service = (b: BackendRef) => ({ kind: 'Service', name: b.serviceName, port: b.port, nativeLB: s ? false : undefined, sticky });
 
     const hostPath = this.hostPathRule(intent);
-    // explicit priorities: the stable route keeps what Traefik would give it (the length of its rule), so it ranks
-    // among other IngressRoutes of the entry point exactly as without this library; the canary's routes outrank it by 1
-    const stablePriority = hostPath.length;
+    // explicit priorities in Kubernetes path precedence (routePriority); the canary's routes outrank the stable route by 1
+    const stablePriority = routePriority(intent);
     const stable = new ApiObject(intent.contributor.scope, 'Route', {
       apiVersion: 'traefik.io/v1alpha1',
       kind: 'IngressRoute',
@@ -277,8 +329,8 @@ export class TraefikProvider implements ITrafficProvider {
     // The first match given wins, and the canary's routes outrank only the stable route: every canary route has the
     // priority stable + 1 and excludes the matchers before it with Traefik's NOT operator ("The NOT (!) operator
     // allows you to invert the matcher", rules-and-priority), so no two of them match one request and their order
-    // among themselves does not matter. Another IngressRoute of the entry point whose rule is 2 or more characters
-    // longer than the stable route's (a sub-path of it) still outranks all of them, as it outranks the stable route.
+    // among themselves does not matter. A route that Kubernetes ranks above the stable route (a longer path of the host)
+    // still outranks all of them, as it outranks the stable route.
     const excluding = (i: number) => matchers.slice(0, i).map((x) => `!${x.matcher}`);
     const routes = matchers.map((x, i) => ({ match: [hostPath, x.matcher, ...excluding(i)].join(' && '), to: x.to }));
     if (weight) {
@@ -315,8 +367,6 @@ export class TraefikProvider implements ITrafficProvider {
         },
       });
       objects.push({ object: split, roles: canaryRoles });
-      if (c.versionSticky) {
-      }
     }
     return { objects, risks };
   }
@@ -337,7 +387,22 @@ export class TraefikProvider implements ITrafficProvider {
       const prefix = intent.path.replace(/\/+$/, '');
       path = prefix === '' ? 'PathPrefix(`/`)' : `(Path(${goString(prefix)}) || PathPrefix(${goString(`${prefix}/`)}))`;
     }
-    return intent.host ? `Host(${goString(intent.host)}) && ${path}` : path;
+    if (!intent.host) return path;
+    return `${this.hostMatcher(intent.host)} && ${path}`;
+  }
+
+  /**
+   * `Host(...)`, or for a wildcard host a HostRegexp that means what the Ingress host means. Before v3.7.0 the Host
+   * matcher compares the whole name (`strings.EqualFold`, pkg/muxer/http/matcher.go `host`, v3.6.x), so
+   * Host(`*.example.com`) matched no request; v3.7.0 added wildcards (commit ea92a3e1 "Add wildcard host in Host and
+   * HostSNI matchers", pkg/muxer/muxer.go DomainMatchHostExpression: the first label is replaced by "*"). HostRegexp
+   * matches the canonical host (lower case, without the port: pkg/middlewares/requestdecorator) on every v3, and
+   * `[^.]+` is one label, as a Kubernetes wildcard host matches exactly one label ("*.foo.com" matches
+   * "bar.foo.com", not "baz.bar.foo.com" or "foo.com"); `\.?` accepts the trailing dot that Host accepts too.
+   */
+  private hostMatcher(host: string): string {
+    if (!host.startsWith('*.')) return `Host(${goString(host)})`;
+    return `HostRegexp(${goString(`^[^.]+\\.${regexLiteral(host.slice(2))}\\.?$`)})`;
   }
 
   private tls(intent: RouteIntent): { secretName: string } | undefined {

@@ -25,7 +25,7 @@ export const DEFAULT_RESOURCES: kplus.ContainerResources = {
 
 /**
  * The resources a container gets: each of the four values (CPU and memory, request and limit) that is left
- * out takes its default, so a CPU request alone keeps the default CPU limit (issue 12: it used to drop it).
+ * out takes its default, so a CPU request alone keeps the default CPU limit.
  */
 export function resolveResources(r: kplus.ContainerResources | undefined): kplus.ContainerResources {
   return {
@@ -97,6 +97,36 @@ export interface Workload {
   readonly container: kplus.Container;
   readonly service: kplus.Service;
   readonly autoscaler?: kplus.HorizontalPodAutoscaler;
+  /** The variables the session store binding sets (a release's env may not override them). */
+  readonly sessionVariables: string[];
+}
+
+/**
+ * An env value as Kubernetes reads it literally: Kubernetes expands "$(VAR)" in an env value and reduces "$$" to "$"
+ * (kubernetes/api, core/v1/types.go, EnvVar.Value: "Double $$ are reduced to a single $, which allows for escaping the
+ * $(VAR_NAME) syntax"; commit 3fed8b5), so every "$" is written as "$$" and "pa$$word" reaches the container as is.
+ */
+export function literalEnvValue(value: string): kplus.EnvValue {
+  return kplus.EnvValue.fromValue(value.replace(/\$/g, '$$$$'));
+}
+
+/** A variable of `env` that the session store binding sets is refused: the binding would be replaced silently. */
+export function refuseSessionOverride(
+  check: PropChecker,
+  sessionVariables: string[],
+  preset: SessionEnvPreset,
+  env: { [name: string]: string },
+): void {
+  for (const name of sessionVariables) {
+    if (name in env) {
+      check.fail(
+        `env.${name}`,
+        `is set by the session store binding (preset ${preset})`,
+        env[name],
+        'Remove it from env, or bind a different sessionEnvPreset; the store connection is injected for you.',
+      );
+    }
+  }
 }
 
 /** Fewest and most pods a track runs: the HPA range, or the fixed replica count. */
@@ -105,21 +135,6 @@ export function replicaRange(spec: WorkloadSpec): { min: number; max: number } {
     return { min: spec.autoscaling.minReplicas, max: spec.autoscaling.maxReplicas };
   }
   return { min: spec.replicas, max: spec.replicas };
-}
-
-/** The stable workload spec of each app, which its canaries run with their own image and env. */
-const specs = new WeakMap<Construct, WorkloadSpec>();
-
-/** Remember the workload spec of an app. */
-export function registerWorkloadSpec(app: Construct, spec: WorkloadSpec): void {
-  specs.set(app, spec);
-}
-
-/** The workload spec of an app. */
-export function workloadSpecOf(app: Construct): WorkloadSpec {
-  const spec = specs.get(app);
-  if (!spec) throw new Error(`no workload spec registered for ${app.node.path}`);
-  return spec;
 }
 
 /** The props checks a stable app and a canary share. */
@@ -182,7 +197,7 @@ export function validateWorkloadProps(
     if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(key)) {
       check.fail('env', 'keys must be valid environment variable names (letters, digits, "_", "-", "." not starting with a digit)', key, 'Rename the variable, e.g. "LOG_LEVEL".');
     }
-    // issue 13: a plain-JS caller can pass numbers, booleans, null; a value kubectl reads back as a number is refused
+    // a plain-JS caller can pass numbers, booleans, null; a value kubectl reads back as a number is refused
     check.string(`env.${key}`, value, 'Pass the value as a string, e.g. "8080" or "true".');
     check.yamlString(`env.${key}`, value, 'Write it in a form cdk8s quotes (e.g. "0644" for "0o644", "0x1F" for "0X1F"), or set the variable from a ConfigMap.');
   }
@@ -212,10 +227,7 @@ export function buildWorkload(scope: Construct, check: PropChecker, spec: Worklo
 
   const userEnv: { [name: string]: kplus.EnvValue } = {};
   for (const [key, value] of Object.entries(spec.env)) {
-    // Values are literal: Kubernetes expands "$(VAR)" in an env value and reduces "$$" to "$" (kubernetes/api,
-    // core/v1/types.go, EnvVar.Value: "Double $$ are reduced to a single $, which allows for escaping the
-    // $(VAR_NAME) syntax"; commit 3fed8b5), so every "$" is written as "$$" and "pa$$word" reaches the container as is.
-    userEnv[key] = kplus.EnvValue.fromValue(value.replace(/\$/g, '$$$$'));
+    userEnv[key] = literalEnvValue(value);
   }
   const container = deployment.addContainer({
     name: 'app',
@@ -231,9 +243,9 @@ export function buildWorkload(scope: Construct, check: PropChecker, spec: Worklo
   const tmp = kplus.Volume.fromEmptyDir(scope, 'tmp', 'tmp', { sizeLimit: WRITABLE_TMP.sizeLimit });
   container.mount(WRITABLE_TMP.path, tmp);
 
-  if (spec.sessionStore) {
-    bindSessionEnv(scope, container, spec.sessionStore, access, spec.sessionEnvPreset ?? SessionEnvPreset.GENERIC, check, spec.env);
-  }
+  const sessionVariables = spec.sessionStore
+    ? bindSessionEnv(scope, container, spec.sessionStore, access, spec.sessionEnvPreset ?? SessionEnvPreset.GENERIC, check, spec.env)
+    : [];
 
   const deploymentObject = ApiObject.of(deployment);
   deploymentObject.addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
@@ -261,7 +273,7 @@ export function buildWorkload(scope: Construct, check: PropChecker, spec: Worklo
     })
     : undefined;
 
-  return { deployment, container, service, autoscaler };
+  return { deployment, container, service, autoscaler, sessionVariables };
 }
 
 /**
@@ -306,25 +318,19 @@ function bindSessionEnv(
   preset: SessionEnvPreset,
   check: PropChecker,
   userEnv: { [name: string]: string },
-): void {
-  // issue #14 item 7: a store may give each app its own user and password Secret (SessionStoreAccess)
+): string[] {
+  // a store may give each app its own user and password Secret (SessionStoreAccess)
   const vars = sessionEnvironment(preset, store.connection, access);
+  refuseSessionOverride(check, vars.map((v) => v.name), preset, userEnv);
   const secret = kplus.Secret.fromSecretName(scope, 'SessionPassword', access.passwordSecretName ?? store.connection.passwordSecretName);
   const secretKey = access.passwordSecretKey ?? store.connection.passwordSecretKey;
   for (const v of vars) {
-    if (v.name in userEnv) {
-      check.fail(
-        `env.${v.name}`,
-        `is set by the session store binding (preset ${preset})`,
-        userEnv[v.name],
-        'Remove it from env, or bind a different sessionEnvPreset; the store connection is injected for you.',
-      );
-    }
     container.env.addVariable(
       v.name,
       v.password ? kplus.EnvValue.fromSecretValue({ secret, key: secretKey }) : kplus.EnvValue.fromValue(v.value ?? ''),
     );
   }
+  return vars.map((v) => v.name);
 }
 
 function probes(healthCheckPath: string | undefined, port: number): Pick<kplus.ContainerProps, 'readiness' | 'liveness' | 'startup'> {

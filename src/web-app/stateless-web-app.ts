@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { ServiceAffinity } from '../affinity/service-affinity';
@@ -7,6 +7,7 @@ import { PropChecker } from '../prop-checks';
 import { defaultResourceName } from '../resource-names';
 import { SessionEnvPreset } from '../session/env-presets';
 import { ISessionStore } from '../session/session-store';
+import { NO_PRUNE_ANNOTATIONS } from '../traffic/engine-risks';
 import { TrafficProvider } from '../traffic/factory';
 import { ITrafficProvider, PathType, RouteRole } from '../traffic/provider-contract';
 import { AppRoute, registerBackend } from '../traffic/route';
@@ -16,12 +17,35 @@ import {
   buildWorkload,
   LABEL_COMPONENT,
   LABEL_NAME,
-  registerWorkloadSpec,
+  LABEL_TRACK,
+  literalEnvValue,
+  refuseSessionOverride,
   replicaRange,
   resolveAutoscaling,
   validateWorkloadProps,
   WorkloadSpec,
 } from './app-workload';
+import { secretLiteralRisks } from './env-risks';
+
+/**
+ * What a release engine takes over of the app's objects; the app applies it to its own objects.
+ * @internal
+ */
+export interface EngineHandover {
+  /** The replicas the app's Deployment renders from now on, when the engine's controller scales it. */
+  readonly deploymentReplicas?: number;
+  /** The object the HPA scales instead of the Deployment. */
+  readonly autoscalerTarget?: { apiVersion: string; kind: string; name: string };
+  /** The topology spread selects the app by a match expression on its name label (which the engine rewrites in its copy). */
+  readonly spreadByNameExpression: boolean;
+  /** The engine's controller takes over the app's Service. */
+  readonly serviceTakenOver: boolean;
+  /**
+   * This commit adopts the engine: what it takes over is still rendered, marked so that GitOps tools do not prune it
+   * when a later commit stops rendering it.
+   */
+  readonly adopting: boolean;
+}
 
 
 /** The longest suffix of a name derived from an app's name: its canary's, `-canary-<releaseId of up to 8>`. */
@@ -72,8 +96,8 @@ export interface StatelessWebAppProps {
    */
   readonly healthCheckPath?: string;
   /**
-   * Host name to route. Without `host` and `path` no route is made, so that another construct
-   * (e.g. a `StickyIngress`) can own it.
+   * Host name to route: the one way to route an app (a `StickyIngress` without host and path makes this route
+   * sticky, a `CanaryRelease` splits it). Without `host` and `path` no route is made.
    * @default - no host match
    */
   readonly host?: string;
@@ -88,8 +112,8 @@ export interface StatelessWebAppProps {
    */
   readonly pathType?: PathType;
   /**
-   * Secret with the TLS certificate for `host`, for traffic providers that terminate TLS per route (the
-   * Ingress `tls` section). Gateway API terminates TLS on the Gateway's listener and refuses it.
+   * Secret with the TLS certificate for `host`, for traffic providers that terminate TLS per route; a provider
+   * whose controller terminates TLS elsewhere (e.g. on a shared listener) refuses it.
    * @default - no TLS on the route
    */
   readonly tlsSecretName?: string;
@@ -114,9 +138,9 @@ export interface StatelessWebAppProps {
    */
   readonly serviceAffinity?: ServiceAffinity;
   /**
-   * Traffic provider rendering the route; controller options such as the ingress class are the provider's
-   * (`TrafficProvider.ingressNginx({ ingressClassName: 'internal' })`).
-   * @default - TrafficProvider.defaultFor(this): the chart's or app's default, else ingress-nginx
+   * Traffic provider rendering the route; controller options (a class, a parent, entry points) are the
+   * provider's, given to its `TrafficProvider` factory.
+   * @default - TrafficProvider.defaultFor(this): the chart's or app's default, else the library's default provider
    */
   readonly traffic?: ITrafficProvider;
   /**
@@ -162,6 +186,12 @@ export class StatelessWebApp extends Construct {
   /** Labels that every pod of this app carries, stable and canary alike. */
   public readonly appLabels: { [key: string]: string };
 
+  /**
+   * The stable workload as built: a canary runs it with its own image and env.
+   * @internal
+   */
+  public readonly _workloadSpec: WorkloadSpec;
+  private readonly sessionVariables: string[];
   private readonly ownRoute?: AppRoute;
 
   constructor(scope: Construct, id: string, props: StatelessWebAppProps) {
@@ -197,8 +227,9 @@ export class StatelessWebApp extends Construct {
         sessionEnvPreset: props.sessionEnvPreset,
         runAsUser: props.runAsUser,
       };
-      registerWorkloadSpec(this, spec);
+      this._workloadSpec = spec;
       const workload = buildWorkload(this, check, spec);
+      this.sessionVariables = workload.sessionVariables;
       this.deployment = workload.deployment;
       this.container = workload.container;
       this.service = workload.service;
@@ -250,7 +281,7 @@ export class StatelessWebApp extends Construct {
         });
       }
 
-      const risks: RiskDescription[] = [];
+      const risks: RiskDescription[] = secretLiteralRisks(this.name, props.env ?? {});
       if (minReplicas === 1) {
         risks.push({
           code: RiskCode.APP_SINGLE_REPLICA,
@@ -269,7 +300,7 @@ export class StatelessWebApp extends Construct {
         });
       }
       reportRisks(this, 'StatelessWebApp', risks, acknowledged, [deploymentObject]);
-      refuseDuplicateObjects(this, check, 'name', this.name, 'Give one of the two a different name.'); // issue 13
+      refuseDuplicateObjects(this, check, 'name', this.name, 'Give one of the two a different name.');
       props.serviceAffinity?.applyTo(this.service);
     } catch (e) {
       AppRoute.forget(this);
@@ -279,12 +310,98 @@ export class StatelessWebApp extends Construct {
   }
 
   /**
-   * The app's own route object (an Ingress, an HTTPRoute, ...), or undefined when the app was created without
+   * The app's own route object (as its traffic provider renders it), or undefined when the app was created without
    * host and path. Reading it renders the route from its intent as it stands: create the app's StickyIngress
    * and CanaryRelease before reading it.
    */
   public get route(): ApiObject | undefined {
     return this.ownRoute?.objectFor(RouteRole.ROUTE);
+  }
+
+  /**
+   * The workload of a new version of this app: the stable spec with `image` and `env` merged over the stable env,
+   * with the same refusals on every path (a GitOps canary, an engine's release): a variable the session store
+   * binding sets is refused. Values are written literally by `buildWorkload` and `_takeRelease` alike.
+   * @internal
+   */
+  public _releaseSpec(check: PropChecker, image: string, env: { [name: string]: string }): WorkloadSpec {
+    refuseSessionOverride(check, this.sessionVariables, this._workloadSpec.sessionEnvPreset ?? SessionEnvPreset.GENERIC, env);
+    return { ...this._workloadSpec, image, env: { ...this._workloadSpec.env, ...env } };
+  }
+
+  /**
+   * An engine releases a new version by changing this app's own pod template: the image, and `env` written
+   * literally (as `buildWorkload` writes it).
+   * @internal
+   */
+  public _takeRelease(check: PropChecker, image: string, env: { [name: string]: string }): void {
+    this._releaseSpec(check, image, env);
+    ApiObject.of(this.deployment).addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/image', image));
+    for (const [key, value] of Object.entries(env)) {
+      this.container.env.addVariable(key, literalEnvValue(value));
+    }
+  }
+
+  /**
+   * What a release engine takes over, applied by the app to its own objects.
+   * @internal
+   */
+  public _handOver(h: EngineHandover): void {
+    const deployment = ApiObject.of(this.deployment);
+    if (h.deploymentReplicas !== undefined && !this._workloadSpec.autoscaling) {
+      deployment.addJsonPatch(JsonPatch.replace('/spec/replicas', h.deploymentReplicas));
+    }
+    if (h.autoscalerTarget && this.autoscaler) {
+      ApiObject.of(this.autoscaler).addJsonPatch(JsonPatch.replace('/spec/scaleTargetRef', h.autoscalerTarget));
+    }
+    if (h.spreadByNameExpression) {
+      const others = Object.fromEntries(Object.entries({ ...this.appLabels, [LABEL_TRACK]: 'stable' }).filter(([key]) => key !== LABEL_NAME));
+      const labelSelector = { matchLabels: others, matchExpressions: [{ key: LABEL_NAME, operator: 'In', values: [this.name] }] };
+      const spread = ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((topologyKey) => ({
+        maxSkew: 1,
+        topologyKey,
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector,
+        matchLabelKeys: ['pod-template-hash'],
+      }));
+      deployment.addJsonPatch(JsonPatch.replace('/spec/template/spec/topologySpreadConstraints', spread));
+    }
+    if (h.serviceTakenOver && h.adopting) {
+      for (const [key, value] of Object.entries(NO_PRUNE_ANNOTATIONS)) this.service.metadata.addAnnotation(key, value);
+    } else if (h.serviceTakenOver) {
+      this.node.tryRemoveChild(this.service.node.id);
+    }
+  }
+
+  /**
+   * Carry into a canary container what the stable container got through the escape hatches, at synth: every
+   * variable, envFrom source and volume mount the canary lacks (the canary's own `env` wins). A container or init
+   * container added to the stable pod cannot be carried: that is an error naming it.
+   * @internal
+   */
+  public _carryInto(check: PropChecker, container: kplus.Container, overrides: string[]): void {
+    const extra = [...this.deployment.containers.filter((c) => c !== this.container), ...this.deployment.initContainers].map((c) => c.name);
+    if (extra.length > 0) {
+      check.fail(
+        'stable',
+        'has containers besides the app container, which the canary cannot copy',
+        extra,
+        'Add the same containers to canary.deployment (the CanaryRelease escape hatch), or keep them out of the app.',
+      );
+    }
+    const own = container.env.variables;
+    for (const [name, value] of Object.entries(this.container.env.variables)) {
+      if (!(name in own) && !overrides.includes(name)) container.env.addVariable(name, value);
+    }
+    const sources = container.env.sources;
+    for (const source of this.container.env.sources) {
+      if (!sources.includes(source)) container.env.copyFrom(source);
+    }
+    const paths = new Set(container.mounts.map((m) => m.path));
+    for (const m of this.container.mounts) {
+      if (paths.has(m.path)) continue;
+      container.mount(m.path, m.volume, { readOnly: m.readOnly, subPath: m.subPath, subPathExpr: m.subPathExpr, propagation: m.propagation });
+    }
   }
 }
 

@@ -48,9 +48,12 @@ import { parseAllDocuments } from 'yaml';
  * this library writes are far below it.
  */
 
-/** Which Gateway API CRDs the simulated cluster has installed. */
+/**
+ * Which Gateway API CRDs the simulated cluster has installed: a release, or gateway-api main as of August 2026
+ * (the next sessionPersistence shape, not yet released).
+ */
 export interface CrdOptions {
-  readonly gatewayApi?: 'v1.5.1' | 'v1.6.1';
+  readonly gatewayApi?: 'v1.5.1' | 'v1.6.1' | 'main-2026-08';
   readonly channel?: 'standard' | 'experimental';
 }
 
@@ -449,7 +452,7 @@ export function crdErrors(objects: any[], options: CrdOptions = {}): string[] {
 /** Every rule text of every CRD file here, with the file it is in (for the library-coverage test). */
 export function allCelRules(): Array<{ rule: string; file: string }> {
   const files = [
-    ...['v1.5.1', 'v1.6.1'].flatMap((v) => ['standard', 'experimental'].map((c) => `gateway-api/${v}/${c}/httproutes.yaml`)),
+    ...['v1.5.1', 'v1.6.1', 'main-2026-08'].flatMap((v) => ['standard', 'experimental'].map((c) => `gateway-api/${v}/${c}/httproutes.yaml`)),
     ...Object.values(GROUP_FILES).flat(),
   ];
   const out: Array<{ rule: string; file: string }> = [];
