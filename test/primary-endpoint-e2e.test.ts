@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { createClient } from 'redis';
 import { RedisSessionStore, RedisTopology, SessionEnvPreset, StatelessWebApp } from '../src';
 import { HaproxyProcess, haproxyAvailable, loopbackHaproxyConfig } from './support/haproxy';
-import { freePort, redisAvailable, StoreHarness } from './support/redis-harness';
+import { freePort, StoreHarness, describeOnFlavours, Flavour } from './support/redis-harness';
 import { only, synth } from './support/synth';
 
 /**
@@ -15,11 +15,12 @@ import { only, synth } from './support/synth';
 const PASSWORD = 'correct horse "battery" \\ staple';
 /** The monitor user's own password (the Secret's monitor-password key): what HAProxy's health checks log in with. */
 const MONITOR_PASSWORD = 'monit0r "check" \\ pa55';
-const e2e = redisAvailable() && haproxyAvailable() ? describe : describe.skip;
+const tools = haproxyAvailable();
+const e2e = (name: string, body: (flavour: Flavour) => void) => describeOnFlavours(name, body, tools);
 
 jest.setTimeout(150_000);
 
-e2e('primary endpoint: the synthesized HAProxy in front of the real Sentinel topology', () => {
+e2e('primary endpoint: the synthesized HAProxy in front of the real Sentinel topology', (flavour) => {
   const chart = new Chart(Testing.app(), 'hello', { namespace: 'hello' });
   const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL, primaryEndpoint: {} });
   new StatelessWebApp(chart, 'app', { name: 'plain-app', image: 'registry.example.com/plain-app:1.0.0', sessionStore: store });
@@ -32,7 +33,7 @@ e2e('primary endpoint: the synthesized HAProxy in front of the real Sentinel top
     'sessions-auth': { 'password': PASSWORD, 'monitor-password': MONITOR_PASSWORD },
     'sessions.hello.plain-app': { password: 'plain-app pa55' },
     'sessions.hello.node-app': { password: 'node-app pa55' },
-  });
+  }, flavour);
   const redisPods = ['sessions-0', 'sessions-1', 'sessions-2'];
   const sentinelPods = ['sessions-sentinel-0', 'sessions-sentinel-1', 'sessions-sentinel-2'];
   let haproxy: HaproxyProcess | undefined;

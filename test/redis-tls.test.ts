@@ -129,6 +129,7 @@ const suite = (flavour: Flavour) => describe(`${flavour}: TLS for clients, repli
   test('HAProxy checks the servers over TLS with the CA, is ready, and passes clients\' TLS through to the primary', async () => {
     const cfg = only(objects, 'ConfigMap', 'sessions-primary').data['haproxy.cfg'] as string;
     expect(cfg).toContain('check-ssl verify required ca-file /etc/redis-tls/ca.crt');
+    expect(cfg).toMatch(/^ {2}tcp-check connect default$/m);
     const container = only(objects, 'Deployment', 'sessions-primary').spec.template.spec.containers[0];
     const env = h.clientEnvironment({ env: container.env.filter((e: any) => !e.valueFrom?.fieldRef) }, 'shop');
     env.POD_NAMESPACE = 'shop';
@@ -138,7 +139,11 @@ const suite = (flavour: Flavour) => describe(`${flavour}: TLS for clients, repli
       expect(haproxy.check().ok).toBe(true);
       haproxy.start();
       const current = primary()!;
-      await h.waitFor(() => h.cli(ports.redis, ['CONFIG', 'GET', 'port'], 'store-pw').split('\n')[1] === String(port(current)), 20_000, `HAProxy to route to the primary\n${haproxy.log}`);
+      // (the servers listen on tls-port only: "port" is 0)
+      const reached = () => h.cli(ports.redis, ['CONFIG', 'GET', 'tls-port'], 'store-pw').split('\n')[1];
+      await h.waitFor(() => reached() === String(port(current)), 20_000, 'HAProxy to route to the primary').catch((e) => {
+        throw new Error(`${e.message}\n${haproxy.log}`);
+      });
       expect((await fetch(`http://127.0.0.1:${ports.health}/healthz`)).status).toBe(200);
     } finally {
       await haproxy.close();

@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { RedisSessionStore, RedisTopology } from '../src';
 import { ExporterProcess, metricsToolsAvailable, promtool, Sample } from './support/metrics-tools';
-import { freePort, redisAvailable, StoreHarness } from './support/redis-harness';
+import { freePort, StoreHarness, describeOnFlavours, Flavour } from './support/redis-harness';
 import { only, synth } from './support/synth';
 
 /**
@@ -14,18 +14,19 @@ import { only, synth } from './support/synth';
 const PASSWORD = 'metr1cs "pass" word';
 /** The monitor user's own password (the Secret's monitor-password key): what the exporter logs in with. */
 const MONITOR_PASSWORD = 'monit0r "scrape" pa55';
-const e2e = redisAvailable() && metricsToolsAvailable() ? describe : describe.skip;
+const tools = metricsToolsAvailable();
+const e2e = (name: string, body: (flavour: Flavour) => void) => describeOnFlavours(name, body, tools);
 
 jest.setTimeout(180_000);
 
 /** The alerts' series, as `promtool` input: one line per sample, constant over the test window. */
 type Scrape = Array<Sample & { pod: string }>;
 
-e2e('store alerts, evaluated by promtool on real exporter scrapes of the real Sentinel topology', () => {
+e2e('store alerts, evaluated by promtool on real exporter scrapes of the real Sentinel topology', (flavour) => {
   const chart = new Chart(Testing.app(), 'shop', { namespace: 'shop' });
   new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL, metrics: { podMonitor: true, prometheusRule: true } });
   const objects = synth(chart);
-  const harness = new StoreHarness(objects, { 'sessions-auth': { 'password': PASSWORD, 'monitor-password': MONITOR_PASSWORD } });
+  const harness = new StoreHarness(objects, { 'sessions-auth': { 'password': PASSWORD, 'monitor-password': MONITOR_PASSWORD } }, flavour);
   const redisPods = ['sessions-0', 'sessions-1', 'sessions-2'];
   const sentinelPods = ['sessions-sentinel-0', 'sessions-sentinel-1', 'sessions-sentinel-2'];
   const exporters = new Map<string, ExporterProcess>();

@@ -214,7 +214,10 @@ export function renderHaproxyConfig(redisPods: string[], headlessService: string
   // connections pass through as they are (no "ssl" on the server): clients speak TLS to Redis end to end.
   const tls = tlsDir ? ` check-ssl verify required ca-file ${tlsDir}/ca.crt` : '';
   const servers = redisPods.map((pod, i) => `  server redis-${i} "${pod}.${headlessService}.\${POD_NAMESPACE}.svc.${clusterDomain}:${PRIMARY_ENDPOINT_PORT}"${tls}`);
-  return template.replace(/^@@REDIS_SERVERS@@$/m, servers.join('\n'));
+  const withServers = template.replace(/^@@REDIS_SERVERS@@$/m, servers.join('\n'));
+  // an explicit "tcp-check connect" opens a plain connection unless told to take the server line's check options
+  // ("default: Use default options of the server line to do the health checks", manual 4.2, tcp-check connect)
+  return tlsDir ? withServers.replace(/^ {2}tcp-check connect$/m, '  tcp-check connect default') : withServers;
 }
 
 /**

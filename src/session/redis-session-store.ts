@@ -7,11 +7,11 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext, WRITA
 import { isDnsSubdomain, PropChecker } from '../prop-checks';
 import { defaultResourceName } from '../resource-names';
 import { checkAcknowledged, reportRisks, RiskCode, RiskDescription } from '../warnings';
-import { PrimaryEndpoint, PrimaryEndpointOptions, validatePrimaryEndpoint } from './primary-endpoint'; // #14 item 10
+import { PrimaryEndpoint, PrimaryEndpointOptions, validatePrimaryEndpoint } from './primary-endpoint';
 import { redisConf, redisScript, sentinelConf, sentinelMasterConf } from './redis-scripts';
 import { SecretNames } from './secret-names';
 import { ISessionStore, RedisTopology, SessionStoreAccess, SessionStoreClient, SessionStoreConnection } from './session-store';
-import { StoreMetrics, StoreMetricsOptions, validateStoreMetrics } from './store-metrics'; // #14 item 9
+import { StoreMetrics, StoreMetricsOptions, validateStoreMetrics } from './store-metrics';
 
 const k8s = kplus.k8s;
 
@@ -243,19 +243,19 @@ export class RedisSessionStore extends Construct implements ISessionStore {
   /** The NetworkPolicy. */
   public readonly networkPolicy: ApiObject;
   /**
-   * The primary endpoint (#14 item 10).
+   * The primary endpoint.
    * @default - none, unless `primaryEndpoint` is set
    */
   public readonly primaryEndpoint?: PrimaryEndpoint;
   /**
-   * The metrics (#14 item 9).
+   * The metrics.
    * @default - none, unless `metrics` is set
    */
   public readonly metrics?: StoreMetrics;
 
   private readonly clientNamespaces = new Set<string>();
   private readonly tlsSecretName?: string;
-  /** Bound apps by name: their ACL user, password Secret and key prefix (issue #14 item 7). */
+  /** Bound apps by ACL user: their password Secret and key prefix. */
   private readonly apps = new Map<string, BoundApp>();
   private readonly passwordSecretName: string;
   private readonly configChecksum: string;
@@ -263,7 +263,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
 
   constructor(scope: Construct, id: string, props: RedisSessionStoreProps = {}) {
     super(scope, id);
-    // issue 13: bad input leaves nothing half-built: a failed constructor removes itself from the tree
+    // bad input leaves nothing half-built: a failed constructor removes itself from the tree
     try {
       const check = PropChecker.of(this, 'RedisSessionStore');
       this.name = props.name ?? defaultResourceName(this, '-'.repeat(NAME_SUFFIX_BUDGET));
@@ -271,240 +271,186 @@ export class RedisSessionStore extends Construct implements ISessionStore {
       this.topology = props.topology ?? RedisTopology.STANDALONE;
       const sentinel = this.topology === RedisTopology.SENTINEL;
       validate(check, props, this.name, sentinel);
-      validatePrimaryEndpoint(check, props.primaryEndpoint, sentinel); // #14 item 10
-      validateStoreMetrics(check, props.metrics); // #14 item 9
+      validatePrimaryEndpoint(check, props.primaryEndpoint, sentinel);
+      validateStoreMetrics(check, props.metrics);
 
       this.namespace = Chart.of(this).namespace;
       this.tlsSecretName = props.tlsSecretName;
-      const domain = props.clusterDomain ?? 'cluster.local';
-      const masterName = props.masterName ?? 'mymaster';
-      const replicas = sentinel ? props.replicas ?? 3 : 1;
-      const sentinels = props.sentinels ?? 3;
-      const quorum = Math.floor(sentinels / 2) + 1;
-      const passwordSecretName = props.passwordSecretName ?? `${this.name}-auth`;
-      this.passwordSecretName = passwordSecretName;
-      const passwordSecretKey = props.passwordSecretKey ?? 'password';
-      const monitorNeeded = props.metrics !== undefined || props.primaryEndpoint !== undefined;
-      const image = props.image ?? DEFAULT_REDIS_IMAGE;
-      const resources = {
-        cpu: props.resources?.cpu ?? DEFAULT_RESOURCES.cpu!,
-        memory: props.resources?.memory ?? DEFAULT_RESOURCES.memory!,
-      };
-      const memoryLimit = resources.memory.limit ?? resources.memory.request!;
-      const maxmemoryBytes = Math.floor(memoryLimit.toMebibytes() * 0.7) * 1024 * 1024;
-
-      const headless = `${this.name}-headless`;
-      const sentinelName = `${this.name}-sentinel`;
-      const sentinelHeadless = `${sentinelName}-headless`;
-      // In the pods, the namespace comes from the downward API; for clients it must be known at synth time.
-      const podDomain = (service: string) => `${service}.$(POD_NAMESPACE).svc.${domain}`;
-      const clientDomain = (service: string) => (this.namespace ? `${service}.${this.namespace}.svc.${domain}` : service);
-      const nodes = (sts: string, service: (s: string) => string, svc: string, count: number, port: number) =>
-        Array.from({ length: count }, (_, i) => `${sts}-${i}.${service(svc)}:${port}`);
-
-      const storeLabels = { 'app.kubernetes.io/name': this.name, [LABEL_STORE]: this.name };
-      const redisLabels = { ...storeLabels, 'app.kubernetes.io/component': 'redis' };
-      const sentinelLabels = { ...storeLabels, 'app.kubernetes.io/component': 'sentinel' };
-
-      const configOptions = {
-        maxmemoryBytes,
-        maxmemoryPolicy: props.maxmemoryPolicy ?? 'volatile-lru',
-        sentinel,
-        masterName,
-        downAfterMs: (props.sentinelDownAfter ?? Duration.seconds(DEFAULT_DOWN_AFTER_SECONDS)).toMilliseconds(),
-        failoverTimeoutMs: (props.failoverTimeout ?? Duration.seconds(60)).toMilliseconds(),
-      };
-      const configName = `${this.name}-config`;
-      const configData: { [file: string]: string } = {
-        'common.sh': redisScript('common.sh'),
-        'start-redis.sh': redisScript('start-redis.sh'),
-        'probe.sh': redisScript('probe.sh'),
-        'redis.conf': redisConf(configOptions),
-        ...(sentinel
-          ? {
-            'prestop-redis.sh': redisScript('prestop-redis.sh'),
-            'start-sentinel.sh': redisScript('start-sentinel.sh'),
-            'sentinel.conf': sentinelConf(),
-            'sentinel-master.conf': sentinelMasterConf(configOptions),
-          }
-          : {}),
-      };
-      this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: configName, labels: storeLabels }, data: configData });
-      // A change that lands only in the ConfigMap (maxmemoryPolicy, a script) changes no pod template, so nothing
-      // would restart and the servers would keep the old settings: the checksum on the templates rolls the pods,
-      // one at a time through the preStop hand-over, whenever the files change.
-      this.configChecksum = createHash('sha256').update(JSON.stringify(configData)).digest('hex');
-
-      const redisNodes = nodes(this.name, podDomain, headless, replicas, REDIS_PORT).join(' ');
-      const sentinelNodes = sentinel ? nodes(sentinelName, podDomain, sentinelHeadless, sentinels, SENTINEL_PORT).join(' ') : '';
-      const env = [
-        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-        { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-        { name: 'TOPOLOGY', value: this.topology },
-        { name: 'REDIS_NODES', value: redisNodes },
-        ...(sentinel
-          ? [
-            { name: 'SENTINEL_NODES', value: sentinelNodes },
-            { name: 'SENTINEL_MASTER', value: masterName },
-            { name: 'SENTINEL_QUORUM', value: String(quorum) },
-          ]
-          : []),
-        { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: passwordSecretName, key: passwordSecretKey } } },
-        { name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: passwordSecretName, key: passwordSecretKey } } },
-        // accepted too, during a rotation only (common.sh, accepts)
-        { name: 'REDIS_PASSWORD_ALTERNATE', valueFrom: { secretKeyRef: { name: passwordSecretName, key: `${passwordSecretKey}-alternate`, optional: true } } },
-        // the monitor user's own password (metrics exporter, primary endpoint); no monitor user without it
-        { name: 'MONITOR_PASSWORD', valueFrom: { secretKeyRef: { name: passwordSecretName, key: MONITOR_PASSWORD_KEY, optional: !monitorNeeded } } },
-        { name: 'MONITOR_PASSWORD_ALTERNATE', valueFrom: { secretKeyRef: { name: passwordSecretName, key: `${MONITOR_PASSWORD_KEY}-alternate`, optional: true } } },
-        ...(sentinel
-          ? [
-            { name: 'PRESTOP_BUDGET_SECONDS', value: String(PRESTOP_BUDGET_SECONDS) },
-            // the preStop hook pauses writes for longer than the pod lives (prestop-redis.sh)
-            { name: 'WRITE_PAUSE_SECONDS', value: String(TERMINATION_GRACE_SECONDS) },
-            { name: 'START_WAIT_SECONDS', value: String(START_WAIT_SECONDS) },
-          ]
-          : []),
-        ...(props.tlsSecretName ? [{ name: 'TLS_DIR', value: TLS_DIR }] : []),
-        { name: 'CONFIG_DIR', value: '/etc/redis' },
-        { name: 'RUNTIME_DIR', value: '/run/redis' },
-        { name: 'DATA_DIR', value: '/data' },
-      ];
-
-      // Services: a headless one that gives every pod a DNS name (also before it is ready,
-      // so replicas can reach a starting primary), and the one clients use.
-      this.service(headless, redisLabels, REDIS_PORT, 'redis', true);
-      if (!sentinel) {
-        this.service(this.name, redisLabels, REDIS_PORT, 'redis', false);
-      }
-
-      this.statefulSet = this.statefulSetOf('Redis', {
-        name: this.name,
-        serviceName: headless,
-        labels: redisLabels,
-        replicas,
-        image,
-        env,
-        port: REDIS_PORT,
-        portName: 'redis',
-        script: 'start-redis.sh',
-        preStop: sentinel ? 'prestop-redis.sh' : undefined,
-        resources: k8sResources(resources),
-        // Sentinel topology: on a cold restart of the whole store every server must be up at once, so the one the
-        // Sentinels name as primary (not necessarily pod 0) starts before the Sentinels give up on it and promote a
-        // replica that has not resynced yet. Parallel only changes creation and deletion order: "This option only
-        // affects the behavior for scaling operations. Updates are not affected." (rolling updates stay one pod at a
-        // time; https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#parallel-pod-management)
-        parallel: sentinel,
-        volume: { size: props.storageSize ?? Size.gibibytes(1), storageClassName: props.storageClassName },
-      });
-
-      if (sentinel) {
-        this.service(sentinelHeadless, sentinelLabels, SENTINEL_PORT, 'sentinel', true);
-        this.service(sentinelName, sentinelLabels, SENTINEL_PORT, 'sentinel', false);
-        this.sentinelStatefulSet = this.statefulSetOf('Sentinel', {
-          name: sentinelName,
-          serviceName: sentinelHeadless,
-          labels: sentinelLabels,
-          replicas: sentinels,
-          image,
-          env,
-          port: SENTINEL_PORT,
-          portName: 'sentinel',
-          script: 'start-sentinel.sh',
-          resources: {
-            requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
-            limits: { cpu: k8s.Quantity.fromString('200m'), memory: k8s.Quantity.fromString('128Mi') },
-          },
-          parallel: true,
-          // Issue #14 item 1: Sentinel keeps its state (current primary, epochs, replicas, peers) in its own
-          // configuration file, which start-sentinel.sh keeps on this volume. On an emptyDir a cold restart of every
-          // pod forgot which replica had been promoted, and pod 0 came back as primary with stale data.
-          volume: { size: SENTINEL_STORAGE, storageClassName: props.storageClassName },
-        });
-        this.budget('RedisBudget', this.name, redisLabels);
-        this.budget('SentinelBudget', sentinelName, sentinelLabels);
-      }
-
-      // #14 item 10: the optional primary endpoint (its pods carry storeLabels, so the NetworkPolicy below covers them)
-      const redisPods = Array.from({ length: replicas }, (_, i) => `${this.name}-${i}`);
-      const endpointHost = clientDomain(`${this.name}-primary`);
-      const endpoint = { storeName: this.name, storeLabels, redisPods, headlessService: headless, clusterDomain: domain, clientHost: endpointHost };
-      const endpointOptions = props.primaryEndpoint;
-      this.primaryEndpoint = endpointOptions && PrimaryEndpoint._create(this, 'PrimaryEndpoint', endpointOptions, {
-        ...endpoint,
-        passwordSecretName,
+      const layout = layoutOf(this.name, this.namespace, props);
+      this.passwordSecretName = layout.passwordSecretName;
+      const config = this.configMapOf(layout, props);
+      this.configMap = config.configMap;
+      this.configChecksum = config.checksum;
+      const workloads = this.workloadsOf(layout, props, podEnvironment(layout, props));
+      this.statefulSet = workloads.redis;
+      this.sentinelStatefulSet = workloads.sentinel;
+      this.primaryEndpoint = props.primaryEndpoint && PrimaryEndpoint._create(this, 'PrimaryEndpoint', props.primaryEndpoint, {
+        storeName: this.name,
+        storeLabels: layout.storeLabels,
+        redisPods: Array.from({ length: layout.replicas }, (_, i) => `${this.name}-${i}`),
+        headlessService: layout.headless,
+        clusterDomain: layout.domain,
+        clientHost: layout.clientDomain(`${this.name}-primary`),
+        passwordSecretName: layout.passwordSecretName,
         passwordSecretKey: MONITOR_PASSWORD_KEY,
         tls: props.tlsSecretName ? { secretName: props.tlsSecretName, dir: TLS_DIR } : undefined,
       });
-
-      // #14 item 9: optional metrics (an exporter sidecar patched into the Redis StatefulSet)
-      const metricsSpec = { storeName: this.name, storeLabels, redisLabels, sentinel, replicas, namespace: this.namespace };
       this.metrics = props.metrics && StoreMetrics._create(this, 'Metrics', props.metrics, {
-        ...metricsSpec,
+        storeName: this.name,
+        storeLabels: layout.storeLabels,
+        redisLabels: layout.redisLabels,
+        sentinel,
+        replicas: layout.replicas,
+        namespace: this.namespace,
         redisStatefulSet: this.statefulSet,
-        passwordSecretName,
+        passwordSecretName: layout.passwordSecretName,
         passwordSecretKey: MONITOR_PASSWORD_KEY,
-        tls: props.tlsSecretName ? { dir: TLS_DIR, podHost: `$(POD_NAME).${podDomain(headless)}` } : undefined,
+        tls: props.tlsSecretName ? { dir: TLS_DIR, podHost: `$(POD_NAME).${layout.podDomain(layout.headless)}` } : undefined,
       });
-
-      const ports = sentinel ? [REDIS_PORT, SENTINEL_PORT] : [REDIS_PORT];
-      this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-        metadata: { name: this.name, labels: storeLabels },
-        spec: {
-          podSelector: { matchLabels: { [LABEL_STORE]: this.name } },
-          policyTypes: ['Ingress'],
-          ingress: [
-            {
-              from: Lazy.any({ produce: () => this.peers() }),
-              ports: ports.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })),
-            },
-          ],
-        },
-      });
-
-      this.connection = {
-        topology: this.topology,
-        host: clientDomain(sentinel ? sentinelName : this.name),
-        port: sentinel ? SENTINEL_PORT : REDIS_PORT,
-        sentinels: sentinel ? nodes(sentinelName, clientDomain, sentinelHeadless, sentinels, SENTINEL_PORT) : undefined,
-        sentinelMasterName: sentinel ? masterName : undefined,
-        tls: props.tlsSecretName !== undefined,
-        passwordSecretName,
-        passwordSecretKey,
-        sentinelRequiresPassword: sentinel,
-        external: false,
-        primaryEndpointHost: this.primaryEndpoint?.host, // #14 item 10
-        primaryEndpointPort: this.primaryEndpoint?.port,
-      };
-
-      const risks: RiskDescription[] = [];
-      if (!sentinel) {
-        risks.push({
-          code: RiskCode.STORE_SINGLE_POINT_OF_FAILURE,
-          message:
-            `${this.name} is a standalone Redis: every session of every bound app lives in one pod on one volume. ` +
-            'While it restarts, reschedules or its node drains, no user can log in or keep a session (no PDB can help a single pod).',
-          remedy: 'Use topology: RedisTopology.SENTINEL (3 Redis, 3 Sentinels, automatic failover), or a managed Redis with SessionStore.external().',
-        });
-      }
-      // issue 12 item 4: a name derived from the construct path changes when the tree is refactored
-      if (props.name === undefined) {
-        risks.push({
-          code: RiskCode.STORE_NAME_FROM_CONSTRUCT_PATH,
-          message:
-            `The name ${this.name} is derived from the construct path ${this.node.path}: moving or renaming the construct renames the StatefulSet ` +
-            `and its volume claims (data-${this.name}-0, ...), so a GitOps prune deletes the old ones and the store comes back empty; ` +
-            `the Secret to create is ${passwordSecretName}.`,
-          remedy: `Set name explicitly (name: '${this.name}' keeps the objects you have now).`,
-        });
-      }
-      reportRisks(this, 'RedisSessionStore', risks, acknowledged, [this.statefulSet]);
+      this.networkPolicy = this.networkPolicyOf(layout);
+      this.connection = connectionOf(layout, props, this.primaryEndpoint);
+      reportRisks(this, 'RedisSessionStore', this.risksOf(layout, props), acknowledged, [this.statefulSet]);
       refuseDuplicateObjects(this, check, 'name', this.name, 'Give one of the two a different name.');
-      SecretNames.of(this).claim(this.namespace, passwordSecretName, `RedisSessionStore '${this.node.path}' (its password)`, check, 'passwordSecretName', 'Give this store\'s password Secret another name.', true);
+      SecretNames.of(this).claim(this.namespace, layout.passwordSecretName, `RedisSessionStore '${this.node.path}' (its password)`, check, 'passwordSecretName', 'Give this store\'s password Secret another name.', true);
     } catch (e) {
       scope.node.tryRemoveChild(id);
       throw e;
     }
+  }
+
+  /** The ConfigMap of scripts and configuration files, and the checksum of its files for the pod templates. */
+  private configMapOf(layout: StoreLayout, props: RedisSessionStoreProps): { configMap: ApiObject; checksum: string } {
+    const resources = resourcesOf(props);
+    const memoryLimit = resources.memory.limit ?? resources.memory.request!;
+    const configOptions = {
+      maxmemoryBytes: Math.floor(memoryLimit.toMebibytes() * 0.7) * 1024 * 1024,
+      maxmemoryPolicy: props.maxmemoryPolicy ?? 'volatile-lru',
+      sentinel: layout.sentinel,
+      masterName: layout.masterName,
+      downAfterMs: (props.sentinelDownAfter ?? Duration.seconds(DEFAULT_DOWN_AFTER_SECONDS)).toMilliseconds(),
+      failoverTimeoutMs: (props.failoverTimeout ?? Duration.seconds(60)).toMilliseconds(),
+    };
+    const data: { [file: string]: string } = {
+      'common.sh': redisScript('common.sh'),
+      'start-redis.sh': redisScript('start-redis.sh'),
+      'probe.sh': redisScript('probe.sh'),
+      'redis.conf': redisConf(configOptions),
+      ...(layout.sentinel
+        ? {
+          'prestop-redis.sh': redisScript('prestop-redis.sh'),
+          'start-sentinel.sh': redisScript('start-sentinel.sh'),
+          'sentinel.conf': sentinelConf(),
+          'sentinel-master.conf': sentinelMasterConf(configOptions),
+        }
+        : {}),
+    };
+    const configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: `${this.name}-config`, labels: layout.storeLabels }, data });
+    // A change that lands only in the ConfigMap (maxmemoryPolicy, a script) changes no pod template, so nothing
+    // would restart and the servers would keep the old settings: the checksum on the templates rolls the pods,
+    // one at a time through the preStop hand-over, whenever the files change.
+    return { configMap, checksum: createHash('sha256').update(JSON.stringify(data)).digest('hex') };
+  }
+
+  /** The Services, the Redis and Sentinel StatefulSets and their PodDisruptionBudgets. */
+  private workloadsOf(layout: StoreLayout, props: RedisSessionStoreProps, env: kplus.k8s.EnvVar[]): { redis: ApiObject; sentinel?: ApiObject } {
+    const image = props.image ?? DEFAULT_REDIS_IMAGE;
+    // Services: a headless one that gives every pod a DNS name (also before it is ready,
+    // so replicas can reach a starting primary), and the one clients use.
+    this.service(layout.headless, layout.redisLabels, REDIS_PORT, 'redis', true);
+    if (!layout.sentinel) {
+      this.service(this.name, layout.redisLabels, REDIS_PORT, 'redis', false);
+    }
+    const redis = this.statefulSetOf('Redis', {
+      name: this.name,
+      serviceName: layout.headless,
+      labels: layout.redisLabels,
+      replicas: layout.replicas,
+      image,
+      env,
+      port: REDIS_PORT,
+      portName: 'redis',
+      script: 'start-redis.sh',
+      preStop: layout.sentinel ? 'prestop-redis.sh' : undefined,
+      resources: k8sResources(resourcesOf(props)),
+      // Sentinel topology: on a cold restart of the whole store every server must be up at once, so the one the
+      // Sentinels name as primary (not necessarily pod 0) starts before the Sentinels give up on it and promote a
+      // replica that has not resynced yet. Parallel only changes creation and deletion order: "This option only
+      // affects the behavior for scaling operations. Updates are not affected." (rolling updates stay one pod at a
+      // time; https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#parallel-pod-management)
+      parallel: layout.sentinel,
+      volume: { size: props.storageSize ?? Size.gibibytes(1), storageClassName: props.storageClassName },
+    });
+    if (!layout.sentinel) return { redis };
+
+    this.service(layout.sentinelHeadless, layout.sentinelLabels, SENTINEL_PORT, 'sentinel', true);
+    this.service(layout.sentinelName, layout.sentinelLabels, SENTINEL_PORT, 'sentinel', false);
+    const sentinel = this.statefulSetOf('Sentinel', {
+      name: layout.sentinelName,
+      serviceName: layout.sentinelHeadless,
+      labels: layout.sentinelLabels,
+      replicas: layout.sentinels,
+      image,
+      env,
+      port: SENTINEL_PORT,
+      portName: 'sentinel',
+      script: 'start-sentinel.sh',
+      resources: {
+        requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
+        limits: { cpu: k8s.Quantity.fromString('200m'), memory: k8s.Quantity.fromString('128Mi') },
+      },
+      parallel: true,
+      // Sentinel keeps its state (current primary, epochs, replicas, peers) in its own configuration file, which
+      // start-sentinel.sh keeps on this volume. On an emptyDir a cold restart of every pod forgot which replica had
+      // been promoted, and pod 0 came back as primary with stale data.
+      volume: { size: SENTINEL_STORAGE, storageClassName: props.storageClassName },
+    });
+    this.budget('RedisBudget', this.name, layout.redisLabels);
+    this.budget('SentinelBudget', layout.sentinelName, layout.sentinelLabels);
+    return { redis, sentinel };
+  }
+
+  /** The NetworkPolicy: the store's own pods and the bound apps' pods (known once every app is constructed). */
+  private networkPolicyOf(layout: StoreLayout): ApiObject {
+    const ports = layout.sentinel ? [REDIS_PORT, SENTINEL_PORT] : [REDIS_PORT];
+    return new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name: this.name, labels: layout.storeLabels },
+      spec: {
+        podSelector: { matchLabels: { [LABEL_STORE]: this.name } },
+        policyTypes: ['Ingress'],
+        ingress: [
+          {
+            from: Lazy.any({ produce: () => this.peers() }),
+            ports: ports.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })),
+          },
+        ],
+      },
+    });
+  }
+
+  /** The risks of this store's configuration. */
+  private risksOf(layout: StoreLayout, props: RedisSessionStoreProps): RiskDescription[] {
+    const risks: RiskDescription[] = [];
+    if (!layout.sentinel) {
+      risks.push({
+        code: RiskCode.STORE_SINGLE_POINT_OF_FAILURE,
+        message:
+          `${this.name} is a standalone Redis: every session of every bound app lives in one pod on one volume. ` +
+          'While it restarts, reschedules or its node drains, no user can log in or keep a session (no PDB can help a single pod).',
+        remedy: 'Use topology: RedisTopology.SENTINEL (3 Redis, 3 Sentinels, automatic failover), or a managed Redis with SessionStore.external().',
+      });
+    }
+    // a name derived from the construct path changes when the tree is refactored
+    if (props.name === undefined) {
+      risks.push({
+        code: RiskCode.STORE_NAME_FROM_CONSTRUCT_PATH,
+        message:
+          `The name ${this.name} is derived from the construct path ${this.node.path}: moving or renaming the construct renames the StatefulSet ` +
+          `and its volume claims (data-${this.name}-0, ...), so a GitOps prune deletes the old ones and the store comes back empty; ` +
+          `the Secret to create is ${layout.passwordSecretName}.`,
+        remedy: `Set name explicitly (name: '${this.name}' keeps the objects you have now).`,
+      });
+    }
+    return risks;
   }
 
   /**
@@ -714,6 +660,122 @@ interface BoundApp {
 function appIdentity(store: string, client: SessionStoreClient): BoundApp {
   const id = client.namespace ? `${client.namespace}.${client.name}` : client.name;
   return { user: `app.${id}`, prefix: `${id}:`, secretName: `${store}.${id}` };
+}
+
+/** The names, labels and counts of a store, derived once from its props. */
+interface StoreLayout {
+  readonly name: string;
+  readonly sentinel: boolean;
+  readonly domain: string;
+  readonly masterName: string;
+  readonly replicas: number;
+  readonly sentinels: number;
+  readonly quorum: number;
+  readonly passwordSecretName: string;
+  readonly passwordSecretKey: string;
+  readonly headless: string;
+  readonly sentinelName: string;
+  readonly sentinelHeadless: string;
+  readonly storeLabels: { [key: string]: string };
+  readonly redisLabels: { [key: string]: string };
+  readonly sentinelLabels: { [key: string]: string };
+  /** A Service's host name inside the store's pods (the namespace from the downward API). */
+  podDomain(service: string): string;
+  /** A Service's host name for clients (fully qualified when the namespace is known at synth time). */
+  clientDomain(service: string): string;
+}
+
+function layoutOf(name: string, namespace: string | undefined, props: RedisSessionStoreProps): StoreLayout {
+  const sentinel = (props.topology ?? RedisTopology.STANDALONE) === RedisTopology.SENTINEL;
+  const domain = props.clusterDomain ?? 'cluster.local';
+  const sentinels = props.sentinels ?? 3;
+  const storeLabels = { 'app.kubernetes.io/name': name, [LABEL_STORE]: name };
+  return {
+    name,
+    sentinel,
+    domain,
+    masterName: props.masterName ?? 'mymaster',
+    replicas: sentinel ? props.replicas ?? 3 : 1,
+    sentinels,
+    quorum: Math.floor(sentinels / 2) + 1,
+    passwordSecretName: props.passwordSecretName ?? `${name}-auth`,
+    passwordSecretKey: props.passwordSecretKey ?? 'password',
+    headless: `${name}-headless`,
+    sentinelName: `${name}-sentinel`,
+    sentinelHeadless: `${name}-sentinel-headless`,
+    storeLabels,
+    redisLabels: { ...storeLabels, 'app.kubernetes.io/component': 'redis' },
+    sentinelLabels: { ...storeLabels, 'app.kubernetes.io/component': 'sentinel' },
+    podDomain: (service) => `${service}.$(POD_NAMESPACE).svc.${domain}`,
+    clientDomain: (service) => (namespace ? `${service}.${namespace}.svc.${domain}` : service),
+  };
+}
+
+/** `<statefulset>-<i>.<service host>:<port>` of every pod. */
+function nodes(sts: string, host: string, count: number, port: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${sts}-${i}.${host}:${port}`);
+}
+
+function resourcesOf(props: RedisSessionStoreProps): { cpu: kplus.CpuResources; memory: kplus.MemoryResources } {
+  return { cpu: props.resources?.cpu ?? DEFAULT_RESOURCES.cpu!, memory: props.resources?.memory ?? DEFAULT_RESOURCES.memory! };
+}
+
+/** The environment of the Redis and Sentinel containers (the bound apps' users are appended at synth). */
+function podEnvironment(layout: StoreLayout, props: RedisSessionStoreProps): kplus.k8s.EnvVar[] {
+  const secret = (key: string, optional?: boolean) => ({ secretKeyRef: { name: layout.passwordSecretName, key, optional } });
+  const monitorNeeded = props.metrics !== undefined || props.primaryEndpoint !== undefined;
+  return [
+    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    { name: 'TOPOLOGY', value: layout.sentinel ? RedisTopology.SENTINEL : RedisTopology.STANDALONE },
+    { name: 'REDIS_NODES', value: nodes(layout.name, layout.podDomain(layout.headless), layout.replicas, REDIS_PORT).join(' ') },
+    ...(layout.sentinel
+      ? [
+        { name: 'SENTINEL_NODES', value: nodes(layout.sentinelName, layout.podDomain(layout.sentinelHeadless), layout.sentinels, SENTINEL_PORT).join(' ') },
+        { name: 'SENTINEL_MASTER', value: layout.masterName },
+        { name: 'SENTINEL_QUORUM', value: String(layout.quorum) },
+      ]
+      : []),
+    { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: layout.passwordSecretName, key: layout.passwordSecretKey } } },
+    { name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: layout.passwordSecretName, key: layout.passwordSecretKey } } },
+    // accepted too, during a rotation only (common.sh, accepts)
+    { name: 'REDIS_PASSWORD_ALTERNATE', valueFrom: secret(`${layout.passwordSecretKey}-alternate`, true) },
+    // the monitor user's own password (metrics exporter, primary endpoint); no monitor user without it
+    { name: 'MONITOR_PASSWORD', valueFrom: secret(MONITOR_PASSWORD_KEY, !monitorNeeded) },
+    { name: 'MONITOR_PASSWORD_ALTERNATE', valueFrom: secret(`${MONITOR_PASSWORD_KEY}-alternate`, true) },
+    ...(layout.sentinel
+      ? [
+        { name: 'PRESTOP_BUDGET_SECONDS', value: String(PRESTOP_BUDGET_SECONDS) },
+        // the preStop hook pauses writes for longer than the pod lives (prestop-redis.sh)
+        { name: 'WRITE_PAUSE_SECONDS', value: String(TERMINATION_GRACE_SECONDS) },
+        { name: 'START_WAIT_SECONDS', value: String(START_WAIT_SECONDS) },
+      ]
+      : []),
+    ...(props.tlsSecretName ? [{ name: 'TLS_DIR', value: TLS_DIR }] : []),
+    { name: 'CONFIG_DIR', value: '/etc/redis' },
+    { name: 'RUNTIME_DIR', value: '/run/redis' },
+    { name: 'DATA_DIR', value: '/data' },
+  ];
+}
+
+/** How apps reach a store. */
+function connectionOf(layout: StoreLayout, props: RedisSessionStoreProps, endpoint: PrimaryEndpoint | undefined): SessionStoreConnection {
+  return {
+    topology: layout.sentinel ? RedisTopology.SENTINEL : RedisTopology.STANDALONE,
+    host: layout.clientDomain(layout.sentinel ? layout.sentinelName : layout.name),
+    port: layout.sentinel ? SENTINEL_PORT : REDIS_PORT,
+    sentinels: layout.sentinel
+      ? nodes(layout.sentinelName, layout.clientDomain(layout.sentinelHeadless), layout.sentinels, SENTINEL_PORT)
+      : undefined,
+    sentinelMasterName: layout.sentinel ? layout.masterName : undefined,
+    tls: props.tlsSecretName !== undefined,
+    passwordSecretName: layout.passwordSecretName,
+    passwordSecretKey: layout.passwordSecretKey,
+    sentinelRequiresPassword: layout.sentinel,
+    external: false,
+    primaryEndpointHost: endpoint?.host,
+    primaryEndpointPort: endpoint?.port,
+  };
 }
 
 interface StatefulSetOptions {

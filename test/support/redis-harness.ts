@@ -77,6 +77,17 @@ export function availableFlavours(env: NodeJS.ProcessEnv = process.env): Flavour
   return found;
 }
 
+/**
+ * `describe(name, ...)` once per installed flavour, named `<flavour>: <name>`, the body given the flavour; with
+ * `ready` false (another tool the suite needs is missing, already reported) or no flavour installed, one visible
+ * skipped block.
+ */
+export function describeOnFlavours(name: string, body: (flavour: Flavour) => void, ready = true): void {
+  const flavours = ready ? availableFlavours() : [];
+  if (flavours.length === 0) describe.skip(name, () => test('skipped: a server or tool is missing (see the warning above)', () => undefined));
+  for (const flavour of flavours) describe(`${flavour}: ${name}`, () => body(flavour));
+}
+
 const shimDirs = new Map<Flavour, string>();
 
 /**
@@ -87,14 +98,21 @@ export function flavourPath(flavour: Flavour): string {
   let dir = shimDirs.get(flavour);
   if (!dir) {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), `cdk8s-stateless-${flavour}-bin-`));
-    const hidden = new Set(FLAVOUR_BINARIES[flavour === 'valkey' ? 'redis' : 'valkey']);
-    for (const d of (process.env.PATH ?? '').split(':').filter((x) => x && fs.existsSync(x))) {
-      for (const name of fs.readdirSync(d)) {
-        const link = path.join(dir, name);
-        if (hidden.has(name) || fs.existsSync(link)) continue;
-        fs.symlinkSync(path.join(d, name), link);
-      }
-    }
+    const hidden = FLAVOUR_BINARIES[flavour === 'valkey' ? 'redis' : 'valkey'].join(' ');
+    // linked by a shell, so this process reads no directory outside the repository and the temporary folder
+    const script = [
+      'IFS=:',
+      'for d in $PATH; do',
+      '  [ -d "$d" ] || continue',
+      '  for f in "$d"/*; do',
+      '    n="${f##*/}"',
+      '    case " $HIDDEN " in *" $n "*) continue ;; esac',
+      '    [ -e "$SHIM/$n" ] || ln -s "$f" "$SHIM/$n"',
+      '  done',
+      'done',
+    ].join('\n');
+    const r = spawnSync('/bin/sh', ['-c', script], { env: { PATH: process.env.PATH, SHIM: dir, HIDDEN: hidden }, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`could not make the ${flavour} PATH: ${r.stderr}`);
     shimDirs.set(flavour, dir);
   }
   return dir;

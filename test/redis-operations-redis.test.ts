@@ -1,0 +1,7 @@
+import { operationsSuite } from './redis-operations';
+import { availableFlavours } from './support/redis-harness';
+
+// The store's operations campaign (test/redis-operations.ts) on Redis; its own file, so Jest runs the flavours side by side.
+jest.setTimeout(600_000);
+if (availableFlavours().includes('redis')) operationsSuite('redis');
+else describe.skip('store operations on redis (redis is not installed, see the warning above)', () => test('skipped', () => undefined));
