@@ -143,6 +143,14 @@ export function targets(rows: Row[]): Array<[string, boolean | undefined]> {
   return checks;
 }
 
+/** Write bench-results/bench.json (after every row, so that an interrupted run keeps what it measured). */
+function save(rows: Row[]) {
+  const result = { date: new Date().toISOString(), machine: machine(), rows, checks: targets(rows) };
+  fs.mkdirSync(path.join(root, 'bench-results'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'bench-results', 'bench.json'), JSON.stringify(result, undefined, 2) + '\n');
+  return result;
+}
+
 function main(): void {
   const shapes = (process.env.BENCH_SHAPES ?? SHAPES.join(',')).split(',') as Shape[];
   const plan = new Map((process.env.BENCH_PLAN ?? '').split(';').filter((p) => p !== '').map((p) => p.split(':') as [string, string]));
@@ -157,13 +165,12 @@ function main(): void {
       const repeats = runs || Number(process.env.BENCH_REPEATS ?? (n >= 2000 ? 3 : 5));
       const row = measureRow(shape, n, repeats);
       rows.push(row);
-      process.stdout.write(`${shape} N=${n} done (${repeats} runs each; ratio ${row.ratio.toFixed(2)}; objects: ${row.same ? 'same' : 'DIFFERENT'})\n`);
+      process.stdout.write(`${shape} N=${n} done (${repeats} runs each; ratio ${row.ratio.toFixed(2)}; objects: ${row.same ? 'same' : 'DIFFERENT'}): ${JSON.stringify(row)}\n`);
+      save(rows);
     }
   }
-  const checks = targets(rows);
-  const result = { date: new Date().toISOString(), machine: machine(), rows, checks };
-  fs.mkdirSync(path.join(root, 'bench-results'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'bench-results', 'bench.json'), JSON.stringify(result, undefined, 2) + '\n');
+  const result = save(rows);
+  const checks = result.checks;
 
   process.stdout.write(`\nMachine: ${result.machine}\nMedians of the runs per cell (main-thread CPU time of the synth), each in a fresh process after a 10-app warm-up.\n\n${table(rows)}\n\nTargets:\n`);
   let failed = 0;
