@@ -10,6 +10,7 @@
  *
  * Environment: GUARD_SMALL (200), GUARD_LARGE (2000), GUARD_REPEATS (3).
  */
+import { mainThreadCpuMs } from './cpu';
 import { appObjectsHash, synthHandWritten, synthLibrary } from './workload';
 
 const small = Number(process.env.GUARD_SMALL ?? 200);
@@ -19,14 +20,13 @@ const repeats = Number(process.env.GUARD_REPEATS ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
- * CPU milliseconds of one synth (user and system time of this process: on a busy machine wall time also counts
- * the time spent waiting for a CPU, which has nothing to do with the code), and what it synthesized.
+ * CPU milliseconds of one synth on the main thread (bench/cpu.ts: on a busy machine wall time also counts the
+ * time spent waiting for a CPU, which has nothing to do with the code), and what it synthesized.
  */
 function time(synth: (n: number) => string, n: number): { ms: number; hash: string } {
-  const start = process.cpuUsage();
+  const start = mainThreadCpuMs();
   const yaml = synth(n);
-  const used = process.cpuUsage(start);
-  return { ms: (used.user + used.system) / 1000, hash: appObjectsHash(yaml) };
+  return { ms: mainThreadCpuMs() - start, hash: appObjectsHash(yaml) };
 }
 
 // the library prints its risk report to stderr on every synth: keep the guard's output readable

@@ -19,8 +19,8 @@ const cli = fs.existsSync(cliFile) ? fs.readFileSync(cliFile, 'utf8').trim() : u
 
 const lines = [
   `One run of \`npm run bench\` on ${result.date.slice(0, 10)} (${result.date.slice(11, 16)} UTC), ${result.machine}; the machine was shared ` +
-    'with other jobs, so compare the ratios within a row, not the absolute times. Times are CPU time of the synth (user and system time of its ' +
-    'process; the library\'s wall time is shown too, which on a shared machine also counts the waits for a CPU). Each cell is the median of its runs, each run in a fresh process; ' +
+    'with other jobs, so compare the ratios within a row, not the absolute times. Times are CPU time of the synth on the main thread of its ' +
+    'process (`bench/cpu.ts`; the library\'s wall time is shown too, which on a shared machine also counts the waits for a CPU). Each cell is the median of its runs, each run in a fresh process; ' +
     'peak RSS is the median of the runs\' peak resident memory (the whole process: Node.js, cdk8s, the YAML text).',
   '',
   table(result.rows),

@@ -4,8 +4,8 @@
  * RedisSessionStore (`one-chart`), one chart per app (`chart-per-app`), and one chart where every tenth app has a
  * CanaryRelease and every twentieth a StickyIngress (`mix`).
  *
- * Each measurement runs in a fresh Node.js process after a 10-app warm-up and times the synth in CPU time (user
- * and system time of the process; its wall time is shown too: on a shared machine it also counts the time spent
+ * Each measurement runs in a fresh Node.js process after a 10-app warm-up and times the synth in CPU time of the
+ * main thread (bench/cpu.ts; the wall time is shown too: on a shared machine it also counts the time spent
  * waiting for a CPU); the two versions alternate (which one goes first alternates too); every cell is the median
  * of its runs. Both versions must synthesize the same object
  * kinds and counts and byte-identical objects for everything that grows with N (`appObjectsHash`). Prints the
@@ -13,7 +13,9 @@
  * `npm run bench:readme`), and exits non-zero when a target is missed.
  *
  * Environment: BENCH_SIZES (default "10,100,1000,2000,10000" for one-chart and mix, "10,100,1000" for
- * chart-per-app), BENCH_SHAPES (default all three), BENCH_REPEATS (default 5, and 3 from 2,000 apps on).
+ * chart-per-app), BENCH_SHAPES (default all three), BENCH_REPEATS (default 5, and 3 from 2,000 apps on), or
+ * BENCH_PLAN for sizes per shape, a size with its own number of runs after an x, e.g.
+ * "one-chart:100,1000,10000x1;mix:100,1000".
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -27,6 +29,7 @@ export interface Sample {
   shape: Shape;
   ms: number;
   wallMs: number;
+  processCpuMs: number;
   peakRssMb: number;
   bytes: number;
   kinds: Record<string, number>;
@@ -140,26 +143,36 @@ export function targets(rows: Row[]): Array<[string, boolean | undefined]> {
   return checks;
 }
 
+/** Write bench-results/bench.json (after every row, so that an interrupted run keeps what it measured). */
+function save(rows: Row[]) {
+  const result = { date: new Date().toISOString(), machine: machine(), rows, checks: targets(rows) };
+  fs.mkdirSync(path.join(root, 'bench-results'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'bench-results', 'bench.json'), JSON.stringify(result, undefined, 2) + '\n');
+  return result;
+}
+
 function main(): void {
   const shapes = (process.env.BENCH_SHAPES ?? SHAPES.join(',')).split(',') as Shape[];
+  const plan = new Map((process.env.BENCH_PLAN ?? '').split(';').filter((p) => p !== '').map((p) => p.split(':') as [string, string]));
   const rows: Row[] = [];
-  for (const shape of shapes) {
+  for (const shape of plan.size > 0 ? ([...plan.keys()] as Shape[]) : shapes) {
     // one chart per app is quadratic in cdk8s itself (it validates the whole App for every chart it writes), for
     // both versions alike: measured up to 1,000 apps by default
     const defaults = shape === 'chart-per-app' ? '10,100,1000' : '10,100,1000,2000,10000';
-    for (const n of (process.env.BENCH_SIZES ?? defaults).split(',').map(Number)) {
-      const repeats = Number(process.env.BENCH_REPEATS ?? (n >= 2000 ? 3 : 5));
+    // a size may carry its own number of runs: "10000x1"
+    for (const size of (plan.get(shape) ?? process.env.BENCH_SIZES ?? defaults).split(',')) {
+      const [n, runs] = size.split('x').map(Number);
+      const repeats = runs || Number(process.env.BENCH_REPEATS ?? (n >= 2000 ? 3 : 5));
       const row = measureRow(shape, n, repeats);
       rows.push(row);
-      process.stdout.write(`${shape} N=${n} done (${repeats} runs each; ratio ${row.ratio.toFixed(2)}; objects: ${row.same ? 'same' : 'DIFFERENT'})\n`);
+      process.stdout.write(`${shape} N=${n} done (${repeats} runs each; ratio ${row.ratio.toFixed(2)}; objects: ${row.same ? 'same' : 'DIFFERENT'}): ${JSON.stringify(row)}\n`);
+      save(rows);
     }
   }
-  const checks = targets(rows);
-  const result = { date: new Date().toISOString(), machine: machine(), rows, checks };
-  fs.mkdirSync(path.join(root, 'bench-results'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'bench-results', 'bench.json'), JSON.stringify(result, undefined, 2) + '\n');
+  const result = save(rows);
+  const checks = result.checks;
 
-  process.stdout.write(`\nMachine: ${result.machine}\nMedians of the runs per cell (CPU time of the synth), each in a fresh process after a 10-app warm-up.\n\n${table(rows)}\n\nTargets:\n`);
+  process.stdout.write(`\nMachine: ${result.machine}\nMedians of the runs per cell (main-thread CPU time of the synth), each in a fresh process after a 10-app warm-up.\n\n${table(rows)}\n\nTargets:\n`);
   let failed = 0;
   for (const [name, ok] of checks) {
     process.stdout.write(`  ${ok === undefined ? 'SKIP' : ok ? 'PASS' : 'FAIL'} ${name}${ok === undefined ? ' (size not measured)' : ''}\n`);
@@ -168,4 +181,5 @@ function main(): void {
   process.exit(failed ? 1 : 0);
 }
 
-if (require.main === module) main();
+// run when executed (bench/readme.ts imports the table from here)
+if (/run\.[jt]s$/.test(process.argv[1] ?? '')) main();

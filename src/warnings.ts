@@ -354,6 +354,8 @@ export class Warnings {
    * @internal
    */
   public _noteAcknowledged(construct: IConstruct, where: string, codes: readonly string[]): void {
+    // a construct that acknowledges nothing has nothing to check: no entry, no validation of its own
+    if (codes.length === 0 && !this.state.acknowledgements.has(construct)) return;
     let entry = this.state.acknowledgements.get(construct);
     if (!entry) {
       entry = { where, codes: new Set() };
