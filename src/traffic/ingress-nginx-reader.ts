@@ -128,6 +128,18 @@ export function isIngress(object: any): boolean {
   return object?.kind === 'Ingress' && typeof object?.apiVersion === 'string' && object.apiVersion.startsWith('networking.k8s.io/');
 }
 
+/**
+ * Whether ingress-nginx would make `canary` the alternative backend of `stable`: both are served by the same
+ * controller (same class), and a path of the canary has the host, path and pathType of a path of the stable
+ * Ingress. controller.go mergeAlternativeBackends (controller-v1.15.1) finds the server by host and merges where
+ * `loc.Path == path.Path && *loc.PathType == *path.PathType`, comparing the strings as written. It does not compare
+ * namespaces; both commands still pair only within a namespace. @internal
+ */
+export function isCanaryOf(canary: IngressNginxReading, stable: IngressNginxReading): boolean {
+  if (canary.canary === undefined || stable.canary !== undefined || canary.ingressClass !== stable.ingressClass) return false;
+  return canary.paths.some((c) => stable.paths.some((s) => s.host === c.host && s.path === c.path && s.pathType === c.pathType));
+}
+
 /** One annotation read through NGINX_ANNOTATION_RULES. */
 function readAnnotation(key: string, v: unknown): NginxAnnotationReading {
   const raw = typeof v === 'string' ? v : String(v);
@@ -185,13 +197,13 @@ export function readIngressNginx(object: any): IngressNginxReading {
     hasDefaultBackend: spec.defaultBackend !== undefined,
     hasTls: tls.length > 0,
     tlsSecretNames: [...new Set(tls.map((t) => t?.secretName).filter((s): s is string => typeof s === 'string'))],
-    affinity: get('affinity') === 'cookie' ? cookieAffinity(get) : undefined,
-    canary: get('canary') === 'true' ? canary(get, has) : undefined,
+    affinity: get('affinity') === 'cookie' ? readCookieAffinity(get) : undefined,
+    canary: get('canary') === 'true' ? readCanary(get, has) : undefined,
   };
 }
 
 /** sessionaffinity/main.go cookieAffinityParse with the sticky.lua meaning of each absent value. */
-function cookieAffinity(get: (name: string) => string | undefined): NginxCookieAffinity {
+function readCookieAffinity(get: (name: string) => string | undefined): NginxCookieAffinity {
   const seconds = (n: string) => (get(n) !== undefined ? Number(get(n)) : undefined);
   const sameSite = get('session-cookie-samesite');
   return {
@@ -209,7 +221,7 @@ function cookieAffinity(get: (name: string) => string | undefined): NginxCookieA
 }
 
 /** canary/main.go Parse, with the precedence of balancer.lua route_to_alternative_balancer. */
-function canary(get: (name: string) => string | undefined, has: (name: string) => boolean): NginxCanaryReading {
+function readCanary(get: (name: string) => string | undefined, has: (name: string) => boolean): NginxCanaryReading {
   const header = get('canary-by-header');
   const headerValue = header !== undefined ? get('canary-by-header-value') : undefined;
   const headerPattern = header !== undefined && headerValue === undefined ? get('canary-by-header-pattern') : undefined;

@@ -10,7 +10,7 @@ import { CanaryMatch, WeightMatch } from '../../traffic/canary-match';
 import { GatewayApiProvider } from '../../traffic/gateway-api';
 import { isHttpRoute, readHttpRoute } from '../../traffic/gateway-api-reader';
 import { IngressNginxProvider } from '../../traffic/ingress-nginx';
-import { IngressNginxReading, isIngress, NginxCookieAffinity, readIngressNginx } from '../../traffic/ingress-nginx-reader';
+import { IngressNginxReading, isCanaryOf, isIngress, NginxCookieAffinity, readIngressNginx } from '../../traffic/ingress-nginx-reader';
 import { BackendRef, CanaryIntent, CookieStickiness, ITrafficProvider, PathType, RouteIntent, RouteRole } from '../../traffic/provider-contract';
 import { TraefikProvider } from '../../traffic/traefik';
 import { isTraefikIngressRoute, isTraefikService, readIngressRoute, readTraefikWeighted } from '../../traffic/traefik-reader';
@@ -107,7 +107,7 @@ export class Detector {
     const risks: RiskDescription[] = [];
 
     if (read.canary) {
-      const stable = this.stableIngressOf(m, paths);
+      const stable = this.stableIngressOf(m, read);
       const stableAffinity = stable ? readIngressNginx(stable.object).affinity : undefined;
       const stableSticky = stable && stableAffinity ? stickinessOf(stableAffinity, describeRef(refOf(stable)), this.scope()) : undefined;
       const canary: CanaryIntent = {
@@ -140,14 +140,11 @@ export class Detector {
     return mechanisms.length > 0 || risks.length > 0 ? { mechanisms, risks } : undefined;
   }
 
-  /** The Ingress ingress-nginx pairs a canary with: not a canary, same namespace, and one of its host and path pairs. */
-  private stableIngressOf(canary: ManifestObject, paths: RoutePath[]): ManifestObject | undefined {
-    const keys = new Set(paths.map(pathKeyOf));
-    return this.objects.find((o) => {
-      if (o === canary || !isIngress(o.object) || namespaceOf(o) !== namespaceOf(canary)) return false;
-      const read = readIngressNginx(o.object);
-      return !read.canary && routePaths(read, false).some((p) => keys.has(pathKeyOf(p)));
-    });
+  /** The Ingress ingress-nginx pairs a canary with (see isCanaryOf), in the same namespace. */
+  private stableIngressOf(canary: ManifestObject, read: IngressNginxReading): ManifestObject | undefined {
+    return this.objects.find(
+      (o) => o !== canary && isIngress(o.object) && namespaceOf(o) === namespaceOf(canary) && isCanaryOf(read, readIngressNginx(o.object)),
+    );
   }
 
   // ---- Gateway API ----
@@ -277,10 +274,6 @@ interface RoutePath {
   readonly path: string;
   readonly pathType: PathType;
   readonly backend: BackendRef;
-}
-
-function pathKeyOf(p: RoutePath): string {
-  return `${p.host ?? '*'}|${p.path.length > 1 ? p.path.replace(/\/+$/, '') : p.path}`;
 }
 
 /** Every host and path of an Ingress that sends to a Service (as routed, or as written without use-regex). */

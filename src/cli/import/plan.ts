@@ -1,4 +1,4 @@
-import { nginxAnnotationKey } from '../../traffic/ingress-nginx-reader';
+import { isCanaryOf, nginxAnnotationKey } from '../../traffic/ingress-nginx-reader';
 import { CliInputError, ManifestObject } from '../manifests';
 import { API, bool, durationExpr, Expr, num, obj, str } from './library-api';
 import { at, InputObjects, ReadAnnotation, ReadIngress, readInput } from './read-ingresses';
@@ -78,9 +78,9 @@ export function planImport(objects: ManifestObject[]): ImportPlan {
   const canaries = input.ingresses.filter((i) => i.isCanary);
   const canaryOf = new Map<ReadIngress, ReadIngress>();
   for (const c of canaries) {
-    const stable = stables.find((s) => sameRoute(s, c));
+    const stable = stables.find((s) => s.namespace === c.namespace && isCanaryOf(c.reading, s.reading));
     if (!stable) {
-      throw new CliInputError(`${at(c.source)}: canary Ingress ${c.name} has no stable Ingress with the same class, host and path (${c.ingressClass}, ${c.host ?? '*'}, ${c.path}) in the input`);
+      throw new CliInputError(`${at(c.source)}: canary Ingress ${c.name} has no stable Ingress with the same class, host, path and pathType (${c.ingressClass}, ${c.host ?? '*'}, ${c.path}, ${c.pathType}) in the input`);
     }
     if (canaryOf.has(stable)) {
       throw new CliInputError(`${at(c.source)}: canary Ingress ${c.name} is the second canary of Ingress ${stable.name}; ingress-nginx applies one canary per route`);
