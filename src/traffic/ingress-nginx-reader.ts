@@ -1,6 +1,6 @@
 import { AffinityMode, SameSite } from './affinity-mode';
 import { CanaryMatch } from './canary-match';
-import { DEFAULT_COOKIE_NAME, NGINX_ANNOTATION_PREFIX, NGINX_ANNOTATION_RULES } from './ingress-nginx';
+import { DEFAULT_COOKIE_NAME, NGINX_ANNOTATION_PREFIX, NGINX_ANNOTATION_RULES, NginxAnnotationName } from './ingress-nginx';
 import { PathType } from './provider-contract';
 
 /*
@@ -91,11 +91,11 @@ export interface IngressNginxReading {
   /** Whether any annotation has the ingress-nginx prefix. */
   readonly hasNginxAnnotations: boolean;
   /** Effective value of a recognised ingress-nginx annotation, by name after the prefix (its default when absent or ignored). */
-  readonly get: (name: string) => string | undefined;
+  readonly get: (name: NginxAnnotationName) => string | undefined;
   /** Whether the annotation is present and kept by ingress-nginx. */
-  readonly has: (name: string) => boolean;
+  readonly has: (name: NginxAnnotationName) => boolean;
   /** The annotation of that name, when present and known. */
-  readonly annotation: (name: string) => NginxAnnotationReading | undefined;
+  readonly annotation: (name: NginxAnnotationName) => NginxAnnotationReading | undefined;
   readonly ingressClass: string;
   /** Where the class came from: `spec.ingressClassName`, the legacy annotation, or the default. */
   readonly classFrom: string;
@@ -119,7 +119,7 @@ export const LEGACY_INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
 const DEFAULT_CLASS = 'nginx';
 
 /** The full key of an ingress-nginx annotation. @internal */
-export function nginxAnnotationKey(name: string): string {
+export function nginxAnnotationKey(name: NginxAnnotationName): string {
   return NGINX_ANNOTATION_PREFIX + name;
 }
 
@@ -157,9 +157,9 @@ export function readIngressNginx(object: any): IngressNginxReading {
   const raw = metadata.annotations;
   const entries = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? Object.entries(raw as { [k: string]: unknown }) : [];
   const annotations = entries.map(([k, v]) => readAnnotation(k, v));
-  const annotation = (n: string) => annotations.find((a) => a.name === n && a.recognised);
-  const has = (n: string) => annotation(n)?.value !== undefined;
-  const get = (n: string) => annotation(n)?.value ?? NGINX_ANNOTATION_RULES[n]?.absent;
+  const annotation = (n: NginxAnnotationName) => annotations.find((a) => a.name === n && a.recognised);
+  const has = (n: NginxAnnotationName) => annotation(n)?.value !== undefined;
+  const get = (n: NginxAnnotationName) => annotation(n)?.value ?? NGINX_ANNOTATION_RULES[n]?.absent;
   const useRegex = get('use-regex') === 'true';
 
   const spec = object?.spec ?? {};
@@ -203,8 +203,8 @@ export function readIngressNginx(object: any): IngressNginxReading {
 }
 
 /** sessionaffinity/main.go cookieAffinityParse with the sticky.lua meaning of each absent value. */
-function readCookieAffinity(get: (name: string) => string | undefined): NginxCookieAffinity {
-  const seconds = (n: string) => (get(n) !== undefined ? Number(get(n)) : undefined);
+function readCookieAffinity(get: (name: NginxAnnotationName) => string | undefined): NginxCookieAffinity {
+  const seconds = (n: NginxAnnotationName) => (get(n) !== undefined ? Number(get(n)) : undefined);
   const sameSite = get('session-cookie-samesite');
   return {
     mode: get('affinity-mode') === 'persistent' ? AffinityMode.PERSISTENT : AffinityMode.BALANCED,
@@ -221,7 +221,7 @@ function readCookieAffinity(get: (name: string) => string | undefined): NginxCoo
 }
 
 /** canary/main.go Parse, with the precedence of balancer.lua route_to_alternative_balancer. */
-function readCanary(get: (name: string) => string | undefined, has: (name: string) => boolean): NginxCanaryReading {
+function readCanary(get: (name: NginxAnnotationName) => string | undefined, has: (name: NginxAnnotationName) => boolean): NginxCanaryReading {
   const header = get('canary-by-header');
   const headerValue = header !== undefined ? get('canary-by-header-value') : undefined;
   const headerPattern = header !== undefined && headerValue === undefined ? get('canary-by-header-pattern') : undefined;

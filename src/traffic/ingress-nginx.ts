@@ -159,8 +159,7 @@ const chars = (re: RegExp, removeSpace: boolean, what: string) => (raw: string) 
 /** sessionaffinity/main.go `affinityCookieExpiresRegex` = `(^0|-?[1-9]\d*$)` (unanchored alternatives, as written). */
 const EXPIRES = /(^0|-?[1-9]\d*$)/;
 
-/** Every affinity, canary and path annotation ingress-nginx reads, by name after `nginx.ingress.kubernetes.io/`. @internal */
-export const NGINX_ANNOTATION_RULES: { [name: string]: NginxAnnotationRule } = {
+const RULES = {
   'affinity': { group: 'affinity', read: oneOf(['cookie'], true) },
   'affinity-mode': { group: 'affinity', read: oneOf(['balanced', 'persistent'], true), absent: 'balanced' },
   'affinity-canary-behavior': { group: 'affinity', read: oneOf(['sticky', 'legacy'], true), absent: 'sticky' },
@@ -181,7 +180,13 @@ export const NGINX_ANNOTATION_RULES: { [name: string]: NginxAnnotationRule } = {
   'canary-by-header-pattern': { group: 'canary', read: chars(REGEX_VALUE_CHARS, false, 'letters, digits, "-._~/:" and "^$[](){}*+?|&=\\"') },
   'canary-by-cookie': { group: 'canary', read: chars(BASIC_CHARS, true, 'letters, digits and "-._~/:"') },
   'use-regex': { group: 'route', read: goBool, absent: 'false' },
-};
+} satisfies { [name: string]: NginxAnnotationRule };
+
+/** The name (after the prefix) of an annotation of NGINX_ANNOTATION_RULES: a misspelt name does not compile. @internal */
+export type NginxAnnotationName = keyof typeof RULES;
+
+/** Every affinity, canary and path annotation ingress-nginx reads, by name after `nginx.ingress.kubernetes.io/`. @internal */
+export const NGINX_ANNOTATION_RULES: { [name: string]: NginxAnnotationRule } = RULES;
 
 /**
  * Renders routes as ingress-nginx Ingress objects: the route as an Ingress, cookie affinity as

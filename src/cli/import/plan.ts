@@ -1,3 +1,4 @@
+import { NginxAnnotationName } from '../../traffic/ingress-nginx';
 import { isCanaryOf, nginxAnnotationKey } from '../../traffic/ingress-nginx-reader';
 import { CliInputError, ManifestObject } from '../manifests';
 import { API, bool, durationExpr, Expr, num, obj, str } from './library-api';
@@ -214,7 +215,7 @@ function useRoute(
   use(s, 'ingress class', s.ingressClass, owner, [API.sticky.traffic], `TrafficProvider.ingressNginx({ ingressClassName: '${s.ingressClass}' }) (from ${s.classFrom})`);
   if (classAnnotation) use(s, classAnnotation.key, classAnnotation.raw, owner, [API.sticky.traffic], 'the ingress class (see "ingress class")');
   if (s.tlsSecretName) use(s, 'tls', s.tlsSecretName, owner, [API.sticky.tlsSecretName], `tlsSecretName: '${s.tlsSecretName}'`);
-  const regex = s.annotations.find((a) => a.name === 'use-regex' && a.recognised);
+  const regex = s.reading.annotation('use-regex');
   if (regex) {
     use(s, regex.key, regex.raw, owner, [API.sticky.pathType, API.sticky.path], s.reading.useRegex ? 'pathType: PathType.REGULAR_EXPRESSION' : `pathType stays ${s.pathType === 'Exact' ? 'EXACT' : 'PREFIX'} (use-regex is not true)`);
   }
@@ -244,10 +245,10 @@ function cookieProps(
   const k = API.cookie;
   const read = s.reading.affinity!;
   const entries: Array<readonly [string, Expr | undefined]> = [];
-  const annotation = (n: string) => s.annotations.find((a) => a.name === n && a.recognised);
-  const absent = (n: string, prop: string, meaning: string, changes?: string) =>
+  const annotation = (n: NginxAnnotationName) => s.reading.annotation(n);
+  const absent = (n: NginxAnnotationName, prop: string, meaning: string, changes?: string) =>
     uses.push({ ingress: `${s.namespace ?? 'default'}/${s.name}`, where: at(s.source), key: `${nginxAnnotationKey(n)} (absent)`, raw: '', construct: id, props: [prop], meaning, recognised: true, effective: true, changes, absent: true });
-  const seen = (n: string, prop: string, value: Expr | undefined, meaning: string) => {
+  const seen = (n: NginxAnnotationName, prop: string, value: Expr | undefined, meaning: string) => {
     const a = annotation(n);
     if (a?.value !== undefined) use(s, a.key, a.raw, id, [prop], meaning);
     entries.push([prop.replace(/^cookie\./, ''), value]);
@@ -256,7 +257,7 @@ function cookieProps(
   use(s, affinity.key, affinity.raw, id, [API.sticky.mode, API.sticky.justification], 'StickyIngress (cookie affinity)');
   const mode = annotation('affinity-mode');
   if (mode?.value !== undefined) use(s, mode.key, mode.raw, id, [API.sticky.mode], `mode: AffinityMode.${mode.value.toUpperCase()}`);
-  const name = s.has('session-cookie-name') ? s.get('session-cookie-name') : undefined;
+  const name = s.reading.has('session-cookie-name') ? read.cookieName : undefined;
   seen('session-cookie-name', `cookie.${k.name}`, name !== undefined ? str(name) : undefined, `cookie.name: '${name}'`);
   for (const [n, prop, v] of [['session-cookie-path', k.path, read.cookiePath], ['session-cookie-domain', k.domain, read.cookieDomain]] as const) {
     seen(n, `cookie.${prop}`, v !== undefined ? str(v) : undefined, `cookie.${prop}: '${v}'`);
@@ -300,7 +301,7 @@ function planCanary(
   uses: AnnotationUse[],
 ): void {
   const k = API.canary;
-  const ann = (n: string) => c.annotations.find((a) => a.name === n && a.recognised);
+  const ann = (n: NginxAnnotationName) => c.reading.annotation(n);
   const matches: Expr[] = [];
   const read = c.reading.canary!;
   const header = read.header;
@@ -326,7 +327,7 @@ function planCanary(
       use(c, h.key, h.raw, canaryId, [`${M}.header`], `CanaryMatch.header('${header}') (always / never)`);
     }
   } else {
-    for (const n of ['canary-by-header-value', 'canary-by-header-pattern']) {
+    for (const n of ['canary-by-header-value', 'canary-by-header-pattern'] as const) {
       const a = ann(n);
       if (a) use(c, a.key, a.raw, undefined, [], 'no effect without canary-by-header (canary/main.go), not imported', false);
     }
@@ -365,7 +366,7 @@ function planCanary(
       absent: true,
     });
   }
-  const sb = s.annotations.find((a) => a.name === 'affinity-canary-behavior' && a.recognised);
+  const sb = s.reading.annotation('affinity-canary-behavior');
   if (sb) use(s, sb.key, sb.raw, undefined, [], 'no effect on the stable Ingress: ingress-nginx reads it from the canary Ingress (controller.go mergeAlternativeBackend); not imported', false);
   // the canary Ingress inherits the stable route's affinity (annotations.md, Canary: "annotations related to session affinity" are the exception)
   for (const a of c.annotations) {

@@ -1,3 +1,4 @@
+import { NginxAnnotationName } from '../../traffic/ingress-nginx';
 import { IngressNginxReading, IngressPathReading, NginxAnnotationReading, readIngressNginx } from '../../traffic/ingress-nginx-reader';
 import { CliInputError, ManifestObject } from '../manifests';
 
@@ -93,8 +94,8 @@ function readIngress(m: ManifestObject, services: ManifestObject[]): ReadIngress
     tlsSecretName: secrets[0],
     annotations: reading.annotations,
     reading,
-    get: reading.get,
-    has: reading.has,
+    get: (n) => reading.get(n as NginxAnnotationName),
+    has: (n) => reading.has(n as NginxAnnotationName),
     isCanary: reading.canary !== undefined,
   };
 }
