@@ -75,6 +75,25 @@ describe('foreign manifests: the mechanisms are detected and reported with the l
     expect(proxy.message).toContain('cart is also routed by ingress-nginx: ingress-nginx sends requests to the pod endpoints directly');
   });
 
+  test('misspelt ingress-nginx values are read as ingress-nginx reads them: refused, so the defaults apply', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-misspelt-'));
+    const yaml = fs
+      .readFileSync(foreign('sticky-ingress.yaml'), 'utf8')
+      // affinity-mode is checked case-sensitively and a cookie name may not hold "!": both refused, both defaulted
+      .replace('affinity-mode: persistent', 'affinity-mode: Persistent')
+      .replace('session-cookie-name: cart-route', 'session-cookie-name: "cart-route!"')
+      // "10%" is not an integer (strconv.Atoi): no weight rule; affinity-canary-behavior is case-sensitive too: "Legacy" is refused (sticky)
+      .replace('canary-weight: "10"', 'canary-weight: "10%"\n    nginx.ingress.kubernetes.io/affinity-canary-behavior: Legacy');
+    fs.writeFileSync(path.join(dir, 'app.yaml'), yaml);
+    const report = json([dir]);
+    const described = report.mechanisms.map((m: any) => `${m.object.name}: ${m.description}`);
+    expect(described).toContain('cart: cookie affinity (ingress-nginx, balanced, cookie INGRESSCOOKIE)');
+    expect(described).toContain("cart-canary: canary (ingress-nginx) to Service cart-canary: CanaryMatch.header('x-canary'), beside Ingress shop/cart, version-sticky");
+    // balanced affinity: no persistent-mode risk; the pinned-user texts name the cookie ingress-nginx really sets
+    expect(codesOf(report.findings, 'cart')).not.toContain('AFFINITY_PERSISTENT_NO_REBALANCE');
+    expect(report.findings.find((f: any) => f.code === 'CANARY_OVERRIDE_IGNORED_WHEN_PINNED').message).toContain('the affinity cookie INGRESSCOOKIE');
+  });
+
   test('a hand-written HTTPRoute with sessionPersistence on a weighted rule', () => {
     const report = json([foreign('httproute-session.yaml')]);
     const codes = [...new Set(codesOf(report.findings, 'checkout'))];

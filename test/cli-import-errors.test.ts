@@ -78,7 +78,7 @@ test('a canary Ingress without its stable Ingress', () => {
   const r = importText('canary.yaml', ingress('web-canary', '    nginx.ingress.kubernetes.io/canary: "true"\n    nginx.ingress.kubernetes.io/canary-weight: "10"', 'web-next'));
   expect([r.code, r.stderr]).toEqual([
     2,
-    'cdk8s-stateless import: canary.yaml:1: canary Ingress web-canary has no stable Ingress with the same class, host and path (nginx, web.example.com, /) in the input\n',
+    'cdk8s-stateless import: canary.yaml:1: canary Ingress web-canary has no stable Ingress with the same class, host, path and pathType (nginx, web.example.com, /, Prefix) in the input\n',
   ]);
 });
 

@@ -149,8 +149,8 @@ function apiServerPathProblem(path: string): string | undefined {
 /**
  * How ingress-nginx reads each annotation this library renders or imports: the value its parser keeps, and what
  * it does when the annotation is absent or its validator refuses the value (the parser logs and carries on as if
- * it were absent). `cdk8s-stateless import` reads existing Ingresses with this table; the provider above writes
- * the same keys. kubernetes/ingress-nginx at controller-v1.15.1:
+ * it were absent). The provider writes these keys; ingress-nginx-reader.ts reads existing Ingresses through this
+ * table alone (for `cdk8s-stateless import` and `cdk8s-stateless audit`). kubernetes/ingress-nginx at controller-v1.15.1:
  * - internal/ingress/annotations/sessionaffinity/main.go `sessionAffinityAnnotations` (validators), `Parse` and
  *   `cookieAffinityParse` (defaults); internal/ingress/annotations/canary/main.go `CanaryAnnotations` and `Parse`;
  *   internal/ingress/annotations/rewrite/main.go (use-regex, a bool).
@@ -188,8 +188,7 @@ const chars = (re: RegExp, removeSpace: boolean, what: string) => (raw: string) 
 /** sessionaffinity/main.go `affinityCookieExpiresRegex` = `(^0|-?[1-9]\d*$)` (unanchored alternatives, as written). */
 const EXPIRES = /(^0|-?[1-9]\d*$)/;
 
-/** Every affinity, canary and path annotation ingress-nginx reads, by name after `nginx.ingress.kubernetes.io/`. @internal */
-export const NGINX_ANNOTATION_RULES: { [name: string]: NginxAnnotationRule } = {
+const RULES = {
   'affinity': { group: 'affinity', read: oneOf(['cookie'], true) },
   'affinity-mode': { group: 'affinity', read: oneOf(['balanced', 'persistent'], true), absent: 'balanced' },
   'affinity-canary-behavior': { group: 'affinity', read: oneOf(['sticky', 'legacy'], true), absent: 'sticky' },
@@ -210,7 +209,13 @@ export const NGINX_ANNOTATION_RULES: { [name: string]: NginxAnnotationRule } = {
   'canary-by-header-pattern': { group: 'canary', read: chars(REGEX_VALUE_CHARS, false, 'letters, digits, "-._~/:" and "^$[](){}*+?|&=\\"') },
   'canary-by-cookie': { group: 'canary', read: chars(BASIC_CHARS, true, 'letters, digits and "-._~/:"') },
   'use-regex': { group: 'route', read: goBool, absent: 'false' },
-};
+} satisfies { [name: string]: NginxAnnotationRule };
+
+/** The name (after the prefix) of an annotation of NGINX_ANNOTATION_RULES: a misspelt name does not compile. @internal */
+export type NginxAnnotationName = keyof typeof RULES;
+
+/** Every affinity, canary and path annotation ingress-nginx reads, by name after `nginx.ingress.kubernetes.io/`. @internal */
+export const NGINX_ANNOTATION_RULES: { [name: string]: NginxAnnotationRule } = RULES;
 
 /**
  * Renders routes as ingress-nginx Ingress objects: the route as an Ingress, cookie affinity as
@@ -626,36 +631,3 @@ function retiredRisk(where: string, feature: string, dropped: string, remedy: st
     remedy,
   };
 }
-
-/**
- * The annotations this provider writes (names after the prefix `nginx.ingress.kubernetes.io/`), their values and
- * defaults, for readers of Ingresses this library did not write (`cdk8s-stateless audit`). Spelled as in
- * kubernetes/ingress-nginx controller-v1.15.1: internal/ingress/annotations/sessionaffinity/main.go and
- * canary/main.go (annotation names; `canary-weight-total` "defaults to 100" in canary/main.go Parse);
- * rootfs/etc/nginx/lua/balancer.lua get_implementation (only `affinity-mode: persistent` is sticky_persistent,
- * anything else sticky_balanced); internal/ingress/controller/controller.go mergeAlternativeBackend (the canary
- * gets the stable backend's affinity unless its `affinity-canary-behavior` is "legacy").
- */
-export const INGRESS_NGINX_ANNOTATIONS = {
-  prefix: NGINX,
-  affinity: 'affinity',
-  affinityCookie: 'cookie',
-  affinityMode: 'affinity-mode',
-  persistentMode: 'persistent',
-  cookieName: 'session-cookie-name',
-  defaultCookieName: DEFAULT_COOKIE_NAME,
-  cookieSecure: 'session-cookie-secure',
-  cookieMaxAge: 'session-cookie-max-age',
-  cookiePath: 'session-cookie-path',
-  useRegex: 'use-regex',
-  canary: 'canary',
-  canaryByHeader: 'canary-by-header',
-  canaryByHeaderValue: 'canary-by-header-value',
-  canaryByHeaderPattern: 'canary-by-header-pattern',
-  canaryByCookie: 'canary-by-cookie',
-  canaryWeight: 'canary-weight',
-  canaryWeightTotal: 'canary-weight-total',
-  defaultWeightTotal: 100,
-  affinityCanaryBehavior: 'affinity-canary-behavior',
-  legacyCanaryBehavior: 'legacy',
-} as const;

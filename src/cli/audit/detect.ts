@@ -1,27 +1,27 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AffinityMode, SameSite } from '../../traffic/affinity-mode';
-import { AffinityTarget, clientIpAffinityRisks, cookieAffinityRisks, secureCookieWithoutTlsRisk } from '../../affinity/risk-catalogue';
-import { DEFAULT_CLIENT_IP_TIMEOUT_SECONDS } from '../../affinity/service-affinity';
-import { CanaryMatch, WeightMatch } from '../../traffic/canary-match';
-import { isDnsSubdomain } from '../../prop-checks';
-import { GatewayApiProvider } from '../../traffic/gateway-api';
-import { INGRESS_NGINX_ANNOTATIONS, IngressNginxProvider } from '../../traffic/ingress-nginx';
-import { BackendRef, CanaryIntent, CookieStickiness, ITrafficProvider, PathType, RouteIntent, RouteRole } from '../../traffic/provider-contract';
-import { TraefikProvider } from '../../traffic/traefik';
-import { RiskDescription } from '../../warnings';
-import { CliInputError, ManifestObject } from '../manifests';
-import { annotationsOf } from './annotations';
 import { describeRef, refOf } from './model';
 import { namespaceOf, TreeIndex } from './tree';
+import { AffinityTarget, clientIpAffinityRisks, cookieAffinityRisks, secureCookieWithoutTlsRisk } from '../../affinity/risk-catalogue';
+import { DEFAULT_CLIENT_IP_TIMEOUT_SECONDS } from '../../affinity/service-affinity';
+import { isDnsSubdomain } from '../../prop-checks';
+import { AffinityMode, SameSite } from '../../traffic/affinity-mode';
+import { CanaryMatch, WeightMatch } from '../../traffic/canary-match';
+import { GatewayApiProvider } from '../../traffic/gateway-api';
+import { isHttpRoute, readHttpRoute } from '../../traffic/gateway-api-reader';
+import { IngressNginxProvider } from '../../traffic/ingress-nginx';
+import { IngressNginxReading, isCanaryOf, isIngress, NginxCookieAffinity, readIngressNginx } from '../../traffic/ingress-nginx-reader';
+import { BackendRef, CanaryIntent, CookieStickiness, ITrafficProvider, PathType, RouteIntent, RouteRole } from '../../traffic/provider-contract';
+import { TraefikProvider } from '../../traffic/traefik';
+import { isTraefikIngressRoute, isTraefikService, readIngressRoute, readTraefikWeighted } from '../../traffic/traefik-reader';
+import { RiskDescription } from '../../warnings';
+import { CliInputError, ManifestObject } from '../manifests';
 
 /** What the audit sees on one object: the mechanisms in words, and the risks the library reports for them. */
 export interface Detection {
   readonly mechanisms: string[];
   readonly risks: RiskDescription[];
 }
-
-const A = INGRESS_NGINX_ANNOTATIONS;
 
 /**
  * Finds the stickiness and canary mechanisms of every object of a tree and the risks this library reports for the
@@ -61,11 +61,10 @@ export class Detector {
   }
 
   private detectRoute(m: ManifestObject): Detection | undefined {
-    const { apiVersion, kind } = m.object;
-    if (kind === 'Ingress' && apiVersion.startsWith('networking.k8s.io/')) return this.ingress(m);
-    if (kind === 'HTTPRoute' && apiVersion.startsWith('gateway.networking.k8s.io/')) return this.httpRoute(m);
-    if (kind === 'IngressRoute' && /^traefik\.(io|containo\.us)\//.test(apiVersion)) return this.ingressRoute(m);
-    if (kind === 'TraefikService' && /^traefik\.(io|containo\.us)\//.test(apiVersion)) return this.traefikService(m);
+    if (isIngress(m.object)) return this.ingress(m);
+    if (isHttpRoute(m.object)) return this.httpRoute(m);
+    if (isTraefikIngressRoute(m.object)) return this.ingressRoute(m);
+    if (isTraefikService(m.object)) return this.traefikService(m);
     return undefined;
   }
 
@@ -98,22 +97,29 @@ export class Detector {
   // ---- ingress-nginx ----
 
   private ingress(m: ManifestObject): Detection | undefined {
-    const ann = annotationsOf(m);
-    const get = (name: string): string | undefined => ann[A.prefix + name];
-    const paths = ingressPaths(m, get(A.useRegex) !== undefined && goBool(get(A.useRegex)));
-    if (paths.length === 0 || !Object.keys(ann).some((k) => k.startsWith(A.prefix))) return undefined;
+    const read = readIngressNginx(m.object);
+    const paths = routePaths(read);
+    if (paths.length === 0 || !read.hasNginxAnnotations) return undefined;
     const where = describeRef(refOf(m));
     const services = [...new Set(paths.map((p) => p.backend.serviceName))];
-    const sticky = get(A.affinity) === A.affinityCookie ? nginxStickiness(get, where, this.scope()) : undefined;
+    const sticky = read.affinity ? stickinessOf(read.affinity, where, this.scope()) : undefined;
     const mechanisms: string[] = [];
     const risks: RiskDescription[] = [];
 
-    if (goBool(get(A.canary))) {
-      const stable = this.stableIngressOf(m, paths);
-      const stableSticky = stable ? stableStickiness(stable, this.scope()) : undefined;
-      const canary = nginxCanary(get, where, this.scope(), paths[0].backend, m.object.metadata?.name ?? 'canary');
+    if (read.canary) {
+      const stable = this.stableIngressOf(m, read);
+      const stableAffinity = stable ? readIngressNginx(stable.object).affinity : undefined;
+      const stableSticky = stable && stableAffinity ? stickinessOf(stableAffinity, describeRef(refOf(stable)), this.scope()) : undefined;
+      const canary: CanaryIntent = {
+        contributor: { where, scope: this.scope() },
+        name: m.object.metadata?.name ?? 'canary',
+        backend: paths[0].backend,
+        matches: read.canary.matches,
+        weightTotal: read.canary.weightTotal,
+        versionSticky: read.canary.versionSticky,
+      };
       mechanisms.push(describeCanary(canary, stable ? describeRef(refOf(stable)) : undefined, stableSticky !== undefined));
-      const stableRoute = stable ? ingressPaths(stable, false)[0] : paths[0];
+      const stableRoute = stable ? routePaths(readIngressNginx(stable.object), false)[0] : paths[0];
       const intent = this.intent(stable ?? m, stableRoute, stableSticky, canary);
       risks.push(...this.nginx.render(intent).risks.filter((r) => r.role === RouteRole.CANARY).map((r) => r.risk));
       return { mechanisms, risks };
@@ -122,12 +128,11 @@ export class Detector {
     this.noteRoute(m, this.nginx, intent, services);
     if (sticky) {
       mechanisms.push(`cookie affinity (${this.nginx.name}, ${sticky.mode}, cookie ${sticky.cookieName})`);
-      const tls = Array.isArray(m.object.spec?.tls) && m.object.spec.tls.length > 0;
+      const tls = read.hasTls;
       for (const s of services) {
         const t = this.target(m, s);
         risks.push(...cookieAffinityRisks(t, sticky.mode));
-        // session-cookie-secure "true" forces Secure whatever the scheme (sessionaffinity/main.go,
-        // annotationAffinityCookieSecure: "set the cookie as secure regardless the protocol of the incoming request")
+        // secure: true is Secure whatever the scheme (see NginxCookieAffinity.secure), so without TLS the browser drops it
         if (sticky.secure && !tls) risks.push(secureCookieWithoutTlsRisk(t, m.object.metadata?.name ?? '', paths[0].host));
       }
     }
@@ -135,77 +140,64 @@ export class Detector {
     return mechanisms.length > 0 || risks.length > 0 ? { mechanisms, risks } : undefined;
   }
 
-  /** The Ingress ingress-nginx pairs a canary with: not a canary, same namespace, and one of its host and path pairs. */
-  private stableIngressOf(canary: ManifestObject, paths: RoutePath[]): ManifestObject | undefined {
-    const keys = new Set(paths.map(pathKeyOf));
+  /** The Ingress ingress-nginx pairs a canary with (see isCanaryOf), in the same namespace. */
+  private stableIngressOf(canary: ManifestObject, read: IngressNginxReading): ManifestObject | undefined {
     return this.objects.find(
-      (o) =>
-        o !== canary &&
-        o.object.kind === 'Ingress' &&
-        namespaceOf(o) === namespaceOf(canary) &&
-        !goBool(annotationsOf(o)[A.prefix + A.canary]) &&
-        ingressPaths(o, false).some((p) => keys.has(pathKeyOf(p))),
+      (o) => o !== canary && isIngress(o.object) && namespaceOf(o) === namespaceOf(canary) && isCanaryOf(read, readIngressNginx(o.object)),
     );
   }
 
   // ---- Gateway API ----
 
   private httpRoute(m: ManifestObject): Detection | undefined {
-    const rules: any[] = Array.isArray(m.object.spec?.rules) ? m.object.spec.rules : [];
+    const read = readHttpRoute(m.object);
+    const rules = read.rules;
     const mechanisms: string[] = [];
     const risks: RiskDescription[] = [];
     const where = describeRef(refOf(m));
-    const serviceRefs = (rule: any): Array<{ name: string; namespace?: string; port: number; weight: number }> =>
-      (Array.isArray(rule?.backendRefs) ? rule.backendRefs : [])
-        // backendRefs: group "" and kind "Service" by default; weight 1 by default (HTTPRoute CRD, BackendRef)
-        .filter((r: any) => (r?.group ?? '') === '' && (r?.kind ?? 'Service') === 'Service' && typeof r?.name === 'string')
-        .map((r: any) => ({ name: r.name, namespace: r.namespace, port: typeof r.port === 'number' ? r.port : 80, weight: typeof r.weight === 'number' ? r.weight : 1 }));
-    const stickyRule = rules.find((r) => r?.sessionPersistence);
-    const weightedRule = rules.find((r) => serviceRefs(r).filter((b) => b.weight > 0).length >= 2);
+    const stickyRule = rules.find((r) => r.persistence);
+    const weightedRule = rules.find((r) => r.backends.filter((b) => b.weight > 0).length >= 2);
     rules.forEach((rule, i) => {
-      const sp = rule?.sessionPersistence;
+      const sp = rule.persistence;
       if (sp) {
-        mechanisms.push(`session persistence (gateway-api, ${sp.type ?? 'Cookie'}${sp.sessionName ? ` ${sp.sessionName}` : ''}) on rule ${i + 1}`);
-        // sessionPersistence keeps a session on its backend and never rebalances on scale-up (see GatewayApiProvider.validate)
-        for (const b of serviceRefs(rule)) risks.push(...cookieAffinityRisks(this.target(m, b.name, b.namespace), AffinityMode.PERSISTENT));
+        mechanisms.push(`session persistence (gateway-api, ${sp.type}${sp.sessionName ? ` ${sp.sessionName}` : ''}) on rule ${i + 1}`);
+        // session persistence keeps a session on its backend and never rebalances on scale-up (see GatewayApiProvider.validate)
+        for (const b of rule.backends) risks.push(...cookieAffinityRisks(this.target(m, b.serviceName, b.namespace), AffinityMode.PERSISTENT));
       }
-      const refs = serviceRefs(rule);
-      if (refs.filter((b) => b.weight > 0).length >= 2) {
-        mechanisms.push(`weighted backends (gateway-api) on rule ${i + 1}: ${refs.map((b) => `${b.name} ${b.weight}`).join(', ')}`);
+      if (rule.backends.filter((b) => b.weight > 0).length >= 2) {
+        mechanisms.push(`weighted backends (gateway-api) on rule ${i + 1}: ${rule.backends.map((b) => `${b.serviceName} ${b.weight}`).join(', ')}`);
       }
     });
     const main = weightedRule ?? stickyRule ?? rules[0];
-    const refs = serviceRefs(main);
+    const refs = main?.backends ?? [];
     if (refs.length === 0) return mechanisms.length > 0 ? { mechanisms, risks } : undefined;
     const byWeight = [...refs].sort((a, b) => b.weight - a.weight);
-    const route = { ...gatewayPath(main), backend: { serviceName: byWeight[0].name, port: byWeight[0].port } };
+    const route = { path: main.path, pathType: main.pathType, backend: { serviceName: byWeight[0].serviceName, port: byWeight[0].port } };
     const stickiness: CookieStickiness | undefined = stickyRule
-      ? { ...neutralCookie(where, this.scope(), AffinityMode.PERSISTENT), cookieName: stickyRule.sessionPersistence.sessionName }
+      ? { ...neutralCookie(where, this.scope(), AffinityMode.PERSISTENT), cookieName: stickyRule.persistence!.sessionName }
       : undefined;
     let canary: CanaryIntent | undefined;
     if (weightedRule) {
       const c = byWeight[byWeight.length - 1];
       const headers = rules
-        .filter((r) => r !== weightedRule && serviceRefs(r).some((b) => b.name === c.name))
-        .flatMap((r) => (Array.isArray(r.matches) ? r.matches : []).flatMap((x: any) => (Array.isArray(x?.headers) ? x.headers : [])))
-        .map((h: any) => (h.type === 'RegularExpression' ? CanaryMatch.headerPattern(h.name, h.value) : CanaryMatch.header(h.name, h.value)));
+        .filter((r) => r !== weightedRule && r.backends.some((b) => b.serviceName === c.serviceName))
+        .flatMap((r) => r.headerMatches);
       canary = {
         contributor: { where, scope: this.scope() },
-        name: c.name,
-        backend: { serviceName: c.name, port: c.port },
+        name: c.serviceName,
+        backend: { serviceName: c.serviceName, port: c.port },
         matches: [...headers, CanaryMatch.weight(c.weight)],
         weightTotal: refs.reduce((n, b) => n + b.weight, 0),
-        // with sessionPersistence on the weighted rule a user stays on the version they got (GEP-1619)
+        // with session persistence on the weighted rule a user stays on the version they got (GEP-1619)
         versionSticky: stickiness !== undefined,
       };
     }
-    const parent = m.object.spec?.parentRefs?.[0];
     const provider = new GatewayApiProvider({
-      gatewayName: typeof parent?.name === 'string' && isDnsSubdomain(parent.name) ? parent.name : 'gateway',
+      gatewayName: read.gatewayName !== undefined && isDnsSubdomain(read.gatewayName) ? read.gatewayName : 'gateway',
       experimentalFields: true,
     });
     const intent = this.intent(m, route, stickiness, canary);
-    this.noteRoute(m, provider, intent, rules.flatMap((r) => serviceRefs(r).filter((b) => b.namespace === undefined).map((b) => b.name)));
+    this.noteRoute(m, provider, intent, rules.flatMap((r) => r.backends.filter((b) => b.namespace === undefined).map((b) => b.serviceName)));
     if (stickiness || canary) risks.push(...provider.render(intent).risks.map((r) => r.risk));
     return mechanisms.length > 0 || risks.length > 0 ? { mechanisms, risks } : undefined;
   }
@@ -215,17 +207,14 @@ export class Detector {
   private ingressRoute(m: ManifestObject): Detection | undefined {
     const mechanisms: string[] = [];
     const risks: RiskDescription[] = [];
-    const routes: any[] = Array.isArray(m.object.spec?.routes) ? m.object.spec.routes : [];
     const services: string[] = [];
-    routes.forEach((route, i) => {
-      for (const s of Array.isArray(route?.services) ? route.services : []) {
-        if ((s?.kind ?? 'Service') !== 'Service' || typeof s?.name !== 'string') continue;
-        services.push(s.name);
-        const cookie = s.sticky?.cookie;
-        if (cookie) {
-          mechanisms.push(`sticky cookie (${this.traefik.name}${cookie.name ? `, cookie ${cookie.name}` : ''}) on Service ${s.name} of route ${i + 1}`);
+    readIngressRoute(m.object).routes.forEach((refs, i) => {
+      for (const s of refs) {
+        services.push(s.serviceName);
+        if (s.stickyCookie) {
+          mechanisms.push(`sticky cookie (${this.traefik.name}${s.stickyCookie.name ? `, cookie ${s.stickyCookie.name}` : ''}) on Service ${s.serviceName} of route ${i + 1}`);
           // Traefik's sticky cookie never rebalances (see TraefikProvider.validateStickiness)
-          risks.push(...cookieAffinityRisks(this.target(m, s.name, s.namespace), AffinityMode.PERSISTENT));
+          risks.push(...cookieAffinityRisks(this.target(m, s.serviceName, s.namespace), AffinityMode.PERSISTENT));
         }
       }
     });
@@ -237,19 +226,17 @@ export class Detector {
   }
 
   private traefikService(m: ManifestObject): Detection | undefined {
-    const weighted = m.object.spec?.weighted;
-    const services: any[] = Array.isArray(weighted?.services) ? weighted.services : [];
-    if (services.length < 2) return undefined;
+    const weighted = readTraefikWeighted(m.object);
+    if (!weighted || weighted.all.length < 2) return undefined;
     const mechanisms = [
-      `weighted services (${this.traefik.name}): ${services.map((s) => `${s?.name} ${typeof s?.weight === 'number' ? s.weight : 1}`).join(', ')}` +
-        (weighted.sticky?.cookie ? `; version-sticky (cookie ${weighted.sticky.cookie.name ?? 'default name'})` : ''),
+      `weighted services (${this.traefik.name}): ${weighted.all.map((s) => `${s.name} ${s.weight}`).join(', ')}` +
+        (weighted.stickyCookie ? `; version-sticky (cookie ${weighted.stickyCookie.name ?? 'default name'})` : ''),
     ];
     const risks: RiskDescription[] = [];
-    for (const s of services) {
-      const cookie = s?.sticky?.cookie;
-      if ((s?.kind ?? 'Service') === 'Service' && typeof s?.name === 'string' && cookie) {
-        mechanisms.push(`sticky cookie (${this.traefik.name}${cookie.name ? `, cookie ${cookie.name}` : ''}) on Service ${s.name}`);
-        risks.push(...cookieAffinityRisks(this.target(m, s.name, s.namespace), AffinityMode.PERSISTENT));
+    for (const s of weighted.services) {
+      if (s.stickyCookie) {
+        mechanisms.push(`sticky cookie (${this.traefik.name}${s.stickyCookie.name ? `, cookie ${s.stickyCookie.name}` : ''}) on Service ${s.serviceName}`);
+        risks.push(...cookieAffinityRisks(this.target(m, s.serviceName, s.namespace), AffinityMode.PERSISTENT));
       }
     }
     return { mechanisms, risks };
@@ -289,44 +276,16 @@ interface RoutePath {
   readonly backend: BackendRef;
 }
 
-function pathKeyOf(p: RoutePath): string {
-  return `${p.host ?? '*'}|${p.path.length > 1 ? p.path.replace(/\/+$/, '') : p.path}`;
-}
-
-/** Every host and path of an Ingress that sends to a Service. */
-function ingressPaths(m: ManifestObject, regex: boolean): RoutePath[] {
-  const out: RoutePath[] = [];
-  for (const rule of Array.isArray(m.object.spec?.rules) ? m.object.spec.rules : []) {
-    for (const p of Array.isArray(rule?.http?.paths) ? rule.http.paths : []) {
-      const service = p?.backend?.service;
-      if (typeof service?.name !== 'string') continue;
-      out.push({
-        host: typeof rule.host === 'string' ? rule.host : undefined,
-        path: typeof p.path === 'string' ? p.path : '/',
-        pathType: regex ? PathType.REGULAR_EXPRESSION : p.pathType === 'Exact' ? PathType.EXACT : PathType.PREFIX,
-        backend: { serviceName: service.name, port: typeof service.port?.number === 'number' ? service.port.number : 80 },
-      });
-    }
-  }
-  return out;
-}
-
-function gatewayPath(rule: any): { path: string; pathType: PathType; host?: string } {
-  const p = Array.isArray(rule?.matches) ? rule.matches.find((x: any) => x?.path)?.path : undefined;
-  const pathType = p?.type === 'Exact' ? PathType.EXACT : p?.type === 'RegularExpression' ? PathType.REGULAR_EXPRESSION : PathType.PREFIX;
-  return { path: typeof p?.value === 'string' ? p.value : '/', pathType };
-}
-
-/**
- * strconv.ParseBool, which ingress-nginx uses for boolean annotations (internal/ingress/annotations/parser/main.go
- * parseBool, controller-v1.15.1): "1", "t", "T", "TRUE", "true", "True" are true.
- */
-function goBool(value: string | undefined): boolean {
-  return value !== undefined && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value);
-}
-
-function goInt(value: string | undefined): number | undefined {
-  return value !== undefined && /^[+-]?\d+$/.test(value) ? Number(value) : undefined;
+/** Every host and path of an Ingress that sends to a Service (as routed, or as written without use-regex). */
+function routePaths(read: IngressNginxReading, asRouted = true): RoutePath[] {
+  return read.paths
+    .filter((p) => p.serviceName !== undefined)
+    .map((p) => ({
+      host: p.host,
+      path: p.path,
+      pathType: asRouted ? p.routedAs : p.pathType === 'Exact' ? PathType.EXACT : PathType.PREFIX,
+      backend: { serviceName: p.serviceName!, port: p.portNumber ?? 80 },
+    }));
 }
 
 function neutralCookie(where: string, scope: Construct, mode: AffinityMode): CookieStickiness {
@@ -341,42 +300,14 @@ function neutralCookie(where: string, scope: Construct, mode: AffinityMode): Coo
   };
 }
 
-function nginxStickiness(get: (name: string) => string | undefined, where: string, scope: Construct): CookieStickiness & { cookieName: string } {
+/** The stickiness intent of what ingress-nginx applies (the provider renders its risks from it). */
+function stickinessOf(a: NginxCookieAffinity, where: string, scope: Construct): CookieStickiness & { cookieName: string } {
   return {
-    ...neutralCookie(where, scope, get(A.affinityMode) === A.persistentMode ? AffinityMode.PERSISTENT : AffinityMode.BALANCED),
-    cookieName: get(A.cookieName) ?? A.defaultCookieName,
-    cookiePath: get(A.cookiePath),
-    maxAgeSeconds: goInt(get(A.cookieMaxAge)),
-    secure: goBool(get(A.cookieSecure)),
-  };
-}
-
-function stableStickiness(stable: ManifestObject, scope: Construct): CookieStickiness | undefined {
-  const ann = annotationsOf(stable);
-  const get = (name: string): string | undefined => ann[A.prefix + name];
-  return get(A.affinity) === A.affinityCookie ? nginxStickiness(get, describeRef(refOf(stable)), scope) : undefined;
-}
-
-function nginxCanary(get: (name: string) => string | undefined, where: string, scope: Construct, backend: BackendRef, name: string): CanaryIntent {
-  const matches: CanaryMatch[] = [];
-  const header = get(A.canaryByHeader);
-  if (header !== undefined) {
-    const pattern = get(A.canaryByHeaderPattern);
-    const value = get(A.canaryByHeaderValue);
-    // a header value wins over a pattern (rootfs/etc/nginx/lua/balancer.lua route_to_alternative_balancer, controller-v1.15.1)
-    matches.push(pattern !== undefined && value === undefined ? CanaryMatch.headerPattern(header, pattern) : CanaryMatch.header(header, value));
-  }
-  const cookie = get(A.canaryByCookie);
-  if (cookie !== undefined) matches.push(CanaryMatch.cookie(cookie));
-  const weight = goInt(get(A.canaryWeight));
-  if (weight !== undefined) matches.push(CanaryMatch.weight(weight));
-  return {
-    contributor: { where, scope },
-    name,
-    backend,
-    matches,
-    weightTotal: goInt(get(A.canaryWeightTotal)) ?? A.defaultWeightTotal,
-    versionSticky: get(A.affinityCanaryBehavior) !== A.legacyCanaryBehavior,
+    ...neutralCookie(where, scope, a.mode),
+    cookieName: a.cookieName,
+    cookiePath: a.cookiePath,
+    maxAgeSeconds: a.maxAgeSeconds,
+    secure: a.secure,
   };
 }
 

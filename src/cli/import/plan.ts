@@ -1,4 +1,5 @@
-import { NGINX_ANNOTATION_PREFIX } from '../../traffic/ingress-nginx';
+import { NginxAnnotationName } from '../../traffic/ingress-nginx';
+import { isCanaryOf, nginxAnnotationKey } from '../../traffic/ingress-nginx-reader';
 import { CliInputError, ManifestObject } from '../manifests';
 import { API, bool, durationExpr, Expr, num, obj, str } from './library-api';
 import { at, InputObjects, ReadAnnotation, ReadIngress, readInput } from './read-ingresses';
@@ -78,9 +79,9 @@ export function planImport(objects: ManifestObject[]): ImportPlan {
   const canaries = input.ingresses.filter((i) => i.isCanary);
   const canaryOf = new Map<ReadIngress, ReadIngress>();
   for (const c of canaries) {
-    const stable = stables.find((s) => sameRoute(s, c));
+    const stable = stables.find((s) => s.namespace === c.namespace && isCanaryOf(c.reading, s.reading));
     if (!stable) {
-      throw new CliInputError(`${at(c.source)}: canary Ingress ${c.name} has no stable Ingress with the same class, host and path (${c.ingressClass}, ${c.host ?? '*'}, ${c.path}) in the input`);
+      throw new CliInputError(`${at(c.source)}: canary Ingress ${c.name} has no stable Ingress with the same class, host, path and pathType (${c.ingressClass}, ${c.host ?? '*'}, ${c.path}, ${c.pathType}) in the input`);
     }
     if (canaryOf.has(stable)) {
       throw new CliInputError(`${at(c.source)}: canary Ingress ${c.name} is the second canary of Ingress ${stable.name}; ingress-nginx applies one canary per route`);
@@ -90,7 +91,7 @@ export function planImport(objects: ManifestObject[]): ImportPlan {
   stables.forEach((s, i) => {
     const dup = stables.slice(0, i).find((o) => sameRoute(o, s));
     if (dup) {
-      const hint = s.annotations.some((a) => a.name?.startsWith('canary-')) ? ' (canary annotations take effect only with nginx.ingress.kubernetes.io/canary: "true")' : '';
+      const hint = s.annotations.some((a) => a.name?.startsWith('canary-')) ? ` (canary annotations take effect only with ${nginxAnnotationKey('canary')}: "true")` : '';
       throw new CliInputError(`${at(s.source)}: Ingresses ${dup.name} and ${s.name} route the same class, host and path; import one of them${hint}`);
     }
     const chart = chartOf(s.namespace);
@@ -115,11 +116,11 @@ function planRoute(
   const route = `${s.namespace ?? 'default'}/${s.name}`;
   const use = (i: ReadIngress, key: string, raw: string, construct: string | undefined, props: string[], meaning: string, effective = true) =>
     uses.push({ ingress: `${i.namespace ?? 'default'}/${i.name}`, where: at(i.source), key, raw, construct, props, meaning, recognised: true, effective });
-  const sticky = s.get('affinity') === 'cookie';
+  const sticky = s.reading.affinity !== undefined;
   const service = findService(input, s.namespace, s.serviceName);
   const deployment = service ? findDeployment(input, s.namespace, service) : undefined;
   const traffic = providerVariable(chart, names, s.ingressClass);
-  const regex = s.get('use-regex') === 'true';
+  const regex = s.reading.useRegex;
   const pathType: Expr = { k: 'enum', type: 'PathType', value: regex ? 'RegularExpression' : s.pathType === 'Exact' ? 'Exact' : 'Prefix' };
   const routeProps = (p: { host: string; path: string; pathType: string; tlsSecretName: string }): Array<readonly [string, Expr | undefined]> => [
     [p.host, s.host !== undefined ? str(s.host) : undefined],
@@ -172,7 +173,7 @@ function planRoute(
       [k.name, str(s.name)],
       ...routeProps(k),
       [k.traffic, { k: 'traffic', variable: traffic }],
-      [k.mode, { k: 'enum', type: 'AffinityMode', value: s.get('affinity-mode')! }],
+      [k.mode, { k: 'enum', type: 'AffinityMode', value: s.reading.affinity!.mode }],
       [k.justification, { k: 'fillIn', what: `why ${s.name} needs cookie affinity`, standIn: 'imported from ingress-nginx' }],
       [k.cookie, cookie],
     ];
@@ -214,11 +215,11 @@ function useRoute(
   use(s, 'ingress class', s.ingressClass, owner, [API.sticky.traffic], `TrafficProvider.ingressNginx({ ingressClassName: '${s.ingressClass}' }) (from ${s.classFrom})`);
   if (classAnnotation) use(s, classAnnotation.key, classAnnotation.raw, owner, [API.sticky.traffic], 'the ingress class (see "ingress class")');
   if (s.tlsSecretName) use(s, 'tls', s.tlsSecretName, owner, [API.sticky.tlsSecretName], `tlsSecretName: '${s.tlsSecretName}'`);
-  const regex = s.annotations.find((a) => a.name === 'use-regex' && a.recognised);
+  const regex = s.reading.annotation('use-regex');
   if (regex) {
-    use(s, regex.key, regex.raw, owner, [API.sticky.pathType, API.sticky.path], s.has('use-regex') && s.get('use-regex') === 'true' ? 'pathType: PathType.REGULAR_EXPRESSION' : `pathType stays ${s.pathType === 'Exact' ? 'EXACT' : 'PREFIX'} (use-regex is not true)`);
+    use(s, regex.key, regex.raw, owner, [API.sticky.pathType, API.sticky.path], s.reading.useRegex ? 'pathType: PathType.REGULAR_EXPRESSION' : `pathType stays ${s.pathType === 'Exact' ? 'EXACT' : 'PREFIX'} (use-regex is not true)`);
   }
-  if (s.pathType === 'ImplementationSpecific' && s.get('use-regex') !== 'true') {
+  if (s.pathType === 'ImplementationSpecific' && !s.reading.useRegex) {
     uses.push({
       ingress: `${s.namespace ?? 'default'}/${s.name}`,
       where: at(s.source),
@@ -242,11 +243,12 @@ function cookieProps(
   uses: AnnotationUse[],
 ): Expr {
   const k = API.cookie;
+  const read = s.reading.affinity!;
   const entries: Array<readonly [string, Expr | undefined]> = [];
-  const annotation = (n: string) => s.annotations.find((a) => a.name === n && a.recognised);
-  const absent = (n: string, prop: string, meaning: string, changes?: string) =>
-    uses.push({ ingress: `${s.namespace ?? 'default'}/${s.name}`, where: at(s.source), key: `${NGINX_ANNOTATION_PREFIX}${n} (absent)`, raw: '', construct: id, props: [prop], meaning, recognised: true, effective: true, changes, absent: true });
-  const seen = (n: string, prop: string, value: Expr | undefined, meaning: string) => {
+  const annotation = (n: NginxAnnotationName) => s.reading.annotation(n);
+  const absent = (n: NginxAnnotationName, prop: string, meaning: string, changes?: string) =>
+    uses.push({ ingress: `${s.namespace ?? 'default'}/${s.name}`, where: at(s.source), key: `${nginxAnnotationKey(n)} (absent)`, raw: '', construct: id, props: [prop], meaning, recognised: true, effective: true, changes, absent: true });
+  const seen = (n: NginxAnnotationName, prop: string, value: Expr | undefined, meaning: string) => {
     const a = annotation(n);
     if (a?.value !== undefined) use(s, a.key, a.raw, id, [prop], meaning);
     entries.push([prop.replace(/^cookie\./, ''), value]);
@@ -255,25 +257,21 @@ function cookieProps(
   use(s, affinity.key, affinity.raw, id, [API.sticky.mode, API.sticky.justification], 'StickyIngress (cookie affinity)');
   const mode = annotation('affinity-mode');
   if (mode?.value !== undefined) use(s, mode.key, mode.raw, id, [API.sticky.mode], `mode: AffinityMode.${mode.value.toUpperCase()}`);
-  const name = s.has('session-cookie-name') ? s.get('session-cookie-name') : undefined;
+  const name = s.reading.has('session-cookie-name') ? read.cookieName : undefined;
   seen('session-cookie-name', `cookie.${k.name}`, name !== undefined ? str(name) : undefined, `cookie.name: '${name}'`);
-  for (const [n, prop] of [['session-cookie-path', k.path], ['session-cookie-domain', k.domain]] as const) {
-    const v = s.get(n);
+  for (const [n, prop, v] of [['session-cookie-path', k.path, read.cookiePath], ['session-cookie-domain', k.domain, read.cookieDomain]] as const) {
     seen(n, `cookie.${prop}`, v !== undefined ? str(v) : undefined, `cookie.${prop}: '${v}'`);
   }
-  for (const [n, prop] of [['session-cookie-max-age', k.maxAge], ['session-cookie-expires', k.expires]] as const) {
-    const v = s.get(n);
-    seen(n, `cookie.${prop}`, v !== undefined ? durationExpr(Number(v)) : undefined, `cookie.${prop}: ${v} s`);
+  for (const [n, prop, v] of [['session-cookie-max-age', k.maxAge, read.maxAgeSeconds], ['session-cookie-expires', k.expires, read.expiresSeconds]] as const) {
+    seen(n, `cookie.${prop}`, v !== undefined ? durationExpr(v) : undefined, `cookie.${prop}: ${v} s`);
   }
-  const sameSite = s.get('session-cookie-samesite');
-  const sameSiteValue = sameSite ? sameSite[0].toUpperCase() + sameSite.slice(1) : undefined;
-  seen('session-cookie-samesite', `cookie.${k.sameSite}`, sameSiteValue ? { k: 'enum', type: 'SameSite', value: sameSiteValue } : undefined, `cookie.sameSite: SameSite.${sameSite?.toUpperCase()}`);
+  const sameSiteValue = read.sameSite;
+  seen('session-cookie-samesite', `cookie.${k.sameSite}`, sameSiteValue ? { k: 'enum', type: 'SameSite', value: sameSiteValue } : undefined, `cookie.sameSite: SameSite.${sameSiteValue?.toUpperCase()}`);
   // booleans whose ingress-nginx default (false) differs from the library's: written out either way
-  for (const [n, prop, why] of [
-    ['session-cookie-secure', k.secure, 'Secure only on HTTPS requests (sticky.lua)'],
-    ['session-cookie-change-on-failure', k.changeOnFailure, 'the pin stays after a failed attempt (sticky.lua)'],
+  for (const [n, prop, why, v] of [
+    ['session-cookie-secure', k.secure, 'Secure only on HTTPS requests (sticky.lua)', read.secure],
+    ['session-cookie-change-on-failure', k.changeOnFailure, 'the pin stays after a failed attempt (sticky.lua)', read.changeOnFailure],
   ] as const) {
-    const v = s.get(n) === 'true';
     seen(n, `cookie.${prop}`, bool(v), `cookie.${prop}: ${v}`);
     if (annotation(n)?.value === undefined) absent(n, `cookie.${prop}`, `cookie.${prop}: false, written out: ingress-nginx's default (${why}) is not the library's`);
   }
@@ -285,7 +283,7 @@ function cookieProps(
       'the cookie gains SameSite=Lax: ingress-nginx wrote no SameSite attribute (sticky.lua), and browsers differ in what a cookie without one gets; the library has no setting for "none written"',
     );
   }
-  const conditional = s.get('session-cookie-conditional-samesite-none') === 'true';
+  const conditional = read.conditionalSameSiteNone;
   seen('session-cookie-conditional-samesite-none', `cookie.${k.conditionalSameSiteNone}`, conditional ? bool(true) : undefined, `cookie.conditionalSameSiteNone: ${conditional}`);
   return obj(entries);
 }
@@ -303,14 +301,15 @@ function planCanary(
   uses: AnnotationUse[],
 ): void {
   const k = API.canary;
-  const ann = (n: string) => c.annotations.find((a) => a.name === n && a.recognised);
+  const ann = (n: NginxAnnotationName) => c.reading.annotation(n);
   const matches: Expr[] = [];
-  const header = c.get('canary-by-header');
+  const read = c.reading.canary!;
+  const header = read.header;
   const canaryAnn = ann('canary')!;
   use(c, canaryAnn.key, canaryAnn.raw, canaryId, [M], `CanaryRelease of ${s.serviceName}`);
   if (header !== undefined) {
-    const value = c.get('canary-by-header-value');
-    const pattern = c.get('canary-by-header-pattern');
+    const value = read.headerValue;
+    const pattern = read.headerPattern;
     const h = ann('canary-by-header')!;
     if (value !== undefined) {
       matches.push({ k: 'match', kind: 'header', args: [header, value] });
@@ -328,20 +327,20 @@ function planCanary(
       use(c, h.key, h.raw, canaryId, [`${M}.header`], `CanaryMatch.header('${header}') (always / never)`);
     }
   } else {
-    for (const n of ['canary-by-header-value', 'canary-by-header-pattern']) {
+    for (const n of ['canary-by-header-value', 'canary-by-header-pattern'] as const) {
       const a = ann(n);
       if (a) use(c, a.key, a.raw, undefined, [], 'no effect without canary-by-header (canary/main.go), not imported', false);
     }
   }
-  const cookie = c.get('canary-by-cookie');
+  const cookie = read.cookie;
   if (cookie !== undefined) {
     matches.push({ k: 'match', kind: 'cookie', args: [cookie] });
     use(c, ann('canary-by-cookie')!.key, ann('canary-by-cookie')!.raw, canaryId, [`${M}.cookie`], `CanaryMatch.cookie('${cookie}')`);
   }
-  const weight = Number(c.get('canary-weight'));
-  const total = Number(c.get('canary-weight-total'));
+  const weight = read.weight;
+  const total = read.weightTotal;
   // no header, cookie or weight: the canary gets no request (weight 0), which the release says explicitly
-  if (c.has('canary-weight') || matches.length === 0) {
+  if (read.weightSet || matches.length === 0) {
     matches.push({ k: 'match', kind: 'weight', args: [weight] });
     const w = ann('canary-weight');
     if (w) use(c, w.key, w.raw, canaryId, [`${M}.weight`, M], `CanaryMatch.weight(${weight})`);
@@ -349,7 +348,7 @@ function planCanary(
   const t = ann('canary-weight-total');
   if (t) use(c, t.key, t.raw, canaryId, [API.canary.weightTotal], `weightTotal: ${total}`);
   const behavior = ann('affinity-canary-behavior');
-  const versionSticky = sticky && c.get('affinity-canary-behavior') !== 'legacy';
+  const versionSticky = sticky && read.versionSticky;
   if (behavior) {
     use(c, behavior.key, behavior.raw, canaryId, [API.canary.versionStickiness], sticky ? `versionStickiness: ${versionSticky}` : 'versionStickiness: false (the stable route has no affinity, so the behaviour has no effect)', sticky);
   }
@@ -357,7 +356,7 @@ function planCanary(
     uses.push({
       ingress: `${c.namespace ?? 'default'}/${c.name}`,
       where: at(c.source),
-      key: `${NGINX_ANNOTATION_PREFIX}affinity-canary-behavior (absent)`,
+      key: `${nginxAnnotationKey('affinity-canary-behavior')} (absent)`,
       raw: '',
       construct: canaryId,
       props: [API.canary.versionStickiness],
@@ -367,7 +366,7 @@ function planCanary(
       absent: true,
     });
   }
-  const sb = s.annotations.find((a) => a.name === 'affinity-canary-behavior' && a.recognised);
+  const sb = s.reading.annotation('affinity-canary-behavior');
   if (sb) use(s, sb.key, sb.raw, undefined, [], 'no effect on the stable Ingress: ingress-nginx reads it from the canary Ingress (controller.go mergeAlternativeBackend); not imported', false);
   // the canary Ingress inherits the stable route's affinity (annotations.md, Canary: "annotations related to session affinity" are the exception)
   for (const a of c.annotations) {
@@ -389,7 +388,7 @@ function planCanary(
       [k.stable, { k: 'ref', variable: appVariable }],
       [k.image, image ? str(image) : { k: 'fillIn', what: `the canary image (Service ${c.serviceName})`, standIn: 'registry.example/fill-in-canary:0.0.0' }],
       [k.match, { k: 'arr', items: matches }],
-      [k.weightTotal, c.has('canary-weight-total') ? num(total) : undefined],
+      [k.weightTotal, read.weightTotalSet ? num(total) : undefined],
       [k.versionStickiness, versionSticky ? bool(true) : undefined],
     ],
     comments: [`canary Ingress ${c.name} (${at(c.source)})`],

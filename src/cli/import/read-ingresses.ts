@@ -1,21 +1,9 @@
-import { NGINX_ANNOTATION_PREFIX, NGINX_ANNOTATION_RULES } from '../../traffic/ingress-nginx';
+import { NginxAnnotationName } from '../../traffic/ingress-nginx';
+import { IngressNginxReading, IngressPathReading, NginxAnnotationReading, readIngressNginx } from '../../traffic/ingress-nginx-reader';
 import { CliInputError, ManifestObject } from '../manifests';
 
 /** An annotation of an imported Ingress as ingress-nginx reads it. */
-export interface ReadAnnotation {
-  /** The full key, e.g. `nginx.ingress.kubernetes.io/session-cookie-name`. */
-  readonly key: string;
-  /** The name after the ingress-nginx prefix (undefined for another prefix). */
-  readonly name?: string;
-  /** The value as written. */
-  readonly raw: string;
-  /** The value ingress-nginx keeps (undefined when it ignores the annotation). */
-  readonly value?: string;
-  /** Why ingress-nginx ignores it (its validator refuses the value), when it does. */
-  readonly ignored?: string;
-  /** Whether this library knows the annotation (affinity, canary, use-regex, the legacy ingress class). */
-  readonly recognised: boolean;
-}
+export type ReadAnnotation = NginxAnnotationReading;
 
 /** One Ingress with one host and path, as the import understands it. */
 export interface ReadIngress {
@@ -33,6 +21,8 @@ export interface ReadIngress {
   readonly servicePort: number;
   readonly tlsSecretName?: string;
   readonly annotations: ReadAnnotation[];
+  /** What ingress-nginx applies for this Ingress (affinity, canary, use-regex), from the traffic layer's reader. */
+  readonly reading: IngressNginxReading;
   /** Effective value of a recognised ingress-nginx annotation (its default when absent or ignored). */
   readonly get: (name: string) => string | undefined;
   /** Whether the annotation is present and kept by ingress-nginx. */
@@ -46,11 +36,6 @@ export interface InputObjects {
   readonly services: ManifestObject[];
   readonly deployments: ManifestObject[];
 }
-
-/** The legacy class annotation (before `spec.ingressClassName`), which ingress-nginx still honours. */
-const LEGACY_CLASS = 'kubernetes.io/ingress.class';
-/** The class ingress-nginx serves by default (its chart's `controller.ingressClassResource.name`). */
-const DEFAULT_CLASS = 'nginx';
 
 /** Read the supported objects; anything else, or an Ingress this import cannot express, is a CliInputError naming file and line. */
 export function readInput(objects: ManifestObject[]): InputObjects {
@@ -83,63 +68,44 @@ function readIngress(m: ManifestObject, services: ManifestObject[]): ReadIngress
   const where = `${at(m)}: Ingress ${name ?? '(no name)'}`;
   if (typeof name !== 'string' || name === '') throw new CliInputError(`${where}: metadata.name is required`);
   const namespace: string | undefined = o.metadata?.namespace;
-  const rawAnnotations: { [k: string]: unknown } = o.metadata?.annotations ?? {};
-  const annotations: ReadAnnotation[] = Object.entries(rawAnnotations).map(([key, v]) => {
-    const raw = typeof v === 'string' ? v : String(v);
-    if (key === LEGACY_CLASS) return { key, raw, value: raw.trim(), recognised: true };
-    if (!key.startsWith(NGINX_ANNOTATION_PREFIX)) return { key, raw, recognised: false };
-    const short = key.slice(NGINX_ANNOTATION_PREFIX.length);
-    const rule = NGINX_ANNOTATION_RULES[short];
-    if (!rule) return { key, name: short, raw, recognised: false };
-    return { key, name: short, raw, ...rule.read(raw), recognised: true };
-  });
-  const find = (n: string) => annotations.find((a) => a.name === n && a.recognised);
-  const has = (n: string) => find(n)?.value !== undefined;
-  const get = (n: string) => find(n)?.value ?? NGINX_ANNOTATION_RULES[n]?.absent;
-
-  const spec = o.spec ?? {};
-  const rules: any[] = Array.isArray(spec.rules) ? spec.rules : [];
-  const paths = rules.flatMap((r) => (Array.isArray(r?.http?.paths) ? r.http.paths.map((p: any) => ({ host: r.host, p })) : []));
-  if (spec.defaultBackend !== undefined || paths.length !== 1) {
+  const reading = readIngressNginx(o);
+  const paths = reading.paths;
+  if (reading.hasDefaultBackend || paths.length !== 1) {
     throw new CliInputError(
-      `${where}: has ${paths.length} paths${spec.defaultBackend !== undefined ? ' and a defaultBackend' : ''}; import reads Ingresses with exactly one host rule and one path (split the Ingress, one per path, and import again)`,
+      `${where}: has ${paths.length} paths${reading.hasDefaultBackend ? ' and a defaultBackend' : ''}; import reads Ingresses with exactly one host rule and one path (split the Ingress, one per path, and import again)`,
     );
   }
-  const { host, p } = paths[0];
-  const service = p?.backend?.service;
-  if (typeof service?.name !== 'string') throw new CliInputError(`${where}: the path's backend must be a Service (backend.service.name); a resource backend is not supported`);
-  const servicePort = resolvePort(where, namespace, service, services);
-  const tls: any[] = Array.isArray(spec.tls) ? spec.tls : [];
-  const secrets = [...new Set(tls.map((t) => t?.secretName).filter((s) => typeof s === 'string'))];
+  const p = paths[0];
+  if (p.serviceName === undefined) throw new CliInputError(`${where}: the path's backend must be a Service (backend.service.name); a resource backend is not supported`);
+  const servicePort = resolvePort(where, namespace, p, services);
+  const secrets = reading.tlsSecretNames;
   if (secrets.length > 1) throw new CliInputError(`${where}: has ${secrets.length} TLS secrets; import reads one (${secrets.join(', ')})`);
-  const legacy = annotations.find((a) => a.key === LEGACY_CLASS)?.value;
-  const ingressClass: string = spec.ingressClassName ?? legacy ?? DEFAULT_CLASS;
   return {
     source: m,
     name,
     namespace,
-    ingressClass,
-    classFrom: spec.ingressClassName ? 'spec.ingressClassName' : legacy ? `the annotation ${LEGACY_CLASS}` : 'the default class of ingress-nginx',
-    host: typeof host === 'string' ? host : undefined,
-    path: typeof p.path === 'string' ? p.path : '/',
-    pathType: typeof p.pathType === 'string' ? p.pathType : 'ImplementationSpecific',
-    serviceName: service.name,
+    ingressClass: reading.ingressClass,
+    classFrom: reading.classFrom,
+    host: p.host,
+    path: p.path,
+    pathType: p.pathType,
+    serviceName: p.serviceName,
     servicePort,
     tlsSecretName: secrets[0],
-    annotations,
-    get,
-    has,
-    isCanary: get('canary') === 'true',
+    annotations: reading.annotations,
+    reading,
+    get: (n) => reading.get(n as NginxAnnotationName),
+    has: (n) => reading.has(n as NginxAnnotationName),
+    isCanary: reading.canary !== undefined,
   };
 }
 
-function resolvePort(where: string, namespace: string | undefined, service: any, services: ManifestObject[]): number {
-  if (typeof service.port?.number === 'number') return service.port.number;
-  const portName = service.port?.name;
-  const svc = services.find((s) => s.object.metadata?.name === service.name && s.object.metadata?.namespace === namespace);
-  const port = (svc?.object.spec?.ports ?? []).find((x: any) => x?.name === portName)?.port;
+function resolvePort(where: string, namespace: string | undefined, p: IngressPathReading, services: ManifestObject[]): number {
+  if (p.portNumber !== undefined) return p.portNumber;
+  const svc = services.find((s) => s.object.metadata?.name === p.serviceName && s.object.metadata?.namespace === namespace);
+  const port = (svc?.object.spec?.ports ?? []).find((x: any) => x?.name === p.portName)?.port;
   if (typeof port !== 'number') {
-    throw new CliInputError(`${where}: the backend port ${JSON.stringify(portName ?? null)} of Service ${service.name} must be a number, or the Service with a port of that name must be in the input`);
+    throw new CliInputError(`${where}: the backend port ${JSON.stringify(p.portName ?? null)} of Service ${p.serviceName} must be a number, or the Service with a port of that name must be in the input`);
   }
   return port;
 }
