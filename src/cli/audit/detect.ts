@@ -306,8 +306,14 @@ function stickinessOf(a: NginxCookieAffinity, where: string, scope: Construct): 
     ...neutralCookie(where, scope, a.mode),
     cookieName: a.cookieName,
     cookiePath: a.cookiePath,
+    cookieDomain: a.cookieDomain,
     maxAgeSeconds: a.maxAgeSeconds,
+    expiresSeconds: a.expiresSeconds,
     secure: a.secure,
+    // the intent cannot say "no SameSite attribute": Lax stands in, as in the import (no risk of the audit depends on it)
+    sameSite: a.sameSite ?? SameSite.LAX,
+    conditionalSameSiteNone: a.conditionalSameSiteNone,
+    changeOnFailure: a.changeOnFailure,
   };
 }
 
