@@ -112,7 +112,7 @@ function handWrittenWorkload(chart: Chart, scope: Construct, app: string, name: 
   deployment.select(kplus.LabelSelector.of({ labels: selector }));
   const probe = (periodSeconds: number, failureThreshold: number) =>
     kplus.Probe.fromHttpGet('/healthz', { port: 8080, periodSeconds: Duration.seconds(periodSeconds), failureThreshold, timeoutSeconds: Duration.seconds(2) });
-  const secret = kplus.Secret.fromSecretName(scope, 'SessionPassword', `sessions-${app}-auth`);
+  const secret = kplus.Secret.fromSecretName(scope, 'SessionPassword', `sessions.bench.${app}`);
   const container = deployment.addContainer({
     name: 'app',
     image,
@@ -137,10 +137,10 @@ function handWrittenWorkload(chart: Chart, scope: Construct, app: string, name: 
       REDIS_URL: kplus.EnvValue.fromValue('redis://sessions.bench.svc.cluster.local:6379'),
       REDIS_HOST: kplus.EnvValue.fromValue('sessions.bench.svc.cluster.local'),
       REDIS_PORT: kplus.EnvValue.fromValue('6379'),
-      REDIS_USERNAME: kplus.EnvValue.fromValue(`app-${app}`),
+      REDIS_USERNAME: kplus.EnvValue.fromValue(`app.bench.${app}`),
       REDIS_PASSWORD: kplus.EnvValue.fromSecretValue({ secret, key: 'password' }),
       REDIS_TLS: kplus.EnvValue.fromValue('false'),
-      REDIS_KEY_PREFIX: kplus.EnvValue.fromValue(`${app}:`),
+      REDIS_KEY_PREFIX: kplus.EnvValue.fromValue(`bench.${app}:`),
     },
   });
   container.mount('/tmp', kplus.Volume.fromEmptyDir(scope, 'tmp', 'tmp', { sizeLimit: Size.mebibytes(256) }));
@@ -240,10 +240,15 @@ function handWrittenSticky(chart: Chart, app: string, labels: Record<string, str
 
 /** The store, and (what grows with the apps) one ACL user and optional password Secret per bound app. */
 function handWrittenStore(chart: Chart, n: number): void {
-  const users = Array.from({ length: n }, (_, i) => `app-${i}`).sort((a, b) => `app-${a}`.localeCompare(`app-${b}`));
+  // the store's identity of each bound app: user app.<namespace>.<app>, key prefix <namespace>.<app>:, Secret
+  // <store>.<namespace>.<app> (with the key for a rotation's alternate password)
+  const users = Array.from({ length: n }, (_, i) => `app-${i}`).sort((a, b) => `app.bench.${a}`.localeCompare(`app.bench.${b}`));
   const appEnv = [
-    { name: 'APP_USERS', value: users.map((a) => `app-${a}:${a}:`).join(' ') },
-    ...users.map((a, i) => ({ name: `APP_PASSWORD_${i}`, valueFrom: { secretKeyRef: { name: `sessions-${a}-auth`, key: 'password', optional: true } } })),
+    { name: 'APP_USERS', value: users.map((a) => `app.bench.${a}=bench.${a}:`).join(' ') },
+    ...users.flatMap((a, i) => [
+      { name: `APP_PASSWORD_${i}`, valueFrom: { secretKeyRef: { name: `sessions.bench.${a}`, key: 'password', optional: true } } },
+      { name: `APP_PASSWORD_ALTERNATE_${i}`, valueFrom: { secretKeyRef: { name: `sessions.bench.${a}`, key: 'password-alternate', optional: true } } },
+    ]),
   ];
   const labels = { 'app.kubernetes.io/name': 'sessions', 'stateless.cdk8s.io/session-store': 'sessions', 'app.kubernetes.io/component': 'redis' };
   new k8s.KubeConfigMap(chart, 'sessions-config', {

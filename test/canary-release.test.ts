@@ -88,7 +88,7 @@ describe('CanaryRelease on ingress-nginx', () => {
   test('bound to the stable session store', () => {
     const env = only(objects, 'Deployment', CANARY).spec.template.spec.containers[0].env;
     expect(env.find((e: any) => e.name === 'REDIS_SENTINELS').value).toContain('sessions-sentinel-0.sessions-sentinel-headless.shop.svc.cluster.local:26379');
-    expect(env.find((e: any) => e.name === 'REDIS_PASSWORD').valueFrom).toEqual({ secretKeyRef: { name: 'sessions-shop-auth', key: 'password' } });
+    expect(env.find((e: any) => e.name === 'REDIS_PASSWORD').valueFrom).toEqual({ secretKeyRef: { name: 'sessions.shop.shop', key: 'password' } });
     const risk = Warnings.of(chart).risks.find((r) => r.code === RiskCode.CANARY_SHARED_SESSIONS)!;
     expect(risk.message).toBe(
       `shop (${STABLE}) and ${CANARY} (${NEXT}) share the session store sessions-sentinel.shop.svc.cluster.local: a user who crosses versions ` +

@@ -9,7 +9,7 @@ import { cli, FIXTURES, json, synthShop } from './support/audit-cli';
  */
 describe('--base: what a change adds, removes or changes', () => {
   const release = (weight: number) => ({ image: 'ghcr.io/acme/shop:1.9.0', weight });
-  const canaryCodes = ['CANARY_OVERRIDE_IGNORED_WHEN_PINNED', 'CANARY_SHARED_SESSIONS', 'CANARY_STICKY_DRIFT', 'INGRESS_NGINX_CANARY_KEEPS_OVERRIDE_USERS', 'INGRESS_NGINX_RETIRED'];
+  const canaryCodes = ['CANARY_OVERRIDE_IGNORED_WHEN_PINNED', 'CANARY_SHARED_SESSIONS', 'CANARY_STICKY_DRIFT', 'INGRESS_NGINX_BALANCED_ROLLBACK_KEEPS_COOKIE', 'INGRESS_NGINX_CANARY_KEEPS_OVERRIDE_USERS', 'INGRESS_NGINX_RETIRED'];
 
   test('starting a release: the canary\'s risks are new and fail under new-unacknowledged; the stable route\'s are unchanged', () => {
     const base = synthShop(undefined);

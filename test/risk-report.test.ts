@@ -189,7 +189,7 @@ describe('prerequisites: the Secrets to create before applying', () => {
     expect(Warnings.of(shop()).prerequisites).toEqual([
       { kind: 'Secret', namespace: 'data', name: 'shop-sessions-auth', keys: ['password'], usedBy: ['StatefulSet shop-sessions', 'StatefulSet shop-sessions-sentinel'] },
       { kind: 'Secret', namespace: 'shop', name: 'shop-example-com-tls', keys: ['tls.crt', 'tls.key'], usedBy: ['Ingress shop'] },
-      { kind: 'Secret', namespace: 'shop', name: 'shop-sessions-shop-auth', keys: ['password'], usedBy: ['Deployment shop'] },
+      { kind: 'Secret', namespace: 'shop', name: 'shop-sessions.shop.shop', keys: ['password'], usedBy: ['Deployment shop'] },
     ]);
   });
 
@@ -200,7 +200,7 @@ describe('prerequisites: the Secrets to create before applying', () => {
     expect(lines.slice(start + 1, start + 4)).toEqual([
       '    Secret data/shop-sessions-auth: key "password" (used by StatefulSet shop-sessions, StatefulSet shop-sessions-sentinel)',
       '    Secret shop/shop-example-com-tls: keys "tls.crt", "tls.key" (used by Ingress shop)',
-      '    Secret shop/shop-sessions-shop-auth: key "password" (used by Deployment shop)',
+      '    Secret shop/shop-sessions.shop.shop: key "password" (used by Deployment shop)',
     ]);
   });
 
