@@ -272,9 +272,9 @@ project.addTask('bench:guard', {
   exec: 'node --expose-gc -r ts-node/register bench/guard.ts',
   env: { TS_NODE_PROJECT: 'test/tsconfig.json', TS_NODE_TRANSPILE_ONLY: 'true' },
 });
-project.addTask('bench:readme', {
-  description: "Rewrite the README's performance section from bench-results/bench.json",
-  exec: 'ts-node --project test/tsconfig.json --transpile-only bench/readme.ts',
+project.addTask('bench:docs', {
+  description: 'Rewrite docs/performance.md (its generated part) from bench-results/bench.json',
+  exec: 'ts-node --project test/tsconfig.json --transpile-only bench/docs.ts',
 });
 
 // Issue 18: the hosted build also checks the npm package as it would be published (as .ci/run does).

@@ -7,8 +7,8 @@
 #   swc            app: npx ts-node --swc main.ts         (needs @swc/core; skipped when it cannot be installed)
 #   precompiled    tsc, then app: node main.js
 # The library is used as a user gets it: compiled to JavaScript and .d.ts (tsc -p tsconfig.json), in the
-# generated repository's node_modules. Writes a Markdown table to bench-results/cli.md (npx projen bench:readme
-# puts it in the README). Usage: bash bench/cli.sh [N] [runs per variant, default 3]
+# generated repository's node_modules. Writes a Markdown table to bench-results/cli.md (npx projen bench:docs
+# puts it in docs/performance.md). Usage: bash bench/cli.sh [N] [runs per variant, default 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"

@@ -9,8 +9,8 @@
  * waiting for a CPU); the two versions alternate (which one goes first alternates too); every cell is the median
  * of its runs. Both versions must synthesize the same object
  * kinds and counts and byte-identical objects for everything that grows with N (`appObjectsHash`). Prints the
- * table and the targets, writes bench-results/bench.json (the README's section is generated from it:
- * `npm run bench:readme`), and exits non-zero when a target is missed.
+ * table and the targets, writes bench-results/bench.json (docs/performance.md is generated from it:
+ * `npm run bench:docs`), and exits non-zero when a target is missed.
  *
  * Environment: BENCH_SIZES (default "10,100,1000,2000,10000" for one-chart and mix, "10,100,1000" for
  * chart-per-app), BENCH_SHAPES (default all three), BENCH_REPEATS (default 5, and 3 from 2,000 apps on), or
@@ -181,5 +181,5 @@ function main(): void {
   process.exit(failed ? 1 : 0);
 }
 
-// run when executed (bench/readme.ts imports the table from here)
+// run when executed (bench/docs.ts imports the table from here)
 if (/run\.[jt]s$/.test(process.argv[1] ?? '')) main();

@@ -12,20 +12,27 @@ const ROOT = path.join(__dirname, '..');
 const DIR = path.join(__dirname, '.readme-snippets');
 
 interface Snippet {
+  readonly doc: string;
   readonly line: number;
   readonly code: string;
   readonly file: string;
 }
 
+/** The documents whose TypeScript blocks are programs a user copies: the README and the guides it sends them to. */
+const DOCUMENTS = ['README.md', 'docs/session-store.md', 'docs/progressive-delivery.md'];
+
 function snippets(): Snippet[] {
-  const lines = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').split('\n');
   const found: Snippet[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i].trim() !== '```ts') continue;
-    const end = lines.findIndex((l, j) => j > i && l.trim() === '```');
-    if (end < 0) throw new Error(`README.md:${i + 1}: a \`\`\`ts block that never ends`);
-    found.push({ line: i + 1, code: lines.slice(i + 1, end).join('\n') + '\n', file: path.join(DIR, `readme-line-${i + 1}.ts`) });
-    i = end;
+  for (const doc of DOCUMENTS) {
+    const lines = fs.readFileSync(path.join(ROOT, doc), 'utf8').split('\n');
+    const stem = doc.replace(/[/.]/g, '-');
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i].trim() !== '```ts') continue;
+      const end = lines.findIndex((l, j) => j > i && l.trim() === '```');
+      if (end < 0) throw new Error(`${doc}:${i + 1}: a \`\`\`ts block that never ends`);
+      found.push({ doc, line: i + 1, code: lines.slice(i + 1, end).join('\n') + '\n', file: path.join(DIR, `${stem}-line-${i + 1}.ts`) });
+      i = end;
+    }
   }
   return found;
 }
@@ -45,12 +52,12 @@ afterAll(() => {
 test('the README has TypeScript snippets, each with its imports', () => {
   expect(all.length).toBeGreaterThanOrEqual(8);
   for (const s of all) {
-    expect([s.line, /^import .* from 'cdk8s-stateless';$/m.test(s.code)]).toEqual([s.line, true]);
+    expect([`${s.doc}:${s.line}`, /^import .* from 'cdk8s-stateless';$/m.test(s.code)]).toEqual([`${s.doc}:${s.line}`, true]);
   }
 });
 
-/** The type errors of TypeScript files compiled against the library, as `README.md:<line>: <message>`. */
-function typeErrors(files: Array<{ file: string; line: number }>): string[] {
+/** The type errors of TypeScript files compiled against the library, as `<document>:<line>: <message>`. */
+function typeErrors(files: Array<{ file: string; line: number; doc: string }>): string[] {
   const config = ts.readConfigFile(path.join(ROOT, 'tsconfig.json'), ts.sys.readFile);
   const base = ts.parseJsonConfigFileContent(config.config ?? {}, ts.sys, ROOT).options;
   const options: ts.CompilerOptions = {
@@ -68,7 +75,7 @@ function typeErrors(files: Array<{ file: string; line: number }>): string[] {
     if (!d.file) return text;
     const { line } = d.file.getLineAndCharacterOfPosition(d.start ?? 0);
     const snippet = files.find((s) => path.resolve(s.file) === path.resolve(d.file!.fileName));
-    return snippet ? `README.md:${snippet.line + 1 + line}: ${text}` : `${d.file.fileName}:${line + 1}: ${text}`;
+    return snippet ? `${snippet.doc}:${snippet.line + 1 + line}: ${text}` : `${d.file.fileName}:${line + 1}: ${text}`;
   });
 }
 
@@ -77,18 +84,18 @@ test('every snippet type-checks against the library, as a user would compile it'
 }, 120_000);
 
 test('the type check rejects a snippet that does not match the API', () => {
-  // what the README said before issue 12: INGRESS_NGINX_RETIRED is a code of the ingress-nginx provider
+  // a snippet that names a code under the wrong enum: INGRESS_NGINX_RETIRED is a code of the ingress-nginx provider
   const file = path.join(DIR, 'wrong.ts');
   fs.writeFileSync(file, "import { RiskCode } from 'cdk8s-stateless';\nexport const code: string = RiskCode.INGRESS_NGINX_RETIRED;\n");
-  expect(typeErrors([{ file, line: 100 }])).toEqual(["README.md:102: Property 'INGRESS_NGINX_RETIRED' does not exist on type 'typeof RiskCode'."]);
+  expect(typeErrors([{ file, line: 100, doc: 'README.md' }])).toEqual(["README.md:102: Property 'INGRESS_NGINX_RETIRED' does not exist on type 'typeof RiskCode'."]);
 }, 120_000);
 
 test('every snippet is a complete program: it calls app.synth()', () => {
-  const incomplete = all.filter((s) => !/^app\.synth\(\);$/m.test(s.code)).map((s) => `README.md:${s.line}`);
+  const incomplete = all.filter((s) => !/^app\.synth\(\);$/m.test(s.code)).map((s) => `${s.doc}:${s.line}`);
   expect(incomplete).toEqual([]);
 });
 
-test.each(all.map((s) => [s.line, s] as const))('the snippet at README.md:%i runs and writes its YAML', (_line, snippet) => {
+test.each(all.map((s) => [`${s.doc}:${s.line}`, s] as const))('the snippet at %s runs and writes its YAML', (_where, snippet) => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-'));
   const cwd = process.cwd();
   const previous = process.env.CDK8S_OUTDIR;
@@ -98,7 +105,7 @@ test.each(all.map((s) => [s.line, s] as const))('the snippet at README.md:%i run
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     captureStderr(() => jest.isolateModules(() => require(snippet.file)));
     // what `cdk8s synth` checks after running the app: YAML in the output folder
-    expect([snippet.line, fs.readdirSync(outdir).filter((f) => f.endsWith('.yaml')).length > 0]).toEqual([snippet.line, true]);
+    expect([snippet.doc, snippet.line, fs.readdirSync(outdir).filter((f) => f.endsWith('.yaml')).length > 0]).toEqual([snippet.doc, snippet.line, true]);
   } finally {
     process.chdir(cwd);
     if (previous === undefined) delete process.env.CDK8S_OUTDIR;
