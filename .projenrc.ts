@@ -1,6 +1,6 @@
 import { cdk8s, javascript, JsonFile, release } from 'projen';
 
-// ---- Releasing (issue 18): metadata, versions from commits, hosted workflows, jsii targets. ----
+// ---- Releasing: metadata, versions from commits, hosted workflows, jsii targets. ----
 // The package's own run-time needs are those of its peers (cdk8s and cdk8s-plus-27 declare node >= 16.20.0);
 // `engines` says what this project tests: Node.js 20 (.ci/run on this machine) and 22 (the hosted workflows).
 // Development (devDeps: kubernetes-models 5, commit-and-tag-version 13) declares node >= 22; see CONTRIBUTING.md.
@@ -58,7 +58,7 @@ const releaseOptions = {
 // or has one of the keywords cdk, aws-cdk, awscdk, cdk8s, cdktf (cdklabs/construct-hub,
 // src/package-sources/npmjs/packument-processing.lambda-shared.ts: isConstructLibrary, CONSTRUCT_KEYWORDS);
 // this package has both (peers below, keyword `cdk8s` in `keywords`), and .ci/package-check.sh checks them.
-// ---- end of issue 18 options ----
+// ---- end of the release options ----
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-stateless',
@@ -85,7 +85,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   devDeps: [
     // schema validation of every synthesized object (ESM-only packages, loaded in a child process)
     'kubernetes-models@^5',
-    // issue 13: the property-based test over the whole public API (test/property.test.ts)
+    // the property-based test over the whole public API (test/property.test.ts)
     'fast-check@^4',
     '@kubernetes-models/gateway-api@^2',
     // Custom resources validated like the API server does (test/support/crd-validator.ts, issues 11/13/15/16):
@@ -102,20 +102,20 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'tsconfig-paths@^4',
     // the reference session app (examples/session-app) and its end-to-end tests
     'ioredis@^5.9.3',
-    // #11 item 11: the NODE_REDIS Sentinel preset, proven with node-redis' createSentinel and connect-redis
+    // the NODE_REDIS Sentinel preset, proven with node-redis' createSentinel and connect-redis
     // (connect-redis 10 needs Node.js 22; 9 is the newest for Node.js 20)
     'redis@^6.3.1',
     'connect-redis@^9',
     'express-session@^1',
     '@types/express-session@^1',
-    // #14 item 9: PodMonitor and PrometheusRule schema validation (ESM-only, in test/support/validate-schema.mjs)
+    // PodMonitor and PrometheusRule schema validation (ESM-only, in test/support/validate-schema.mjs)
     '@kubernetes-models/prometheus-operator@^6',
     // TypeScript 7 (the native compiler) has no JS API for ts-node/ts-jest; jsii 6.0 builds with TypeScript 6.0.
     'typescript@~6.0.0',
-    // issue 12: StickyIngress takes a Service of the cdk8s-plus major a user has (cdk8s init scaffolds cdk8s-plus-33);
+    // StickyIngress takes a Service of the cdk8s-plus major a user has (cdk8s init scaffolds cdk8s-plus-33);
     // test/cdk8s-plus-33-interop.test.ts is a real app on it
     'cdk8s-plus-33@^2.5.57',
-    // the affinity lab (issue 17, lab/): its chart is rendered to SVG with Vega-Lite in Node.js
+    // the affinity lab (lab/): its chart is rendered to SVG with Vega-Lite in Node.js
     'vega@^6',
     'vega-lite@^6',
     // `cdk8s-stateless audit --format sarif` is validated against the SARIF 2.1.0 JSON schema that Microsoft's
@@ -154,11 +154,11 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
 });
 
-// issue 12: a skipped end-to-end suite says why in the output of `npm test` (Jest's default reporter hides
+// a skipped end-to-end suite says why in the output of `npm test` (Jest's default reporter hides
 // everything a fully skipped test file printed); test/e2e-skip-visible.test.ts runs Jest to show it.
 project.jest?.addReporter(new javascript.JestReporter('<rootDir>/test/support/skipped-suite-reporter.js'));
 
-// issue 12: the README's code blocks, written and removed by test/readme-snippets.test.ts
+// the README's code blocks, written and removed by test/readme-snippets.test.ts
 project.gitignore.exclude('test/.readme-snippets/');
 
 // Examples import the library by its package name (mapped to src/ by examples/tsconfig.json and jest).
@@ -199,7 +199,7 @@ new JsonFile(project, 'bench/tsconfig.json', {
   },
 });
 
-// Issue #10: the session store's shell scripts are real files in assets/redis/ (read at synth, shipped in
+// the session store's shell scripts are real files in assets/redis/ (read at synth, shipped in
 // the npm package next to lib/); `npm test` checks them with shellcheck (Debian package `shellcheck`,
 // installed by .ci/run). POSIX sh: the images run them with busybox/dash `sh`.
 const shellcheck = project.addTask('shellcheck', {
@@ -277,11 +277,11 @@ project.addTask('bench:docs', {
   exec: 'ts-node --project test/tsconfig.json --transpile-only bench/docs.ts',
 });
 
-// Issue 18: the hosted build also checks the npm package as it would be published (as .ci/run does).
+// the hosted build also checks the npm package as it would be published (as .ci/run does).
 project.buildWorkflow?.addPostBuildSteps({ name: 'Check the npm package as published', run: 'bash .ci/package-check.sh' });
 // Contributor documentation is for the repository, not for the package's users.
 project.npmignore?.exclude('/CONTRIBUTING.md');
-// The affinity lab (issue 17): sticky vs stateless on real nginx, HAProxy and Redis, see lab/run.ts and
+// The affinity lab: sticky vs stateless on real nginx, HAProxy and Redis, see lab/run.ts and
 // docs/affinity-lab.md. Not part of the package; `npm run lab -- --help` lists its options.
 for (const p of ['/lab/', '/lab-results/']) {
   project.npmignore?.exclude(p);
@@ -299,7 +299,7 @@ project.addTask('lab', {
   receiveArgs: true,
 });
 
-// Issue 13: the property-based test with many more runs than `npm test` makes (PROPERTY_RUNS per property,
+// the property-based test with many more runs than `npm test` makes (PROPERTY_RUNS per property,
 // PROPERTY_SEED for another seed), e.g. `PROPERTY_SEED=42 npx projen property`.
 project.addTask('property', {
   description: 'Run the property-based test over the public API with 2000 runs per property (PROPERTY_RUNS and PROPERTY_SEED override)',

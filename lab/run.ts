@@ -1,5 +1,5 @@
 /**
- * npm run lab [-- options]: the affinity lab (issue 17). See lab/lab.ts for what it measures,
+ * npm run lab [-- options]: the affinity lab. See lab/lab.ts for what it measures,
  * lab/proxies.ts for the proxies, docs/affinity-lab.md for the committed report of the default run.
  */
 import { runLab } from './lab';

@@ -4,7 +4,7 @@ import * as plus33 from 'cdk8s-plus-33';
 import { AffinityMode, ServiceReferences, StickyIngress } from '../src';
 import { K8sObject, only, schemaErrors, synth } from './support/synth';
 
-// issue 12, item 1: an app as `cdk8s init typescript-app` scaffolds it today (cdk8s-plus-33) routes its own
+// an app as `cdk8s init typescript-app` scaffolds it today (cdk8s-plus-33) routes its own
 // Service through a StickyIngress. This file is type-checked by `npm test` (test/tsconfig.typecheck.json).
 
 const WHY = 'the legacy servlet keeps the cart in HttpSession until SHOP-142 moves it to Redis';

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-// issue 12, item 6: without redis-server the end-to-end suites skip, and `npm test` says so. This runs the real
+// without redis-server the end-to-end suites skip, and `npm test` says so. This runs the real
 // Jest, with this project's configuration and reporters, on the two end-to-end files with a PATH that has node
 // and nothing else (so redis-server and redis-sentinel are missing whatever this machine has installed).
 

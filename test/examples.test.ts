@@ -12,7 +12,7 @@ import { captureStderr, K8sObject, schemaErrors } from './support/synth';
 /**
  * Every example is a real cdk8s app (examples/<name>/main.ts exporting buildApp(outdir)) whose
  * synthesized dist/ is committed. These tests synthesize each one in this process and hold the
- * output to its committed dist/, the schemas, the policies and the invariant of issue 13.
+ * output to its committed dist/, the schemas, the policies and the invariant (test/support/invariant.ts).
  */
 const EXAMPLES_DIR = path.join(__dirname, '..', 'examples');
 const examples = fs
@@ -34,7 +34,7 @@ function synthExample(name: string): { files: Record<string, string>; stderr: st
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { buildApps } = require(path.join(EXAMPLES_DIR, name, 'main.ts')) as { buildApps: (outdir: string) => App[] };
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `example-${name}-`));
-  // the report names each App by its outdir (issue 12): shown as the example's own dist/ for a stable snapshot
+  // the report names each App by its outdir: shown as the example's own dist/ for a stable snapshot
   const stderr = captureStderr(() => buildApps(outdir).forEach((app) => app.synth())).split(outdir).join('dist');
   const files = manifests(outdir);
   fs.rmSync(outdir, { recursive: true, force: true });
@@ -67,7 +67,7 @@ describe.each(examples)('examples/%s', (name) => {
     expect(stderr).toMatchSnapshot('risk report on stderr');
   });
 
-  // Issue 13's invariant on what the example really ships: every object of every variant (ingress-nginx and
+  // The invariant on what the example really ships: every object of every variant (ingress-nginx and
   // Gateway API) is accepted by an API server (schemas, CRDs with CEL, name rules) and read back by kubectl
   // exactly as written. HTTPRoutes with sessionPersistence are held to the experimental channel.
   test.each(Object.keys(files))('%s: accepted by the API server and read back unchanged', (file) => {
@@ -79,7 +79,7 @@ describe.each(examples)('examples/%s', (name) => {
     expect(objects.length).toBeGreaterThan(0);
     // Flagger has no kubernetes-models package: its objects are held to their CRD by invariantErrors above
     expect(schemaErrors(objects.filter((o) => !o.apiVersion.startsWith('flagger.app/')))).toEqual([]);
-    // issue 16: the policies run over what the progressive-delivery engines will create as well
+    // the policies run over what the progressive-delivery engines will create as well
     const cluster = [...objects, ...engineGenerated(objects)];
     expect(podSecurityViolations(cluster)).toEqual([]);
     expect(lintViolations(cluster)).toEqual([]);
@@ -208,8 +208,6 @@ describe('examples/canary: the case study scenario', () => {
     expect(stderr).toContain('[CANARY_SHARED_SESSIONS]');
   });
 });
-
-// issue 16
 describe('examples/progressive: the canary example\'s shop on Argo Rollouts and Flagger', () => {
   const { files, stderr } = synthExample('progressive');
   const parse = (file: string) => parseAllDocuments(files[file]).map((d) => d.toJSON() as K8sObject);

@@ -306,7 +306,7 @@ describe('Gateway API: what the CRD and GEP-1619 say', () => {
   });
 });
 
-describe('remedies never contradict what the construct needs (issue 12 item 8)', () => {
+describe('remedies never contradict what the construct needs', () => {
   test('a sticky route kept for version stickiness, on an app with a session store: no remedy says only "remove the affinity"', () => {
     const c = chart();
     const sessions = new RedisSessionStore(c, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL });

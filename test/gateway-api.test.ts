@@ -238,7 +238,7 @@ describe('CanaryRelease on Gateway API', () => {
     expect(schemaErrors(objects)).toEqual([]);
   });
 
-  // issue 15: a cookie canary and version stickiness without a StickyIngress are no longer refused on Gateway API;
+  // a cookie canary and version stickiness without a StickyIngress are no longer refused on Gateway API;
   // their rendering, CRD validation and refusals are in test/gateway-version-cookie.test.ts
   test('no version stickiness on a sticky stable route is refused', () => {
     const sticky = chartOnGateway(true);

@@ -1,4 +1,4 @@
-// Issue 15, part 2 on Gateway API: version stickiness by a version cookie (standard channel only) and the cookie
+// On Gateway API: version stickiness by a version cookie (standard channel only) and the cookie
 // canary as a RegularExpression match on the Cookie header.
 import { RE2JS } from '@bufbuild/re2';
 import { ApiObject, Duration } from 'cdk8s';
@@ -40,7 +40,6 @@ function release(o: ReleaseOptions = {}) {
 
 // ---------------------------------------------------------------------------------------------------------------
 // A tiny HTTPRoute evaluator: which rule of one HTTPRoute takes a request.
-//
 // Precedence, from the HTTPRoute CRD (spec.rules[].matches description, v1.5.1 and v1.6.1 standard): "Across all
 // rules specified on applicable Routes, precedence must be given to the match having: * "Exact" path match.
 // * "Prefix" path match with largest number of characters. * Method match. * Largest number of header matches.

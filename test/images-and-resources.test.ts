@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { CanaryMatch, CanaryRelease, StatelessWebApp, StatelessWebAppProps } from '../src';
 import { newChart, only, synth } from './support/synth';
 
-// issue 12, items 2 and "Minor": every app image is pinned and well-formed; resources are checked before use.
+// every app image is pinned and well-formed; resources are checked before use.
 
 const IMAGE = 'ghcr.io/acme/web:1.4.2';
 const DIGEST = 'sha256:' + 'a'.repeat(64);

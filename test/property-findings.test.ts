@@ -16,7 +16,7 @@ import { invariantErrors } from './support/invariant';
 import { only, synth } from './support/synth';
 
 /**
- * Issue 13: each class of input the issue lists or test/property.test.ts found, with its rule's exact message. Most
+ * Each class of bad input test/property.test.ts found, with its rule's exact message. Most
  * crashed with an unclear error or synthesized output a cluster rejects or misreads before this branch; a few (2**32+1
  * Sentinels, a trailing newline in an image, 'Public Nginx', match: [null]) were already refused on main and stay so.
  */

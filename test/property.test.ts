@@ -16,7 +16,7 @@ import {
 import { invariantErrors } from './support/invariant';
 
 /**
- * Issue 13: every input is either a clear error or valid output.
+ * Every input is either a clear error or valid output.
  *
  * For every generated input to the public API, exactly one of:
  * - construction throws the library's ValidationError, whose message names the construct path (or the factory)
@@ -269,7 +269,7 @@ function property<T>(arb: fc.Arbitrary<T>, attempt: (input: T) => Attempt, numRu
 
 // ---- the properties ----
 
-describe('every input is either a clear error or valid output (issue 13)', () => {
+describe('every input is either a clear error or valid output', () => {
   test('StatelessWebApp, with a traffic provider and ClientIP affinity', () => {
     const input = fc.record({
       props: appProps,

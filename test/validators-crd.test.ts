@@ -134,7 +134,7 @@ describe('Gateway API HTTPRoute CRDs (v1.5.1 and v1.6.1, standard and experiment
   test.each(STANDARD)('header value with a leading or doubled space: NOT rejected by the standard channel (%o)', (options) => {
     // Recorded fact, not a gap in the validator: on the standard channel HTTPHeaderMatch.value has only
     // minLength 1 / maxLength 4096, so an API server stores " east-us" and "east  us"; the library must refuse
-    // them itself (issue 11, item 7). This test fails if a CRD update starts rejecting them.
+    // them itself. This test fails if a CRD update starts rejecting them.
     expect(crdErrors([route((r) => (r.spec.rules[0].matches[0].headers[0].value = ' east-us'))], options)).toEqual([]);
     expect(crdErrors([route((r) => (r.spec.rules[0].matches[0].headers[0].value = 'east  us'))], options)).toEqual([]);
     expect(crdErrors([route((r) => (r.spec.rules[0].matches[0].headers[0].value = ''))], options)).toEqual([expect.stringContaining('should be at least 1 chars long')]);

@@ -3,7 +3,7 @@ import { lintViolations, podSecurityViolations } from './support/policy';
 import { K8sObject, schemaErrors } from './support/synth';
 
 /**
- * Negative tests for the validators every example and construct test relies on (issue 10, "Tests"): each
+ * Negative tests for the validators every example and construct test relies on: each
  * policy of test/support/policy.ts and the schema validator (test/support/validate-schema.mjs) is shown a
  * bad object and must reject it with its exact message; the good objects they start from pass.
  */

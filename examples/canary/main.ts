@@ -94,7 +94,7 @@ export function buildApps(outdir: string): App[] {
   TrafficProvider.useByDefault(gateway, TrafficProvider.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'gateways', experimentalFields: true }));
   new ShopChart(gateway, 'shop', { namespace: 'shop', stableImage: STABLE_IMAGE, release: RELEASE, stickyMode: AffinityMode.PERSISTENT });
 
-  // issue 15: the same chart on Traefik (PERSISTENT: Traefik's sticky cookie never rebalances either)
+  // the same chart on Traefik (PERSISTENT: Traefik's sticky cookie never rebalances either)
   const traefik = new App({ outdir: path.join(outdir, 'traefik') });
   TrafficProvider.useByDefault(traefik, TrafficProvider.traefik({ entryPoints: ['websecure'] }));
   new ShopChart(traefik, 'shop', { namespace: 'shop', stableImage: STABLE_IMAGE, release: RELEASE, stickyMode: AffinityMode.PERSISTENT });

@@ -30,7 +30,7 @@ export function buildApps(outdir: string): App[] {
     ...buildVariant(outdir),
     // the same two apps on Gateway API: one line each (TrafficProvider.useByDefault)
     ...buildVariant(path.join(outdir, 'gateway-api'), TrafficProvider.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'gateways', experimentalFields: true })),
-    // issue 15: and on Traefik
+    // and on Traefik
     ...buildVariant(path.join(outdir, 'traefik'), TrafficProvider.traefik({ entryPoints: ['websecure'] })),
   ];
 }

@@ -50,7 +50,7 @@ export function buildApps(outdir: string): App[] {
   const gateway = new App({ outdir: path.join(outdir, 'gateway-api') });
   TrafficProvider.useByDefault(gateway, TrafficProvider.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'gateways' }));
   new RiderApiChart(gateway, 'rider-api', { namespace: 'ride-hailing' });
-  // issue 15: and on Traefik
+  // and on Traefik
   const traefik = new App({ outdir: path.join(outdir, 'traefik') });
   TrafficProvider.useByDefault(traefik, TrafficProvider.traefik({ entryPoints: ['websecure'] }));
   new RiderApiChart(traefik, 'rider-api', { namespace: 'ride-hailing' });

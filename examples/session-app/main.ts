@@ -37,7 +37,7 @@ export function buildApps(outdir: string): App[] {
   const gateway = new App({ outdir: path.join(outdir, 'gateway-api') });
   TrafficProvider.useByDefault(gateway, TrafficProvider.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'gateways' }));
   new SessionAppChart(gateway, 'session-app', { namespace: 'hello' });
-  // issue 15: and on Traefik
+  // and on Traefik
   const traefik = new App({ outdir: path.join(outdir, 'traefik') });
   TrafficProvider.useByDefault(traefik, TrafficProvider.traefik({ entryPoints: ['websecure'] }));
   new SessionAppChart(traefik, 'session-app', { namespace: 'hello' });

@@ -173,7 +173,7 @@ export function clientIpAffinityRisks(
 }
 
 /**
- * A Secure affinity cookie on an Ingress without TLS (issue 12, item 9). Browsers send a Secure cookie only over
+ * A Secure affinity cookie on an Ingress without TLS. Browsers send a Secure cookie only over
  * HTTPS (RFC 6265 section 5.4: "If the cookie's secure-only-flag is true, then the request-uri's scheme must
  * denote a 'secure' protocol"), so over plain HTTP every request arrives without the pin. With ingress-nginx,
  * `session-cookie-secure: "true"` sets Secure whatever the scheme, and "false" is dropped as a Go zero value

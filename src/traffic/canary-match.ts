@@ -103,7 +103,7 @@ export class HeaderMatch extends CanaryMatch {
     if (typeof this.value !== 'string' || this.value === '' || /[\u0000-\u0008\u000a-\u001f\u007f]/.test(this.value)) {
       check.fail('match.header value', 'must be a non-empty header value (visible characters, spaces and tabs; no line breaks or control characters)', this.value, 'Use e.g. CanaryMatch.header("region", "east-us").');
     }
-    check.yamlString('match.header value', this.value, 'Use e.g. CanaryMatch.header("region", "east-us").'); // issue 13
+    check.yamlString('match.header value', this.value, 'Use e.g. CanaryMatch.header("region", "east-us").');
     if (this.value === 'always' || this.value === 'never') {
       check.fail(
         'match.header value',
@@ -137,7 +137,7 @@ export class HeaderPatternMatch extends CanaryMatch {
     if (typeof this.pattern !== 'string' || this.pattern === '' || /[\r\n]/.test(this.pattern)) {
       check.fail('match.headerPattern', 'must be a non-empty single-line regular expression', this.pattern, 'Pass a regular expression, e.g. "^(east|west)-us$".');
     }
-    check.yamlString('match.headerPattern', this.pattern, 'Pass a regular expression, e.g. "^(east|west)-us$".'); // issue 13
+    check.yamlString('match.headerPattern', this.pattern, 'Pass a regular expression, e.g. "^(east|west)-us$".');
   }
 }
 
@@ -159,7 +159,7 @@ export class CookieMatch extends CanaryMatch {
     if (typeof this.name !== 'string' || !COOKIE_TOKEN.test(this.name)) {
       check.fail('match.cookie', 'must be a cookie name (an RFC 6265 token)', this.name, 'Use e.g. "canary".');
     }
-    check.yamlString('match.cookie', this.name, 'Use e.g. "canary".'); // issue 13
+    check.yamlString('match.cookie', this.name, 'Use e.g. "canary".');
   }
 }
 
@@ -167,7 +167,7 @@ function checkHeaderName(check: PropChecker, name: unknown): void {
   if (typeof name !== 'string' || !HTTP_TOKEN.test(name)) {
     check.fail('match.header', 'must be an HTTP header name (an RFC 9110 token: letters, digits and !#$%&\'*+-.^_`|~)', name, 'Use e.g. "region" or "x-canary".');
   }
-  check.yamlString('match.header', name, 'Use e.g. "region" or "x-canary".'); // issue 13
+  check.yamlString('match.header', name, 'Use e.g. "region" or "x-canary".');
 }
 
 /** A string as a TypeScript literal in single quotes (readable inside a JSON-quoted message). */

@@ -5,7 +5,7 @@ import { nameErrors } from './k8s-names';
 import { yamlRoundTripErrors } from './yaml-roundtrip';
 
 /**
- * The invariant of issue 13: every object the library synthesizes is accepted by an API server and read back
+ * The invariant: every object the library synthesizes is accepted by an API server and read back
  * the same. `invariantErrors(objects)` returns one line per problem, prefixed with the check that found it:
  *
  * - `[schema]` the Kubernetes OpenAPI schema of the kind (kubernetes-models, and @kubernetes-models/gateway-api,

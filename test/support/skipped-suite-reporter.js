@@ -1,4 +1,4 @@
-// Issue 12 item 6: Jest's default reporter prints nothing of a test file whose tests were all skipped, not even
+// Jest's default reporter prints nothing of a test file whose tests were all skipped, not even
 // its console output (@jest/reporters 30, DefaultReporter.onTestResult: `if (!testResult.skipped) {
 // this.printTestFileHeader(...) }`, and the console is printed only from printTestFileHeader). The end-to-end
 // suites skip when redis-server is missing and say why on the console; this reporter prints what a skipped

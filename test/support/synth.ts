@@ -26,7 +26,7 @@ export function synth(chart: Chart): K8sObject[] {
 }
 
 /**
- * Every custom resource a test synthesizes is checked against its real CRD with every CEL rule (issue 11 item 8):
+ * Every custom resource a test synthesizes is checked against its real CRD with every CEL rule:
  * HTTPRoutes on Gateway API v1.5.1 and v1.6.1, on the standard channel unless they use sessionPersistence
  * (experimental channel only); Traefik, Argo Rollouts and Flagger objects on their CRDs. A test of bad output
  * fails here, whatever it asserts.
