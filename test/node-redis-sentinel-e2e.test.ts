@@ -8,7 +8,7 @@ import { freePort, redisAvailable, StoreHarness } from './support/redis-harness'
 import { only, synth } from './support/synth';
 
 /**
- * #11 item 11: the NODE_REDIS Sentinel preset, end to end. The Redis and Sentinel pods are the ones
+ * the NODE_REDIS Sentinel preset, end to end. The Redis and Sentinel pods are the ones
  * RedisSessionStore synthesizes (booted on real redis-server / redis-sentinel by the harness); the client is
  * node-redis' `createSentinel`, built from exactly the variables StatelessWebApp injects with
  * `SessionEnvPreset.NODE_REDIS`, and the sessions go through connect-redis as an express-session store.
@@ -33,7 +33,7 @@ import { only, synth } from './support/synth';
  * `client.expire`, `client.del([key])`: plain node-redis commands, which RedisSentinel proxies to the primary.
  */
 const PASSWORD = 'n0de-redis pa55 "quoted"';
-/** The app's own ACL user's password (issue #14 item 7: Secret <store>-<app>-auth). */
+/** The app's own ACL user's password (the Secret the store names for the app: <store>.<namespace>.<app>). */
 const APP_PASSWORD = 'n0de-app pa55';
 const SECRETS = { 'sessions-auth': { password: PASSWORD }, 'sessions.hello.node-app': { password: APP_PASSWORD } };
 const available = redisAvailable();

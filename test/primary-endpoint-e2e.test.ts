@@ -7,7 +7,7 @@ import { freePort, StoreHarness, describeOnFlavours, Flavour } from './support/r
 import { only, synth } from './support/synth';
 
 /**
- * #14 item 10: the primary endpoint on real servers. The store's Redis and Sentinel pods run on real
+ * the primary endpoint on real servers. The store's Redis and Sentinel pods run on real
  * redis-server / redis-sentinel (the harness), and the synthesized haproxy.cfg runs on the real `haproxy`
  * (Debian 12: 2.6), rewritten only for loopback addresses and ports, with the environment of the
  * synthesized HAProxy container (the password from the Secret, the namespace from the downward API).
@@ -28,7 +28,7 @@ e2e('primary endpoint: the synthesized HAProxy in front of the real Sentinel top
     name: 'node-app', image: 'registry.example.com/node-app:1.0.0', sessionStore: store, sessionEnvPreset: SessionEnvPreset.NODE_REDIS,
   });
   const objects = synth(chart);
-  // the store's password, and each app's own ACL user's (issue #14 item 7: Secret <store>-<app>-auth)
+  // the store's password, and each app's own ACL user's (the Secret the store names for the app: <store>.<namespace>.<app>)
   const harness = new StoreHarness(objects, {
     'sessions-auth': { 'password': PASSWORD, 'monitor-password': MONITOR_PASSWORD },
     'sessions.hello.plain-app': { password: 'plain-app pa55' },

@@ -4,7 +4,7 @@ import { haproxyAvailable } from './support/haproxy';
 import { lintViolations, podSecurityViolations } from './support/policy';
 import { K8sObject, newChart, only, ofKind, schemaErrors, synth } from './support/synth';
 
-/** #14 item 10: the primary endpoint's objects, its haproxy.cfg, its NetworkPolicy coverage and the presets. */
+/** the primary endpoint's objects, its haproxy.cfg, its NetworkPolicy coverage and the presets. */
 
 function storeWith(props: RedisSessionStoreProps, preset?: SessionEnvPreset): K8sObject[] {
   const chart = newChart('shop');

@@ -341,7 +341,7 @@ describe('RedisSessionStore options', () => {
   });
 });
 
-describe('RedisSessionStore least privilege (issue #14 item 7)', () => {
+describe('RedisSessionStore least privilege', () => {
   const chart = newChart('shop');
   const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL });
   new StatelessWebApp(chart, 'web', { name: 'web', image: IMAGE, sessionStore: store });
@@ -400,7 +400,7 @@ describe('RedisSessionStore least privilege (issue #14 item 7)', () => {
   });
 });
 
-describe('RedisSessionStore TLS (issue #14 item 8)', () => {
+describe('RedisSessionStore TLS', () => {
   test('off by default: no TLS_DIR, no tls volume, plain port, clients told REDIS_TLS=false', () => {
     const { objects } = build({ topology: RedisTopology.SENTINEL });
     for (const sts of ofKind(objects, 'StatefulSet')) {
@@ -426,7 +426,7 @@ describe('RedisSessionStore TLS (issue #14 item 8)', () => {
   });
 });
 
-describe('RedisSessionStore bindings across namespaces (issue #14 item 5)', () => {
+describe('RedisSessionStore bindings across namespaces', () => {
   test('clients get fully qualified host names in the store namespace, from another namespace too', () => {
     const app = Testing.app();
     const store = new RedisSessionStore(new Chart(app, 'data', { namespace: 'data' }), 'sessions', { name: 'sessions', topology: RedisTopology.SENTINEL, clusterDomain: 'corp.internal' });

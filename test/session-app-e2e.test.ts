@@ -92,7 +92,7 @@ e2e('session app on a standalone store (generic preset, REDIS_URL)', () => {
   const store = new RedisSessionStore(chart, 'sessions', { name: 'sessions', acknowledgedRisks: [RiskCode.STORE_SINGLE_POINT_OF_FAILURE] });
   new StatelessWebApp(chart, 'app', { name: 'session-app', image: 'registry.example.com/session-app:1.0.0', sessionStore: store });
   const objects = synth(chart);
-  // the store's password, and the app's own ACL user's (issue #14 item 7: Secret <store>-<app>-auth)
+  // the store's password, and the app's own ACL user's (the Secret the store names for the app: <store>.<namespace>.<app>)
   const harness = new StoreHarness(objects, { 'sessions-auth': { password: PASSWORD }, 'sessions.hello.session-app': { password: APP_PASSWORD } });
   let instance: Instance;
 

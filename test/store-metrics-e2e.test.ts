@@ -5,7 +5,7 @@ import { freePort, StoreHarness, describeOnFlavours, Flavour } from './support/r
 import { only, synth } from './support/synth';
 
 /**
- * #14 item 9 on real tools: the store's Redis servers (real redis-server and redis-sentinel, the harness), an
+ * The store's metrics and alerts on real tools: the store's Redis servers (real redis-server and redis-sentinel, the harness), an
  * exporter per Redis pod (Debian's prometheus-redis-exporter, run with the sidecar's environment, REDIS_ADDR
  * rewritten to the pod's loopback port), and the synthesized PrometheusRule evaluated by `promtool test rules`
  * on what the exporters really exported, labelled `namespace` and `pod` as a PodMonitor scrape is.

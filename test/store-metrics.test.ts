@@ -4,7 +4,7 @@ import { metricsToolsAvailable } from './support/metrics-tools';
 import { lintViolations, podSecurityViolations } from './support/policy';
 import { K8sObject, newChart, only, ofKind, schemaErrors, synth } from './support/synth';
 
-/** #14 item 9: the exporter sidecar, the PodMonitor, the PrometheusRule and their alerts. */
+/** the exporter sidecar, the PodMonitor, the PrometheusRule and their alerts. */
 
 function store(props: RedisSessionStoreProps, namespace: string | undefined): K8sObject[] {
   const chart = newChart(namespace);

@@ -16,7 +16,7 @@ export class RiderApiChart extends Chart {
 
     // One primary, two replicas, three Sentinels (master set "mymaster", quorum 2).
     // Passwords are read from the Secrets "rider-sessions-auth" (the store's internal users) and
-    // "rider-sessions-rider-api-auth" (the rider-api's own ACL user), key "password", which you create.
+    // "rider-sessions.ride-hailing.rider-api" (the rider-api's own ACL user), key "password", which you create.
     const sessions = new RedisSessionStore(this, 'sessions', {
       name: 'rider-sessions',
       topology: RedisTopology.SENTINEL,

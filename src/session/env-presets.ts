@@ -101,7 +101,7 @@ export function sessionEnvironment(preset: SessionEnvPreset, c: SessionStoreConn
           { name: 'REDIS_PASSWORD', password: true },
           ...(sentinelPassword ? [...opt('REDIS_SENTINEL_USERNAME', user), { name: 'REDIS_SENTINEL_PASSWORD', password: true }] : []),
           { name: 'REDIS_TLS', value: tls },
-          ...primaryEndpointEnvironment(c, false), // #14 item 10: REDIS_URL of the primary endpoint, if any
+          ...primaryEndpointEnvironment(c, false), // REDIS_URL of the primary endpoint, if any
           ...opt('REDIS_KEY_PREFIX', prefix),
         ];
       }
@@ -121,7 +121,7 @@ export function sessionEnvironment(preset: SessionEnvPreset, c: SessionStoreConn
           { name: 'REDIS_PASSWORD', password: true },
           ...(sentinelPassword ? [...opt('REDIS_SENTINEL_USERNAME', user), { name: 'REDIS_SENTINEL_PASSWORD', password: true }] : []),
           { name: 'REDIS_TLS', value: tls },
-          ...primaryEndpointEnvironment(c, true), // #14 item 10: REDIS_URL/HOST/PORT of the primary endpoint, if any
+          ...primaryEndpointEnvironment(c, true), // REDIS_URL/HOST/PORT of the primary endpoint, if any
           ...opt('REDIS_KEY_PREFIX', prefix),
         ];
       }

@@ -10,7 +10,7 @@ import { PropChecker } from '../prop-checks';
 const k8s = kplus.k8s;
 
 /**
- * Issue #14 item 10: an optional endpoint that always leads to the current primary of a Sentinel store, for
+ * an optional endpoint that always leads to the current primary of a Sentinel store, for
  * session clients without Sentinel support. A small HAProxy Deployment health-checks every Redis server
  * (`AUTH`, then `ROLE`, expecting `master`) and a ClusterIP Service `<store>-primary` fronts it.
  * The configuration is `assets/haproxy/haproxy.cfg` (read at synth, shipped in the npm package).

@@ -57,7 +57,7 @@ export interface RedisConfigOptions {
 }
 
 /**
- * `min-replicas-max-lag`, derived from the Sentinels' detection time (issue #14 item 2).
+ * `min-replicas-max-lag`, derived from the Sentinels' detection time.
  *
  * A primary counts a replica as good while `server.unixtime - repl_ack_time <= min-replicas-max-lag` (whole
  * seconds), and it recounts only once a second, in replicationCron, or when a replica connects or disconnects

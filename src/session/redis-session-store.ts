@@ -19,7 +19,7 @@ const k8s = kplus.k8s;
  * The default image: Valkey, the BSD-licensed, Redis-protocol compatible fork maintained by the
  * Linux Foundation, pinned to a patch release. Override with `image` (e.g. `redis:7.2.5`).
  *
- * Issue #14 item 11: the current stable major, 9.1, at its latest patch release 9.1.1 ("Released Tue 21 July
+ * the current stable major, 9.1, at its latest patch release 9.1.1 ("Released Tue 21 July
  * 2026", upgrade urgency SECURITY: CVE-2026-56684, CVE-2026-63639, plus Sentinel failover and replication fixes;
  * https://github.com/valkey-io/valkey/releases/tag/9.1.1). A patch pin, not `9` or `9.1`: a tag that moves
  * restarts a running store onto a different server on the next pod reschedule.
@@ -30,7 +30,7 @@ export const DEFAULT_REDIS_IMAGE = 'docker.io/valkey/valkey:9.1.1';
 const REDIS_UID = 999;
 
 /**
- * The longest a store's name may be (issue #14 item 5), from the real limits of every name derived from it:
+ * The longest a store's name may be, from the real limits of every name derived from it:
  * - the Sentinel StatefulSet `<name>-sentinel`: the StatefulSet controller labels every pod with
  *   `controller-revision-hash: <statefulset>-<hash>` (a 10-character hash), and a label value is at most 63
  *   characters, so a StatefulSet name above 52 characters gets no pods at all
@@ -58,7 +58,7 @@ const MAX_REDIS_SERVERS = 9;
 const MAX_SENTINELS = 9;
 
 /**
- * Issue #10: the primary's preStop hand-over and the pod's grace period, named together.
+ * the primary's preStop hand-over and the pod's grace period, named together.
  * The hook (prestop-redis.sh) stops trying at its PRESTOP_BUDGET_SECONDS deadline; one `ask` may overrun it by
  * its 3 s timeout (common.sh); then the kubelet sends SIGTERM and the server needs time to flush its AOF and
  * exit. The grace period is derived from the budget, so the budget can never outgrow it.
@@ -184,7 +184,7 @@ export interface RedisSessionStoreProps {
    */
   readonly clusterDomain?: string;
   /**
-   * TLS inside the cluster (issue #14 item 8): the name of a Secret of type `kubernetes.io/tls` with `tls.crt`,
+   * TLS inside the cluster: the name of a Secret of type `kubernetes.io/tls` with `tls.crt`,
    * `tls.key` and `ca.crt` (as cert-manager issues them), made by you. Every connection then uses TLS: clients,
    * replication and Sentinel; plain TCP is closed. The certificate must be valid for the pods' and Services' host
    * names; clients need the CA (`ca.crt`) and get `REDIS_TLS=true` / `rediss://` from the presets.
@@ -197,14 +197,14 @@ export interface RedisSessionStoreProps {
    */
   readonly acknowledgedRisks?: string[];
   /**
-   * Sentinel only (#14 item 10): an HAProxy Deployment and a Service `<name>-primary` that always lead to the
+   * Sentinel only: an HAProxy Deployment and a Service `<name>-primary` that always lead to the
    * current primary, for session clients without Sentinel support. The GENERIC and NODE_REDIS presets then also
    * inject `REDIS_URL` (GENERIC: and `REDIS_HOST`, `REDIS_PORT`) pointing at it.
    * @default - none
    */
   readonly primaryEndpoint?: PrimaryEndpointOptions;
   /**
-   * Metrics (#14 item 9): a pinned redis_exporter sidecar in every Redis pod (port 9121, `metrics`) and, on request,
+   * Metrics: a pinned redis_exporter sidecar in every Redis pod (port 9121, `metrics`) and, on request,
    * a prometheus-operator PodMonitor and a PrometheusRule with the store's alerts.
    * @default - none
    */
@@ -457,7 +457,7 @@ export class RedisSessionStore extends Construct implements ISessionStore {
    * Admit a client app: its pods carry a label the NetworkPolicy admits.
    */
   public grantAccess(client: SessionStoreClient): SessionStoreAccess {
-    // Issue #14 item 5: clients get fully qualified host names (<service>.<namespace>.svc.<clusterDomain>) when
+    // clients get fully qualified host names (<service>.<namespace>.svc.<clusterDomain>) when
     // the store's namespace is known. A binding whose namespaces cannot work is refused:
     // - store chart without a namespace, app chart with one: the app could only get short names, which resolve
     //   in the app's own namespace, where there is no store;
@@ -820,7 +820,7 @@ function quantity(size: Size): string {
 }
 
 function validate(check: PropChecker, props: RedisSessionStoreProps, name: string, sentinel: boolean): void {
-  // issue 13: a plain-JS caller can pass anything; every string prop is a string before it is matched
+  // a plain-JS caller can pass anything; every string prop is a string before it is matched
   for (const prop of ['name', 'masterName', 'passwordSecretName', 'passwordSecretKey', 'image', 'storageClassName', 'maxmemoryPolicy', 'clusterDomain', 'tlsSecretName'] as const) {
     if (props[prop] !== undefined) check.string(prop, props[prop], 'Pass a string, or leave it out for the default.');
   }

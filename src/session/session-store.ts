@@ -47,7 +47,7 @@ export interface SessionStoreConnection {
   readonly sentinelRequiresPassword?: boolean;
   /** Whether the store runs outside the cluster (managed Redis); this library synthesizes nothing for it. */
   readonly external: boolean;
-  // #14 item 10: the optional primary endpoint (src/session/primary-endpoint.ts)
+  // the optional primary endpoint (src/session/primary-endpoint.ts)
   /**
    * Sentinel only: host name of the store's primary endpoint (`<store>-primary`, an HAProxy in front of the
    * current primary), for clients without Sentinel support.
@@ -174,7 +174,7 @@ class ExternalSessionStore implements ISessionStore {
     if (/[:/\s]/.test(props.host)) {
       check.fail('host', 'must be a host name only', props.host, 'Remove the scheme, port and path; pass the port as \'port\'.');
     }
-    // issue 13: the host becomes part of REDIS_URL: "redis.example.com#x" would make a URL fragment
+    // the host becomes part of REDIS_URL: "redis.example.com#x" would make a URL fragment
     if (!isHostName(props.host.toLowerCase().replace(/\.$/, '')) || props.host.startsWith('*.')) {
       check.fail('host', 'must be a DNS name or an IPv4 address', props.host, 'Pass the endpoint host name of the managed Redis, e.g. "sessions.abc123.cache.amazonaws.com".');
     }

@@ -7,7 +7,7 @@ import { PropChecker } from '../prop-checks';
 const k8s = kplus.k8s;
 
 /**
- * Issue #14 item 9: metrics of a session store. A pinned redis_exporter sidecar in every Redis pod and,
+ * metrics of a session store. A pinned redis_exporter sidecar in every Redis pod and,
  * optionally, a prometheus-operator PodMonitor and a PrometheusRule with the alerts that matter for sessions.
  *
  * Facts from the exporter's source (oliver006/redis_exporter):

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 /**
- * #14 item 10: runs the synthesized haproxy.cfg of a store's primary endpoint on the real `haproxy`
+ * runs the synthesized haproxy.cfg of a store's primary endpoint on the real `haproxy`
  * (Debian package; `.ci/run` installs it), with only its addresses rewritten to loopback, as the Redis
  * harness does for the Redis and Sentinel pods.
  */

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 /**
- * #14 item 9: the store's metrics on real tools: Debian's `prometheus-redis-exporter` (the same exporter as the
+ * the store's metrics on real tools: Debian's `prometheus-redis-exporter` (the same exporter as the
  * sidecar's image, an older release) scrapes the real Redis servers, and `promtool` (Debian `prometheus`)
  * checks and evaluates the synthesized PrometheusRule on what it scraped. `.ci/run` installs both.
  */
