@@ -297,7 +297,7 @@ e2e('NODE_REDIS preset: a wrong variable fails loudly and within a bound, never 
     }
   }
 
-  test('wrong master name, wrong password, wrong Sentinel password, wrong Sentinel port: connect() rejects; the error events name the cause', async () => {
+  test('wrong master name, wrong password, wrong Sentinel password, wrong Sentinel port: connect() rejects within a bound; the rejection or the error events name the cause', async () => {
     const closedPort = String(await freePort());
     const [name, password, sentinelPassword, port] = await Promise.all([
       connectWith({ REDIS_SENTINEL_NAME: 'nosuchmaster' }),
@@ -321,9 +321,11 @@ e2e('NODE_REDIS preset: a wrong variable fails loudly and within a bound, never 
     // the Sentinels answer the wrong name with "ERR No such master with that name"
     expect(name.rejection).toBe('None of the sentinels are available');
     expect(name.events.some((m) => /No such master with that name/.test(m))).toBe(true);
-    // the Sentinels and the primary answer a wrong password with WRONGPASS
+    // the primary answers a wrong password with WRONGPASS, and connect() rejects with it: the master client is
+    // opened through #connectOrFail (@redis/client dist/lib/sentinel/index.js), which rejects with the client's first
+    // error, from its 'error' event or from its own connect(), whichever comes first. So the rejection names the
+    // cause; whether an 'error' event reaches the listener as well depends on that race (none seen on a busy machine).
     expect(password.rejection).toMatch(/^WRONGPASS/);
-    expect(password.events.some((m) => /WRONGPASS/.test(m))).toBe(true);
     expect(sentinelPassword.rejection).toBe('None of the sentinels are available');
     expect(sentinelPassword.events.some((m) => /WRONGPASS/.test(m))).toBe(true);
     expect(port.rejection).toBe('None of the sentinels are available');
