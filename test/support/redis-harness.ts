@@ -102,7 +102,7 @@ export function flavourPath(flavour: Flavour): string {
     // linked by a shell, so this process reads no directory outside the repository and the temporary folder
     const script = [
       'IFS=:',
-      'for d in $PATH; do',
+      'for d in $SEARCH; do',
       '  [ -d "$d" ] || continue',
       '  for f in "$d"/*; do',
       '    n="${f##*/}"',
@@ -111,7 +111,12 @@ export function flavourPath(flavour: Flavour): string {
       '  done',
       'done',
     ].join('\n');
-    const r = spawnSync('/bin/sh', ['-c', script], { env: { PATH: process.env.PATH, SHIM: dir, HIDDEN: hidden }, encoding: 'utf8' });
+    // the shell finds `ln` in the system folders even when the tests' PATH lacks them (a skipped suite still builds
+    // its harness, e.g. with a PATH of node alone); it links what it finds on the tests' PATH (SEARCH)
+    const r = spawnSync('/bin/sh', ['-c', script], {
+      env: { PATH: '/usr/bin:/bin', SEARCH: process.env.PATH ?? '', SHIM: dir, HIDDEN: hidden },
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`could not make the ${flavour} PATH: ${r.stderr}`);
     shimDirs.set(flavour, dir);
   }
