@@ -229,7 +229,16 @@ e2e('a primary stalled for 9 s (SIGSTOP, then SIGCONT)', (flavour) => {
 
     stalledAt = Date.now();
     store.h.signal('sessions-0', 'SIGSTOP');
-    await sleep(9000);
+    // what every replica holds at the stall: a reply and the replication stream leave the primary in the same event
+    // loop iteration but on different sockets, so a write answered just before SIGSTOP may not have reached the
+    // replicas yet (asynchronous replication). A write that every replica holds survives whichever one Sentinel
+    // promotes (sentinelSelectSlave in src/sentinel.c picks by priority, then the offset last reported).
+    await sleep(200);
+    const [held1, held2] = ['sessions-1', 'sessions-2'].map(
+      (r) => new Set(store.h.cli(store.port(r), ['KEYS', 'session:plain-*'], PASSWORD).split('\n').filter((k) => k !== '')),
+    );
+    const onEveryReplica = new Set([...held1].filter((k) => held2.has(k)));
+    await sleep(8800);
     store.h.signal('sessions-0', 'SIGCONT');
     resumedAt = Date.now();
     await sleep(12_000); // the old primary comes back, is seen by the Sentinels and turned into a replica
@@ -247,12 +256,16 @@ e2e('a primary stalled for 9 s (SIGSTOP, then SIGCONT)', (flavour) => {
     // eslint-disable-next-line no-console
     console.log(
       `SIGSTOP ${resumedAt - stalledAt} ms: WAITed acknowledged ${acked.waited.length}, lost ${lostWaited.length}; ` +
-        `plain acknowledged ${beforeStall.length} before the stall (lost ${store.missing(primary, beforeStall).length}), ` +
+        `plain acknowledged ${beforeStall.length} before the stall (lost ${store.missing(primary, beforeStall).length}, none of them held by every replica at the stall), ` +
         `${duringOrAfter.length} answered during or after it (lost ${lostPlain.length}: ${lostPlain.join(' ')})`,
     );
     expect(acked.waited.length).toBeGreaterThan(20);
     expect(lostWaited).toEqual([]);
-    expect(store.missing(primary, beforeStall)).toEqual([]);
+    // every plain write answered before the stall that every replica held survives; the others are the documented
+    // window of asynchronous replication
+    const lostBeforeStall = store.missing(primary, beforeStall);
+    expect(lostBeforeStall.filter((k) => onEveryReplica.has(k))).toEqual([]);
+    expect(beforeStall.filter((k) => onEveryReplica.has(k)).length).toBeGreaterThan(beforeStall.length / 2);
     // a plain write can be lost only if it was sent while the primary was stalled: the commands already in a
     // connection's socket when it resumes are executed before the primary recounts its replicas (one per
     // connection here, as each writer waits for its reply; a pipelining client would lose all it had sent)
