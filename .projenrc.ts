@@ -256,7 +256,7 @@ project.addTask('examples', {
 // used by `npm ci`. 1.12.2 is complete there.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 
-for (const p of ['/examples/', '/.ci/', '/bench/', '/assets/redis/.shellcheckrc']) {
+for (const p of ['/examples/', '/.ci/', '/bench/', '/bench-results/', '/assets/redis/.shellcheckrc']) {
   project.npmignore?.exclude(p);
 }
 
