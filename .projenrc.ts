@@ -225,7 +225,7 @@ const staticChecks = [
 ];
 project.testTask.reset();
 for (const step of staticChecks) project.testTask.addSteps(step);
-project.testTask.addSteps({ name: 'jest', exec: 'jest --passWithNoTests --ci --maxWorkers=4', receiveArgs: true });
+project.testTask.addSteps({ name: 'jest', exec: 'jest --passWithNoTests --ci --maxWorkers=6', receiveArgs: true });
 const unitTests = project.addTask('test:unit', {
   description: 'Type checks, lint and every test that starts no server (the fast tier)',
 });
@@ -241,7 +241,7 @@ const e2eTests = project.addTask('test:e2e', {
 for (const step of staticChecks) e2eTests.addSteps(step);
 e2eTests.addSteps({
   name: 'jest',
-  exec: `jest --ci --maxWorkers=4 ${E2E_TEST_FILES.map((p) => `--testPathPatterns='${p}'`).join(' ')}`,
+  exec: `jest --ci --maxWorkers=6 ${E2E_TEST_FILES.map((p) => `--testPathPatterns='${p}'`).join(' ')}`,
   receiveArgs: true,
 });
 
