@@ -294,6 +294,20 @@ export class GatewayApiProvider implements ITrafficProvider {
   }
 
   public validate(intent: RouteIntent): void {
+    this.validatePathAndTls(intent);
+    const s = intent.stickiness;
+    if (s) this.validateStickiness(intent, s);
+    const c = intent.canary;
+    if (c) {
+      const check = new PropChecker(c.contributor.where);
+      const versionCookie = this.versionCookie(intent);
+      this.validateCanaryMatches(c, versionCookie, check);
+      this.validateCanaryRules(intent, c, versionCookie, check);
+    }
+  }
+
+  /** The path (the HTTPRoute CRD's own validation) and tlsSecretName, which an HTTPRoute has no place for. */
+  private validatePathAndTls(intent: RouteIntent): void {
     const where = new PropChecker(intent.contributor.where);
     if (intent.pathType !== PathType.REGULAR_EXPRESSION) {
       const problem = pathProblem(intent.path);
@@ -309,101 +323,111 @@ export class GatewayApiProvider implements ITrafficProvider {
         `With Gateway API, TLS terminates on a listener of the Gateway ${this.options.gatewayName} (certificateRefs); remove tlsSecretName.`,
       );
     }
-    const s = intent.stickiness;
-    if (s) {
-      const check = new PropChecker(s.contributor.where);
-      if (!this.options.experimentalFields) {
-        check.fail(
-          'traffic',
-          "needs HTTPRoute sessionPersistence for cookie affinity, an experimental-channel field, but 'experimentalFields' of TrafficProvider.gatewayApi() is false",
-          false,
-          'Install the experimental Gateway API CRDs and pass experimentalFields: true, or route without affinity.',
-        );
-      }
-      if (s.mode === AffinityMode.BALANCED) {
-        check.fail(
-          'mode',
-          'AffinityMode.BALANCED has no Gateway API meaning (sessionPersistence keeps a session on its backend until the session ends or the backend goes away, and never rebalances on scale-up: that is AffinityMode.PERSISTENT)',
-          s.mode,
-          'Use PERSISTENT (and read its risks), or stay on ingress-nginx for balanced.',
-        );
-      }
-      const refuse = (prop: string, got: unknown, why: string) => check.fail(prop, 'has no Gateway API field', got, why);
-      if (s.cookiePath !== undefined) refuse('cookie.path', s.cookiePath, 'The implementation scopes the cookie to the route; remove cookie.path.');
-      if (s.cookieDomain !== undefined) refuse('cookie.domain', s.cookieDomain, 'sessionPersistence cookies are host-only; remove cookie.domain.');
-      if (s.expiresSeconds !== undefined) refuse('cookie.expires', `${s.expiresSeconds}s`, 'Use cookie.maxAge: it becomes absoluteTimeout with a Permanent cookie.');
-      if (s.conditionalSameSiteNone) refuse('cookie.conditionalSameSiteNone', true, "Remove it; SameSite is the implementation's.");
-      if (s.sameSite !== SameSite.LAX) refuse('cookie.sameSite', s.sameSite, 'SameSite is set by the Gateway implementation; leave the default.');
-      if (!s.secure) refuse('cookie.secure', false, 'Secure is set by the Gateway implementation; leave the default.');
-      if (!s.changeOnFailure) refuse('cookie.changeOnFailure', false, "Re-pinning after a failed backend is the implementation's; leave the default.");
-      if (s.maxAgeSeconds !== undefined && s.maxAgeSeconds / 3600 > MAX_DURATION_HOURS) {
-        check.fail('cookie.maxAge', `must be at most ${MAX_DURATION_HOURS} hours on Gateway API (absoluteTimeout allows 5 digits per unit)`, `${s.maxAgeSeconds}s`, 'Use e.g. Duration.days(30).');
-      }
-      this.validateSessionPersistence(intent, check);
+  }
+
+  /** Cookie affinity: sessionPersistence (experimental channel), and the cookie props it cannot carry. */
+  private validateStickiness(intent: RouteIntent, s: NonNullable<RouteIntent['stickiness']>): void {
+    const check = new PropChecker(s.contributor.where);
+    if (!this.options.experimentalFields) {
+      check.fail(
+        'traffic',
+        "needs HTTPRoute sessionPersistence for cookie affinity, an experimental-channel field, but 'experimentalFields' of TrafficProvider.gatewayApi() is false",
+        false,
+        'Install the experimental Gateway API CRDs and pass experimentalFields: true, or route without affinity.',
+      );
     }
-    const c = intent.canary;
-    if (c) {
-      const check = new PropChecker(c.contributor.where);
-      const versionCookie = this.versionCookie(intent);
-      for (const m of c.matches) {
-        if (m instanceof CookieMatch && versionCookie && m.name === versionCookie.name) {
-          check.fail(
-            'match.cookie',
-            `is the name of the version cookie of the route on Gateway API (${versionCookie.name}), which the weighted rule sets`,
-            m.name,
-            'Use another cookie name for the canary match, or name the version cookie with versionCookie.name of TrafficProvider.gatewayApi().',
-          );
-        }
-      }
-      for (const m of c.matches) {
-        if ((m instanceof HeaderMatch || m instanceof HeaderPatternMatch) && m.name.length > MAX_HEADER_NAME) {
-          check.fail('match.header', `must be at most ${MAX_HEADER_NAME} characters on Gateway API`, `${m.name.length} characters`, 'Use a shorter header name.');
-        }
-        if (m instanceof HeaderMatch && m.value !== undefined && m.value.length > MAX_HEADER_VALUE) {
-          check.fail('match.header value', `must be at most ${MAX_HEADER_VALUE} characters on Gateway API (the HTTPRoute CRD's headers[].value)`, `${m.value.length} characters`, 'Use a shorter value, or a header pattern.');
-        }
-        if (m instanceof HeaderPatternMatch) this.validateHeaderPattern(m.pattern, check);
-        if (m instanceof HeaderMatch && m.value !== undefined && !HEADER_VALUE.test(m.value)) {
-          check.fail(
-            'match.header value',
-            'must be visible ASCII with single inner spaces on Gateway API (the experimental HTTPRoute CRD, which sticky routes need, enforces ^[!-~]+([\\t ]?[!-~]+)*$)',
-            m.value,
-            'Remove leading, trailing and doubled spaces and non-ASCII characters.',
-          );
-        }
-      }
-      const rules = 1 + headerRuleCount(intent, versionCookie);
-      if (rules > MAX_RULES) {
-        check.fail('match', `needs ${rules} HTTPRoute rules, and an HTTPRoute holds at most ${MAX_RULES}`, c.matches.length, 'Use fewer header matches (a header pattern can cover several values).');
-      }
-      if (c.matches.filter((m) => m instanceof WeightMatch).length > 1) {
-        check.fail('match', 'may hold one weight match', c.matches.map((m) => m.describe()), 'Keep one CanaryMatch.weight(...).');
-      }
-      const filters = this.impl.backendRefFilters;
-      if (versionCookie && filters.supported === false) {
+    if (s.mode === AffinityMode.BALANCED) {
+      check.fail(
+        'mode',
+        'AffinityMode.BALANCED has no Gateway API meaning (sessionPersistence keeps a session on its backend until the session ends or the backend goes away, and never rebalances on scale-up: that is AffinityMode.PERSISTENT)',
+        s.mode,
+        'Use PERSISTENT (and read its risks), or stay on ingress-nginx for balanced.',
+      );
+    }
+    const refuse = (prop: string, got: unknown, why: string) => check.fail(prop, 'has no Gateway API field', got, why);
+    if (s.cookiePath !== undefined) refuse('cookie.path', s.cookiePath, 'The implementation scopes the cookie to the route; remove cookie.path.');
+    if (s.cookieDomain !== undefined) refuse('cookie.domain', s.cookieDomain, 'sessionPersistence cookies are host-only; remove cookie.domain.');
+    if (s.expiresSeconds !== undefined) refuse('cookie.expires', `${s.expiresSeconds}s`, 'Use cookie.maxAge: it becomes absoluteTimeout with a Permanent cookie.');
+    if (s.conditionalSameSiteNone) refuse('cookie.conditionalSameSiteNone', true, "Remove it; SameSite is the implementation's.");
+    if (s.sameSite !== SameSite.LAX) refuse('cookie.sameSite', s.sameSite, 'SameSite is set by the Gateway implementation; leave the default.');
+    if (!s.secure) refuse('cookie.secure', false, 'Secure is set by the Gateway implementation; leave the default.');
+    if (!s.changeOnFailure) refuse('cookie.changeOnFailure', false, "Re-pinning after a failed backend is the implementation's; leave the default.");
+    if (s.maxAgeSeconds !== undefined && s.maxAgeSeconds / 3600 > MAX_DURATION_HOURS) {
+      check.fail('cookie.maxAge', `must be at most ${MAX_DURATION_HOURS} hours on Gateway API (absoluteTimeout allows 5 digits per unit)`, `${s.maxAgeSeconds}s`, 'Use e.g. Duration.days(30).');
+    }
+    this.validateSessionPersistence(intent, check);
+  }
+
+  /** Each canary match: the version cookie's name, and the HTTPRoute CRD's limits on header names and values. */
+  private validateCanaryMatches(c: NonNullable<RouteIntent['canary']>, versionCookie: { name: string } | undefined, check: PropChecker): void {
+    for (const m of c.matches) {
+      if (m instanceof CookieMatch && versionCookie && m.name === versionCookie.name) {
         check.fail(
-          'versionStickiness',
-          `needs the version cookie on ${this.impl.title}, set by a ResponseHeaderModifier filter on the weighted rule's backendRefs, and ${filters.otherwise} (${filters.source})`,
-          true,
-          filters.alternative!,
+          'match.cookie',
+          `is the name of the version cookie of the route on Gateway API (${versionCookie.name}), which the weighted rule sets`,
+          m.name,
+          'Use another cookie name for the canary match, or name the version cookie with versionCookie.name of TrafficProvider.gatewayApi().',
         );
       }
-      if (versionCookie && !c.matches.some((m) => m instanceof WeightMatch)) {
+    }
+    for (const m of c.matches) {
+      if ((m instanceof HeaderMatch || m instanceof HeaderPatternMatch) && m.name.length > MAX_HEADER_NAME) {
+        check.fail('match.header', `must be at most ${MAX_HEADER_NAME} characters on Gateway API`, `${m.name.length} characters`, 'Use a shorter header name.');
+      }
+      if (m instanceof HeaderMatch && m.value !== undefined && m.value.length > MAX_HEADER_VALUE) {
+        check.fail('match.header value', `must be at most ${MAX_HEADER_VALUE} characters on Gateway API (the HTTPRoute CRD's headers[].value)`, `${m.value.length} characters`, 'Use a shorter value, or a header pattern.');
+      }
+      if (m instanceof HeaderPatternMatch) this.validateHeaderPattern(m.pattern, check);
+      if (m instanceof HeaderMatch && m.value !== undefined && !HEADER_VALUE.test(m.value)) {
         check.fail(
-          'versionStickiness',
-          `has nothing to pin on Gateway API without a CanaryMatch.weight: only the weighted rule draws users and sets the version cookie (${versionCookie.name})`,
-          true,
-          'Add CanaryMatch.weight(...), or drop versionStickiness (header and cookie matches already send the same user to the same version).',
+          'match.header value',
+          'must be visible ASCII with single inner spaces on Gateway API (the experimental HTTPRoute CRD, which sticky routes need, enforces ^[!-~]+([\\t ]?[!-~]+)*$)',
+          m.value,
+          'Remove leading, trailing and doubled spaces and non-ASCII characters.',
         );
       }
-      if (!c.versionSticky && s) {
-        check.fail(
-          'versionStickiness',
-          'must be true on Gateway API when the stable route is sticky (sessionPersistence covers every backend of the weighted rule, so a user always stays on the version they got)',
-          false,
-          'Set versionStickiness: true.',
-        );
-      }
+    }
+  }
+
+  /** The canary as a whole: the rule count, one weight, and what the version cookie and versionStickiness need. */
+  private validateCanaryRules(
+    intent: RouteIntent,
+    c: NonNullable<RouteIntent['canary']>,
+    versionCookie: { name: string } | undefined,
+    check: PropChecker,
+  ): void {
+    const s = intent.stickiness;
+    const rules = 1 + headerRuleCount(intent, versionCookie);
+    if (rules > MAX_RULES) {
+      check.fail('match', `needs ${rules} HTTPRoute rules, and an HTTPRoute holds at most ${MAX_RULES}`, c.matches.length, 'Use fewer header matches (a header pattern can cover several values).');
+    }
+    if (c.matches.filter((m) => m instanceof WeightMatch).length > 1) {
+      check.fail('match', 'may hold one weight match', c.matches.map((m) => m.describe()), 'Keep one CanaryMatch.weight(...).');
+    }
+    const filters = this.impl.backendRefFilters;
+    if (versionCookie && filters.supported === false) {
+      check.fail(
+        'versionStickiness',
+        `needs the version cookie on ${this.impl.title}, set by a ResponseHeaderModifier filter on the weighted rule's backendRefs, and ${filters.otherwise} (${filters.source})`,
+        true,
+        filters.alternative!,
+      );
+    }
+    if (versionCookie && !c.matches.some((m) => m instanceof WeightMatch)) {
+      check.fail(
+        'versionStickiness',
+        `has nothing to pin on Gateway API without a CanaryMatch.weight: only the weighted rule draws users and sets the version cookie (${versionCookie.name})`,
+        true,
+        'Add CanaryMatch.weight(...), or drop versionStickiness (header and cookie matches already send the same user to the same version).',
+      );
+    }
+    if (!c.versionSticky && s) {
+      check.fail(
+        'versionStickiness',
+        'must be true on Gateway API when the stable route is sticky (sessionPersistence covers every backend of the weighted rule, so a user always stays on the version they got)',
+        false,
+        'Set versionStickiness: true.',
+      );
     }
   }
 
@@ -421,60 +445,10 @@ export class GatewayApiProvider implements ITrafficProvider {
     // a RegularExpression header match is implementation-specific unless the matrix shows the implementation's
     // support and dialect (the pattern is then checked in that dialect by validate)
     const regexKnown = this.impl.headerRegex.supported === true && this.impl.headerRegex.dialect !== RegexDialect.UNKNOWN;
-    const ref = (b: BackendRef, weight?: number, filters?: unknown[]) => ({ name: b.serviceName, port: b.port, weight, filters });
-    const rules: unknown[] = [];
     const c = intent.canary;
     const versionCookie = this.versionCookie(intent);
-    if (c) {
-      const headerRule = (type: string, name: string, value: string, backend: BackendRef) =>
-        rules.push({
-          matches: [{ path, headers: [{ type, name, value }] }],
-          backendRefs: [ref(backend)],
-          sessionPersistence: sessionPersistence(rules.length + 1),
-        });
-      for (const m of c.matches) {
-        if (m instanceof HeaderPatternMatch) {
-          headerRule('RegularExpression', m.name, m.pattern, c.backend);
-          if (!regexKnown) risks.push({ role: RouteRole.CANARY, risk: implementationSpecific(c.contributor.where, `the header pattern ${m.pattern}`) });
-        } else if (m instanceof HeaderMatch && m.value !== undefined) {
-          headerRule('Exact', m.name, m.value, c.backend);
-        } else if (m instanceof HeaderMatch) {
-          // ingress-nginx semantics of a header without a value: "always" to the canary, "never" to stable
-          headerRule('Exact', m.name, 'always', c.backend);
-          headerRule('Exact', m.name, 'never', intent.backend);
-        } else if (m instanceof CookieMatch) {
-          // the same always/never semantics for a cookie, read from the Cookie request header (HTTPRoute has no
-          // cookie match; header names match case-insensitively, CRD matches[].headers[].name)
-          headerRule('RegularExpression', 'Cookie', cookieHeaderPattern(m.name, 'always'), c.backend);
-          headerRule('RegularExpression', 'Cookie', cookieHeaderPattern(m.name, 'never'), intent.backend);
-          if (!regexKnown) risks.push({ role: RouteRole.CANARY, risk: implementationSpecific(c.contributor.where, `the Cookie header for the cookie ${m.name}`) });
-        }
-      }
-      if (versionCookie) {
-        // After every match rule (a tester's header or cookie still wins over the version a user was drawn for):
-        // the rules have one header match each, so the HTTPRoute precedence ("Largest number of header matches",
-        // then "the FIRST matching rule (in list order)", CRD spec.rules description) keeps them in this order,
-        // all ahead of the weighted rule, which has none.
-        headerRule('RegularExpression', 'Cookie', cookieHeaderPattern(versionCookie.name, canaryTrack(intent)), c.backend);
-        headerRule('RegularExpression', 'Cookie', cookieHeaderPattern(versionCookie.name, stableTrack(intent)), intent.backend);
-      }
-    }
-    const weight = c?.matches.find((m): m is WeightMatch => m instanceof WeightMatch);
-    // The weighted rule's backendRefs set the version cookie naming their track. `add`, not `set`: the CRD says
-    // of `set` "Set overwrites the ... header (name, value)" and of `add` "It appends to any existing values
-    // associated with the header name" (responseHeaderModifier, v1.5.1/v1.6.1 standard); `set` would replace the
-    // app's own Set-Cookie headers (its session cookie) on that response.
-    const setCookie = (track: string) =>
-      versionCookie
-        ? [{ type: 'ResponseHeaderModifier', responseHeaderModifier: { add: [{ name: 'Set-Cookie', value: setCookieValue(intent, versionCookie, track) }] } }]
-        : undefined;
-    const main =
-      c && weight
-        ? [
-          ref(intent.backend, c.weightTotal - weight.percent, setCookie(stableTrack(intent))),
-          ref(c.backend, weight.percent, setCookie(canaryTrack(intent))),
-        ]
-        : [ref(intent.backend)];
+    const rules: unknown[] = c ? this.canaryRules(intent, c, path, versionCookie, regexKnown, sessionPersistence, risks) : [];
+    const main = weightedBackendRefs(intent, versionCookie);
     if (versionCookie && !(regexKnown && this.impl.backendRefFilters.supported === true)) {
       risks.push({ role: RouteRole.CANARY, risk: versionCookieRisk(c!.contributor.where, versionCookie.name, versionCookie.maxAgeSeconds) });
     }
@@ -485,7 +459,59 @@ export class GatewayApiProvider implements ITrafficProvider {
       });
     }
     rules.push({ matches: [{ path }], backendRefs: main, sessionPersistence: sessionPersistence() });
+    return this.routeObject(intent, rules, risks);
+  }
 
+  /** The rules ahead of the weighted rule: one or two per canary match, then two for the version cookie. */
+  private canaryRules(
+    intent: RouteIntent,
+    c: NonNullable<RouteIntent['canary']>,
+    path: unknown,
+    versionCookie: { name: string } | undefined,
+    regexKnown: boolean,
+    sessionPersistence: (rule?: number) => unknown,
+    risks: ProviderRisk[],
+  ): unknown[] {
+    const rules: unknown[] = [];
+    const headerRule = (type: string, name: string, value: string, backend: BackendRef) =>
+      rules.push({
+        matches: [{ path, headers: [{ type, name, value }] }],
+        backendRefs: [backendRef(backend)],
+        sessionPersistence: sessionPersistence(rules.length + 1),
+      });
+    for (const m of c.matches) {
+      if (m instanceof HeaderPatternMatch) {
+        headerRule('RegularExpression', m.name, m.pattern, c.backend);
+        if (!regexKnown) risks.push({ role: RouteRole.CANARY, risk: implementationSpecific(c.contributor.where, `the header pattern ${m.pattern}`) });
+      } else if (m instanceof HeaderMatch && m.value !== undefined) {
+        headerRule('Exact', m.name, m.value, c.backend);
+      } else if (m instanceof HeaderMatch) {
+        // ingress-nginx semantics of a header without a value: "always" to the canary, "never" to stable
+        headerRule('Exact', m.name, 'always', c.backend);
+        headerRule('Exact', m.name, 'never', intent.backend);
+      } else if (m instanceof CookieMatch) {
+        // the same always/never semantics for a cookie, read from the Cookie request header (HTTPRoute has no
+        // cookie match; header names match case-insensitively, CRD matches[].headers[].name)
+        headerRule('RegularExpression', 'Cookie', cookieHeaderPattern(m.name, 'always'), c.backend);
+        headerRule('RegularExpression', 'Cookie', cookieHeaderPattern(m.name, 'never'), intent.backend);
+        if (!regexKnown) risks.push({ role: RouteRole.CANARY, risk: implementationSpecific(c.contributor.where, `the Cookie header for the cookie ${m.name}`) });
+      }
+    }
+    if (versionCookie) {
+      // After every match rule (a tester's header or cookie still wins over the version a user was drawn for):
+      // the rules have one header match each, so the HTTPRoute precedence ("Largest number of header matches",
+      // then "the FIRST matching rule (in list order)", CRD spec.rules description) keeps them in this order,
+      // all ahead of the weighted rule, which has none.
+      headerRule('RegularExpression', 'Cookie', cookieHeaderPattern(versionCookie.name, canaryTrack(intent)), c.backend);
+      headerRule('RegularExpression', 'Cookie', cookieHeaderPattern(versionCookie.name, stableTrack(intent)), intent.backend);
+    }
+    return rules;
+  }
+
+  /** The HTTPRoute attached to the Gateway, with the justification of a sticky route. */
+  private routeObject(intent: RouteIntent, rules: unknown[], risks: ProviderRisk[]): RenderedRoute {
+    const s = intent.stickiness;
+    const c = intent.canary;
     const object = new ApiObject(intent.contributor.scope, 'Route', {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',
@@ -502,6 +528,30 @@ export class GatewayApiProvider implements ITrafficProvider {
     const roles = [RouteRole.ROUTE, ...(s ? [RouteRole.STICKINESS] : []), ...(c ? [RouteRole.CANARY] : [])];
     return { objects: [{ object, roles }], risks };
   }
+}
+
+function backendRef(b: BackendRef, weight?: number, filters?: unknown[]) {
+  return { name: b.serviceName, port: b.port, weight, filters };
+}
+
+/** The weighted rule's backendRefs: stable and canary by the weight match, or the stable backend alone. */
+function weightedBackendRefs(intent: RouteIntent, versionCookie: { name: string; maxAgeSeconds: number } | undefined): unknown[] {
+  const c = intent.canary;
+  const weight = c?.matches.find((m): m is WeightMatch => m instanceof WeightMatch);
+  // The weighted rule's backendRefs set the version cookie naming their track. `add`, not `set`: the CRD says
+  // of `set` "Set overwrites the ... header (name, value)" and of `add` "It appends to any existing values
+  // associated with the header name" (responseHeaderModifier, v1.5.1/v1.6.1 standard); `set` would replace the
+  // app's own Set-Cookie headers (its session cookie) on that response.
+  const setCookie = (track: string) =>
+    versionCookie
+      ? [{ type: 'ResponseHeaderModifier', responseHeaderModifier: { add: [{ name: 'Set-Cookie', value: setCookieValue(intent, versionCookie, track) }] } }]
+      : undefined;
+  return c && weight
+    ? [
+      backendRef(intent.backend, c.weightTotal - weight.percent, setCookie(stableTrack(intent))),
+      backendRef(c.backend, weight.percent, setCookie(canaryTrack(intent))),
+    ]
+    : [backendRef(intent.backend)];
 }
 
 /**
