@@ -285,17 +285,7 @@ export class TraefikProvider implements ITrafficProvider {
     const hostPath = this.hostPathRule(intent);
     // explicit priorities in Kubernetes path precedence (routePriority); the canary's routes outrank the stable route by 1
     const stablePriority = routePriority(intent);
-    const stable = new ApiObject(intent.contributor.scope, 'Route', {
-      apiVersion: 'traefik.io/v1alpha1',
-      kind: 'IngressRoute',
-      metadata: { name: intent.name },
-      spec: {
-        entryPoints: this.entryPoints,
-        routes: [{ kind: 'Rule', match: hostPath, priority: stablePriority, services: [service(intent.backend)] }],
-        tls: this.tls(intent),
-      },
-    });
-    if (s) stable.metadata.addAnnotation(JUSTIFICATION_ANNOTATION, s.justification);
+    const stable = this.stableRoute(intent, hostPath, stablePriority, service(intent.backend));
     objects.push({ object: stable, roles: s ? [RouteRole.ROUTE, RouteRole.STICKINESS] : [RouteRole.ROUTE] });
     if (intent.pathType === PathType.REGULAR_EXPRESSION) {
       risks.push({ role: RouteRole.ROUTE, risk: regexRisk(intent.contributor.where, `the path ${intent.path} (as ${anchoredPath(intent.path)})`, anchoredPath(intent.path)) });
@@ -306,28 +296,44 @@ export class TraefikProvider implements ITrafficProvider {
       return { objects, risks };
     }
     const canaryRoles = s ? [RouteRole.CANARY, RouteRole.STICKINESS] : [RouteRole.CANARY];
-    // each canary route: one matcher (Header, HeaderRegexp, or a HeaderRegexp on Cookie) and the service it sends to
-    const matchers: Array<{ matcher: string; to: unknown }> = [];
-    for (const m of c.matches) {
-      if (m instanceof HeaderPatternMatch) {
-        matchers.push({ matcher: `HeaderRegexp(${goString(m.name)}, ${goString(m.pattern)})`, to: service(c.backend) });
-        risks.push({ role: RouteRole.CANARY, risk: regexRisk(c.contributor.where, `the header pattern ${m.pattern}`, m.pattern) });
-      } else if (m instanceof HeaderMatch && m.value !== undefined) {
-        matchers.push({ matcher: `Header(${goString(m.name)}, ${goString(m.value)})`, to: service(c.backend) });
-      } else if (m instanceof HeaderMatch) {
-        // ingress-nginx semantics of a header without a value: "always" to the canary, "never" to stable
-        matchers.push({ matcher: `Header(${goString(m.name)}, \`always\`)`, to: service(c.backend) });
-        matchers.push({ matcher: `Header(${goString(m.name)}, \`never\`)`, to: service(intent.backend) });
-      } else if (m instanceof CookieMatch) {
-        // no cookie matcher in v3: the cookie pair, bounded by the start of the header or "; " and by ";" or the end
-        // (RFC 6265 section 4.2.1: cookie-string = cookie-pair *( ";" SP cookie-pair ))
-        const pair = (value: string) => `(^|;\\s*)${regexLiteral(m.name)}=${value}(;|$)`;
-        matchers.push({ matcher: `HeaderRegexp(\`Cookie\`, ${goString(pair('always'))})`, to: service(c.backend) });
-        matchers.push({ matcher: `HeaderRegexp(\`Cookie\`, ${goString(pair('never'))})`, to: service(intent.backend) });
-        risks.push({ role: RouteRole.CANARY, risk: cookieMatchRisk(c.contributor.where, m.name) });
-      }
-    }
+    const matchers = canaryMatchers(intent, c, service, risks);
     const weight = c.matches.find((m): m is WeightMatch => m instanceof WeightMatch);
+    objects.push({ object: this.canaryRoute(intent, c, hostPath, stablePriority, matchers, weight !== undefined), roles: canaryRoles });
+    if (weight) {
+      objects.push({ object: this.weightedSplit(intent, c, weight, service), roles: canaryRoles });
+    }
+    return { objects, risks };
+  }
+
+  /** The stable IngressRoute, with the justification of a sticky route. */
+  private stableRoute(intent: RouteIntent, hostPath: string, stablePriority: number, stableService: unknown): ApiObject {
+    const s = intent.stickiness;
+    const stable = new ApiObject(intent.contributor.scope, 'Route', {
+      apiVersion: 'traefik.io/v1alpha1',
+      kind: 'IngressRoute',
+      metadata: { name: intent.name },
+      spec: {
+        entryPoints: this.entryPoints,
+        routes: [{ kind: 'Rule', match: hostPath, priority: stablePriority, services: [stableService] }],
+        tls: this.tls(intent),
+      },
+    });
+    if (s) stable.metadata.addAnnotation(JUSTIFICATION_ANNOTATION, s.justification);
+    return stable;
+  }
+
+  /**
+   * The canary's IngressRoute: a route per matcher, then (with a weight match) the route to the weighted split,
+   * all one priority above the stable route.
+   */
+  private canaryRoute(
+    intent: RouteIntent,
+    c: NonNullable<RouteIntent['canary']>,
+    hostPath: string,
+    stablePriority: number,
+    matchers: CanaryMatcher[],
+    weighted: boolean,
+  ): ApiObject {
     const splitName = `${intent.name}-split`;
     // The first match given wins, and the canary's routes outrank only the stable route: every canary route has the
     // priority stable + 1 and excludes the matchers before it with Traefik's NOT operator ("The NOT (!) operator
@@ -336,10 +342,10 @@ export class TraefikProvider implements ITrafficProvider {
     // still outranks all of them, as it outranks the stable route.
     const excluding = (i: number) => matchers.slice(0, i).map((x) => `!${x.matcher}`);
     const routes = matchers.map((x, i) => ({ match: [hostPath, x.matcher, ...excluding(i)].join(' && '), to: x.to }));
-    if (weight) {
+    if (weighted) {
       routes.push({ match: [hostPath, ...excluding(matchers.length)].join(' && '), to: { kind: 'TraefikService', name: splitName } });
     }
-    const canaryRoute = new ApiObject(c.contributor.scope, 'Route', {
+    return new ApiObject(c.contributor.scope, 'Route', {
       apiVersion: 'traefik.io/v1alpha1',
       kind: 'IngressRoute',
       metadata: { name: c.name },
@@ -350,28 +356,28 @@ export class TraefikProvider implements ITrafficProvider {
         tls: this.tls(intent),
       },
     });
-    objects.push({ object: canaryRoute, roles: canaryRoles });
+  }
 
-    if (weight) {
-      const split = new ApiObject(c.contributor.scope, 'Split', {
-        apiVersion: 'traefik.io/v1alpha1',
-        kind: 'TraefikService',
-        metadata: { name: splitName },
-        spec: {
-          weighted: {
-            services: [
-              { ...service(intent.backend), weight: c.weightTotal - weight.percent },
-              { ...service(c.backend), weight: weight.percent },
-            ],
-            // the version cookie: its value names the weighted child (the version), so the user stays on the version
-            // while each version still load-balances its own pods (or keeps its own pod cookie with a StickyIngress)
-            sticky: c.versionSticky ? { cookie: this.cookie(s, versionCookieName(intent)) } : undefined,
-          },
+  /** The TraefikService that splits the weighted route between the versions, with the version cookie. */
+  private weightedSplit(intent: RouteIntent, c: NonNullable<RouteIntent['canary']>, weight: WeightMatch, service: (b: BackendRef) => object): ApiObject {
+    const s = intent.stickiness;
+    const splitName = `${intent.name}-split`;
+    return new ApiObject(c.contributor.scope, 'Split', {
+      apiVersion: 'traefik.io/v1alpha1',
+      kind: 'TraefikService',
+      metadata: { name: splitName },
+      spec: {
+        weighted: {
+          services: [
+            { ...service(intent.backend), weight: c.weightTotal - weight.percent },
+            { ...service(c.backend), weight: weight.percent },
+          ],
+          // the version cookie: its value names the weighted child (the version), so the user stays on the version
+          // while each version still load-balances its own pods (or keeps its own pod cookie with a StickyIngress)
+          sticky: c.versionSticky ? { cookie: this.cookie(s, versionCookieName(intent)) } : undefined,
         },
-      });
-      objects.push({ object: split, roles: canaryRoles });
-    }
-    return { objects, risks };
+      },
+    });
   }
 
   /** `Host(...) && <path>`, with Kubernetes path semantics. */
@@ -448,3 +454,39 @@ function cookieMatchRisk(where: string, name: string): RiskDescription {
   };
 }
 
+/** A canary route's one matcher (Header, HeaderRegexp, or a HeaderRegexp on Cookie) and the service it sends to. */
+interface CanaryMatcher {
+  readonly matcher: string;
+  readonly to: unknown;
+}
+
+/** The matchers of the canary's routes, in the order of its matches, and the risks of the regexes among them. */
+function canaryMatchers(
+  intent: RouteIntent,
+  c: NonNullable<RouteIntent['canary']>,
+  service: (b: BackendRef) => object,
+  risks: ProviderRisk[],
+): CanaryMatcher[] {
+  // each canary route: one matcher (Header, HeaderRegexp, or a HeaderRegexp on Cookie) and the service it sends to
+  const matchers: CanaryMatcher[] = [];
+  for (const m of c.matches) {
+    if (m instanceof HeaderPatternMatch) {
+      matchers.push({ matcher: `HeaderRegexp(${goString(m.name)}, ${goString(m.pattern)})`, to: service(c.backend) });
+      risks.push({ role: RouteRole.CANARY, risk: regexRisk(c.contributor.where, `the header pattern ${m.pattern}`, m.pattern) });
+    } else if (m instanceof HeaderMatch && m.value !== undefined) {
+      matchers.push({ matcher: `Header(${goString(m.name)}, ${goString(m.value)})`, to: service(c.backend) });
+    } else if (m instanceof HeaderMatch) {
+      // ingress-nginx semantics of a header without a value: "always" to the canary, "never" to stable
+      matchers.push({ matcher: `Header(${goString(m.name)}, \`always\`)`, to: service(c.backend) });
+      matchers.push({ matcher: `Header(${goString(m.name)}, \`never\`)`, to: service(intent.backend) });
+    } else if (m instanceof CookieMatch) {
+      // no cookie matcher in v3: the cookie pair, bounded by the start of the header or "; " and by ";" or the end
+      // (RFC 6265 section 4.2.1: cookie-string = cookie-pair *( ";" SP cookie-pair ))
+      const pair = (value: string) => `(^|;\\s*)${regexLiteral(m.name)}=${value}(;|$)`;
+      matchers.push({ matcher: `HeaderRegexp(\`Cookie\`, ${goString(pair('always'))})`, to: service(c.backend) });
+      matchers.push({ matcher: `HeaderRegexp(\`Cookie\`, ${goString(pair('never'))})`, to: service(intent.backend) });
+      risks.push({ role: RouteRole.CANARY, risk: cookieMatchRisk(c.contributor.where, m.name) });
+    }
+  }
+  return matchers;
+}
