@@ -373,91 +373,107 @@ export class IngressNginxProvider implements ITrafficProvider {
     objects.push({ object: stable, roles: intent.stickiness ? [RouteRole.ROUTE, RouteRole.STICKINESS] : [RouteRole.ROUTE] });
 
     if (intent.pathType === PathType.REGULAR_EXPRESSION) {
-      risks.push({
-        role: RouteRole.ROUTE,
-        risk: {
-          code: IngressNginxRiskCode.INGRESS_NGINX_REGEX_PATH,
-          message:
-            `${intent.contributor.where} routes the regular expression ${intent.path} with use-regex: ingress-nginx then writes every path of the host ` +
-            `${intent.host ?? '(every host)'}, from every Ingress, as a case-insensitive expression anchored at the start only (~* "^<path>", ` +
-            'template.go enforceRegexModifier and buildLocation), so a literal path elsewhere on the host changes meaning ("." matches any character).',
-          remedy: 'Prefer PathType.PREFIX paths; if you keep the expression, give it a host of its own and check every other path on it.',
-        },
-      });
+      risks.push(this.regexPathRisk(intent));
     }
     const s = intent.stickiness;
     if (s) {
-      const a = annotator(stable);
-      a('affinity', 'cookie');
-      a('affinity-mode', s.mode);
-      a('session-cookie-name', s.cookieName ?? DEFAULT_COOKIE_NAME);
-      a('session-cookie-path', s.cookiePath);
-      a('session-cookie-domain', s.cookieDomain);
-      a('session-cookie-samesite', s.sameSite);
-      a('session-cookie-conditional-samesite-none', s.conditionalSameSiteNone ? 'true' : undefined);
-      a('session-cookie-max-age', s.maxAgeSeconds !== undefined ? String(s.maxAgeSeconds) : undefined);
-      a('session-cookie-expires', s.expiresSeconds !== undefined ? String(s.expiresSeconds) : undefined);
-      a('session-cookie-secure', String(s.secure));
-      a('session-cookie-change-on-failure', String(s.changeOnFailure));
-      stable.metadata.addAnnotation(JUSTIFICATION_ANNOTATION, s.justification);
-      risks.push({
-        role: RouteRole.STICKINESS,
-        risk: retiredRisk(
-          s.contributor.where,
-          'cookie-affinity annotations',
-          'drops session affinity',
-          'Plan the move to a Gateway API implementation (HTTPRoute sessionPersistence), or remove the need for affinity with a RedisSessionStore.',
-        ),
-      });
+      this.renderStickiness(stable, s, risks);
     }
 
     const c = intent.canary;
     if (c) {
-      // same host, path and class as the stable route (that is how ingress-nginx pairs them); TLS stays on the stable Ingress
-      const canary = this.ingress(c.contributor.scope, 'Route', intent, c.name, c.backend, undefined);
-      objects.push({ object: canary, roles: [RouteRole.CANARY] });
-      const a = annotator(canary);
-      a('canary', 'true');
-      const header = c.matches.find((m): m is HeaderMatch | HeaderPatternMatch => m instanceof HeaderMatch || m instanceof HeaderPatternMatch);
-      const cookie = c.matches.find((m): m is CookieMatch => m instanceof CookieMatch);
-      const weight = c.matches.find((m): m is WeightMatch => m instanceof WeightMatch);
-      a('canary-by-header', header?.name);
-      a('canary-by-header-value', header instanceof HeaderMatch ? header.value : undefined);
-      a('canary-by-header-pattern', header instanceof HeaderPatternMatch ? header.pattern : undefined);
-      a('canary-by-cookie', cookie?.name);
-      a('canary-weight', weight !== undefined ? String(weight.percent) : undefined);
-      a('canary-weight-total', weight !== undefined ? String(c.weightTotal) : undefined);
-      if (s) {
-        // controller.go mergeAlternativeBackend copies the stable backend's affinity to the canary backend unless the
-        // canary says "legacy"; with legacy the canary's balancer is not sticky (is_affinitized() returns false)
-        a('affinity-canary-behavior', c.versionSticky ? 'sticky' : 'legacy');
-        risks.push(...pinnedUserRisks(intent, s.cookieName ?? DEFAULT_COOKIE_NAME, c, header, cookie));
-      }
-      if (header instanceof HeaderPatternMatch && !(header.pattern.startsWith('^') && header.pattern.endsWith('$'))) {
-        risks.push({
-          role: RouteRole.CANARY,
-          risk: {
-            code: IngressNginxRiskCode.INGRESS_NGINX_PATTERN_UNANCHORED,
-            message:
-              `ingress-nginx searches the canary-by-header-pattern ${header.pattern} anywhere in the value of ${header.name}, case-sensitively ` +
-              '(balancer.lua calls ngx.re.match without the "a" option), so it also matches values that merely contain it; ' +
-              'Envoy-based Gateway API implementations match the whole value instead.',
-            remedy: `Anchor the expression ("^${header.pattern.replace(/^\^/, '').replace(/\$$/, '')}$") so it means the same on every controller.`,
-          },
-        });
-      }
-      const features = [cookie ? 'cookie canary' : undefined, 'canary annotations'].filter(Boolean).join(' and ');
-      risks.push({
-        role: RouteRole.CANARY,
-        risk: retiredRisk(
-          c.contributor.where,
-          features,
-          cookie ? 'drops canary-by-cookie' : 'converts only its weight and header canaries',
-          'Plan the move to a Gateway API implementation (HTTPRoute weighted backendRefs and header matches).',
-        ),
-      });
+      this.renderCanary(intent, c, objects, risks);
     }
     return { objects, risks };
+  }
+
+  /** What use-regex does to every path of the host. */
+  private regexPathRisk(intent: RouteIntent): ProviderRisk {
+    return {
+      role: RouteRole.ROUTE,
+      risk: {
+        code: IngressNginxRiskCode.INGRESS_NGINX_REGEX_PATH,
+        message:
+          `${intent.contributor.where} routes the regular expression ${intent.path} with use-regex: ingress-nginx then writes every path of the host ` +
+          `${intent.host ?? '(every host)'}, from every Ingress, as a case-insensitive expression anchored at the start only (~* "^<path>", ` +
+          'template.go enforceRegexModifier and buildLocation), so a literal path elsewhere on the host changes meaning ("." matches any character).',
+        remedy: 'Prefer PathType.PREFIX paths; if you keep the expression, give it a host of its own and check every other path on it.',
+      },
+    };
+  }
+
+  /** The cookie-affinity annotations on the stable Ingress, and their retirement risk. */
+  private renderStickiness(stable: ApiObject, s: NonNullable<RouteIntent['stickiness']>, risks: ProviderRisk[]): void {
+    const a = annotator(stable);
+    a('affinity', 'cookie');
+    a('affinity-mode', s.mode);
+    a('session-cookie-name', s.cookieName ?? DEFAULT_COOKIE_NAME);
+    a('session-cookie-path', s.cookiePath);
+    a('session-cookie-domain', s.cookieDomain);
+    a('session-cookie-samesite', s.sameSite);
+    a('session-cookie-conditional-samesite-none', s.conditionalSameSiteNone ? 'true' : undefined);
+    a('session-cookie-max-age', s.maxAgeSeconds !== undefined ? String(s.maxAgeSeconds) : undefined);
+    a('session-cookie-expires', s.expiresSeconds !== undefined ? String(s.expiresSeconds) : undefined);
+    a('session-cookie-secure', String(s.secure));
+    a('session-cookie-change-on-failure', String(s.changeOnFailure));
+    stable.metadata.addAnnotation(JUSTIFICATION_ANNOTATION, s.justification);
+    risks.push({
+      role: RouteRole.STICKINESS,
+      risk: retiredRisk(
+        s.contributor.where,
+        'cookie-affinity annotations',
+        'drops session affinity',
+        'Plan the move to a Gateway API implementation (HTTPRoute sessionPersistence), or remove the need for affinity with a RedisSessionStore.',
+      ),
+    });
+  }
+
+  /** The canary Ingress and its annotations, with the risks of its matches and of pinned users. */
+  private renderCanary(intent: RouteIntent, c: NonNullable<RouteIntent['canary']>, objects: RenderedRouteObject[], risks: ProviderRisk[]): void {
+    const s = intent.stickiness;
+    // same host, path and class as the stable route (that is how ingress-nginx pairs them); TLS stays on the stable Ingress
+    const canary = this.ingress(c.contributor.scope, 'Route', intent, c.name, c.backend, undefined);
+    objects.push({ object: canary, roles: [RouteRole.CANARY] });
+    const a = annotator(canary);
+    a('canary', 'true');
+    const header = c.matches.find((m): m is HeaderMatch | HeaderPatternMatch => m instanceof HeaderMatch || m instanceof HeaderPatternMatch);
+    const cookie = c.matches.find((m): m is CookieMatch => m instanceof CookieMatch);
+    const weight = c.matches.find((m): m is WeightMatch => m instanceof WeightMatch);
+    a('canary-by-header', header?.name);
+    a('canary-by-header-value', header instanceof HeaderMatch ? header.value : undefined);
+    a('canary-by-header-pattern', header instanceof HeaderPatternMatch ? header.pattern : undefined);
+    a('canary-by-cookie', cookie?.name);
+    a('canary-weight', weight !== undefined ? String(weight.percent) : undefined);
+    a('canary-weight-total', weight !== undefined ? String(c.weightTotal) : undefined);
+    if (s) {
+      // controller.go mergeAlternativeBackend copies the stable backend's affinity to the canary backend unless the
+      // canary says "legacy"; with legacy the canary's balancer is not sticky (is_affinitized() returns false)
+      a('affinity-canary-behavior', c.versionSticky ? 'sticky' : 'legacy');
+      risks.push(...pinnedUserRisks(intent, s.cookieName ?? DEFAULT_COOKIE_NAME, c, header, cookie));
+    }
+    if (header instanceof HeaderPatternMatch && !(header.pattern.startsWith('^') && header.pattern.endsWith('$'))) {
+      risks.push({
+        role: RouteRole.CANARY,
+        risk: {
+          code: IngressNginxRiskCode.INGRESS_NGINX_PATTERN_UNANCHORED,
+          message:
+            `ingress-nginx searches the canary-by-header-pattern ${header.pattern} anywhere in the value of ${header.name}, case-sensitively ` +
+            '(balancer.lua calls ngx.re.match without the "a" option), so it also matches values that merely contain it; ' +
+            'Envoy-based Gateway API implementations match the whole value instead.',
+          remedy: `Anchor the expression ("^${header.pattern.replace(/^\^/, '').replace(/\$$/, '')}$") so it means the same on every controller.`,
+        },
+      });
+    }
+    const features = [cookie ? 'cookie canary' : undefined, 'canary annotations'].filter(Boolean).join(' and ');
+    risks.push({
+      role: RouteRole.CANARY,
+      risk: retiredRisk(
+        c.contributor.where,
+        features,
+        cookie ? 'drops canary-by-cookie' : 'converts only its weight and header canaries',
+        'Plan the move to a Gateway API implementation (HTTPRoute weighted backendRefs and header matches).',
+      ),
+    });
   }
 
   private ingress(scope: Construct, id: string, intent: RouteIntent, name: string, backend: BackendRef, tlsSecretName?: string): ApiObject {
