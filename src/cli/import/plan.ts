@@ -301,6 +301,41 @@ function planCanary(
   uses: AnnotationUse[],
 ): void {
   const k = API.canary;
+  const read = c.reading.canary!;
+  const matches = canaryMatches(s, c, canaryId, use);
+  const versionSticky = canaryVersionStickiness(s, c, canaryId, sticky, use, uses);
+  const canaryService = findService(input, c.namespace, c.serviceName);
+  const canaryDeployment = canaryService ? findDeployment(input, c.namespace, canaryService) : undefined;
+  const image = canaryDeployment ? firstContainer(canaryDeployment)?.image : undefined;
+  notes.push(
+    `${at(c.source)}: canary Ingress ${c.name} becomes CanaryRelease ${c.name}, which runs the stable pod spec with its own image in a Deployment and Service named ${s.serviceName}-canary-<releaseId>` +
+      ` (Service ${c.serviceName}${canaryDeployment ? ` and Deployment ${canaryDeployment.object.metadata.name}` : ''} are replaced); its Ingress is named ${sticky ? s.name : s.serviceName}-canary.`,
+  );
+  chart.calls.push({
+    construct: k.construct,
+    id: canaryId,
+    props: [
+      [k.stable, { k: 'ref', variable: appVariable }],
+      [k.image, image ? str(image) : { k: 'fillIn', what: `the canary image (Service ${c.serviceName})`, standIn: 'registry.example/fill-in-canary:0.0.0' }],
+      [k.match, { k: 'arr', items: matches }],
+      [k.weightTotal, read.weightTotalSet ? num(read.weightTotal) : undefined],
+      [k.versionStickiness, versionSticky ? bool(true) : undefined],
+    ],
+    comments: [`canary Ingress ${c.name} (${at(c.source)})`],
+    needs: [appVariable],
+  });
+}
+
+/**
+ * The CanaryRelease's matches from the canary-by-* and canary-weight annotations, in ingress-nginx's order (header,
+ * cookie, weight), recording the use of each annotation.
+ */
+function canaryMatches(
+  s: ReadIngress,
+  c: ReadIngress,
+  canaryId: string,
+  use: (i: ReadIngress, key: string, raw: string, construct: string | undefined, props: string[], meaning: string, effective?: boolean) => void,
+): Expr[] {
   const ann = (n: NginxAnnotationName) => c.reading.annotation(n);
   const matches: Expr[] = [];
   const read = c.reading.canary!;
@@ -347,6 +382,23 @@ function planCanary(
   }
   const t = ann('canary-weight-total');
   if (t) use(c, t.key, t.raw, canaryId, [API.canary.weightTotal], `weightTotal: ${total}`);
+  return matches;
+}
+
+/**
+ * versionStickiness from affinity-canary-behavior (present, absent, or misplaced on the stable Ingress), and the
+ * canary Ingress's other annotations, which the CanaryRelease does not import.
+ */
+function canaryVersionStickiness(
+  s: ReadIngress,
+  c: ReadIngress,
+  canaryId: string,
+  sticky: boolean,
+  use: (i: ReadIngress, key: string, raw: string, construct: string | undefined, props: string[], meaning: string, effective?: boolean) => void,
+  uses: AnnotationUse[],
+): boolean {
+  const ann = (n: NginxAnnotationName) => c.reading.annotation(n);
+  const read = c.reading.canary!;
   const behavior = ann('affinity-canary-behavior');
   const versionSticky = sticky && read.versionSticky;
   if (behavior) {
@@ -374,26 +426,7 @@ function planCanary(
       use(c, a.key, a.raw, undefined, [], 'not imported: a CanaryRelease takes the stable route\'s affinity and path (review it by hand if the canary Ingress differed)', false);
     }
   }
-  const canaryService = findService(input, c.namespace, c.serviceName);
-  const canaryDeployment = canaryService ? findDeployment(input, c.namespace, canaryService) : undefined;
-  const image = canaryDeployment ? firstContainer(canaryDeployment)?.image : undefined;
-  notes.push(
-    `${at(c.source)}: canary Ingress ${c.name} becomes CanaryRelease ${c.name}, which runs the stable pod spec with its own image in a Deployment and Service named ${s.serviceName}-canary-<releaseId>` +
-      ` (Service ${c.serviceName}${canaryDeployment ? ` and Deployment ${canaryDeployment.object.metadata.name}` : ''} are replaced); its Ingress is named ${sticky ? s.name : s.serviceName}-canary.`,
-  );
-  chart.calls.push({
-    construct: k.construct,
-    id: canaryId,
-    props: [
-      [k.stable, { k: 'ref', variable: appVariable }],
-      [k.image, image ? str(image) : { k: 'fillIn', what: `the canary image (Service ${c.serviceName})`, standIn: 'registry.example/fill-in-canary:0.0.0' }],
-      [k.match, { k: 'arr', items: matches }],
-      [k.weightTotal, read.weightTotalSet ? num(total) : undefined],
-      [k.versionStickiness, versionSticky ? bool(true) : undefined],
-    ],
-    comments: [`canary Ingress ${c.name} (${at(c.source)})`],
-    needs: [appVariable],
-  });
+  return versionSticky;
 }
 
 function workloadProps(
