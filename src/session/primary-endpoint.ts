@@ -114,7 +114,6 @@ export class PrimaryEndpoint extends Construct {
     // HAProxy reads its configuration at start only: a change to it rolls the pods through this checksum
     const checksum = createHash('sha256').update(haproxyCfg).digest('hex');
 
-    const probe = { periodSeconds: 2, timeoutSeconds: 2 };
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
       metadata: { name, labels },
       spec: {
@@ -129,44 +128,8 @@ export class PrimaryEndpoint extends Construct {
             topologySpreadConstraints: [
               { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
             ],
-            containers: [
-              {
-                name: 'haproxy',
-                image,
-                imagePullPolicy: 'IfNotPresent',
-                // master-worker in the foreground, as the image's entrypoint runs it
-                command: ['haproxy', '-W', '-db', '-f', '/usr/local/etc/haproxy/haproxy.cfg'],
-                env: [
-                  // the pod's namespace completes the Redis pods' DNS names in haproxy.cfg ("${POD_NAMESPACE}")
-                  { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-                  { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: spec.passwordSecretName, key: spec.passwordSecretKey } } },
-                ],
-                ports: [
-                  { name: 'redis', containerPort: PRIMARY_ENDPOINT_PORT, protocol: 'TCP' },
-                  { name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' },
-                ],
-                resources: {
-                  requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
-                  limits: { cpu: k8s.Quantity.fromString('500m'), memory: k8s.Quantity.fromString('128Mi') },
-                },
-                securityContext: restrictedContainerSecurityContext(HAPROXY_UID),
-                // ready while this HAProxy knows a primary (monitor-uri answers 503 otherwise)
-                readinessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('health') }, ...probe, failureThreshold: 2 },
-                // alive while HAProxy answers at all: a restart would not bring a primary back
-                livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('health') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-                volumeMounts: [
-                  { name: 'config', mountPath: '/usr/local/etc/haproxy', readOnly: true },
-                  ...(spec.tls ? [{ name: 'tls', mountPath: spec.tls.dir, readOnly: true }] : []),
-                  { name: 'tmp', mountPath: WRITABLE_TMP.path },
-                ],
-              },
-            ],
-            volumes: [
-              { name: 'config', configMap: { name } },
-              // HAProxy needs only ca.crt; the Secret is readable by the pod's fsGroup (the haproxy user) only
-              ...(spec.tls ? [{ name: 'tls', secret: { secretName: spec.tls.secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 } }] : []),
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
-            ],
+            containers: [haproxyContainer(spec, image)],
+            volumes: haproxyVolumes(spec, name),
           },
         },
       },
@@ -198,6 +161,51 @@ export class PrimaryEndpoint extends Construct {
       });
     }
   }
+}
+
+/** The HAProxy container: its command, the Redis password, the ports, and the probes on the health port. */
+function haproxyContainer(spec: PrimaryEndpointSpec, image: string): kplus.k8s.Container {
+  const probe = { periodSeconds: 2, timeoutSeconds: 2 };
+  return {
+    name: 'haproxy',
+    image,
+    imagePullPolicy: 'IfNotPresent',
+    // master-worker in the foreground, as the image's entrypoint runs it
+    command: ['haproxy', '-W', '-db', '-f', '/usr/local/etc/haproxy/haproxy.cfg'],
+    env: [
+      // the pod's namespace completes the Redis pods' DNS names in haproxy.cfg ("${POD_NAMESPACE}")
+      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: spec.passwordSecretName, key: spec.passwordSecretKey } } },
+    ],
+    ports: [
+      { name: 'redis', containerPort: PRIMARY_ENDPOINT_PORT, protocol: 'TCP' },
+      { name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' },
+    ],
+    resources: {
+      requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
+      limits: { cpu: k8s.Quantity.fromString('500m'), memory: k8s.Quantity.fromString('128Mi') },
+    },
+    securityContext: restrictedContainerSecurityContext(HAPROXY_UID),
+    // ready while this HAProxy knows a primary (monitor-uri answers 503 otherwise)
+    readinessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('health') }, ...probe, failureThreshold: 2 },
+    // alive while HAProxy answers at all: a restart would not bring a primary back
+    livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('health') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    volumeMounts: [
+      { name: 'config', mountPath: '/usr/local/etc/haproxy', readOnly: true },
+      ...(spec.tls ? [{ name: 'tls', mountPath: spec.tls.dir, readOnly: true }] : []),
+      { name: 'tmp', mountPath: WRITABLE_TMP.path },
+    ],
+  };
+}
+
+/** The pod's volumes: haproxy.cfg, the CA certificate with TLS, and a writable /tmp. */
+function haproxyVolumes(spec: PrimaryEndpointSpec, name: string): kplus.k8s.Volume[] {
+  return [
+    { name: 'config', configMap: { name } },
+    // HAProxy needs only ca.crt; the Secret is readable by the pod's fsGroup (the haproxy user) only
+    ...(spec.tls ? [{ name: 'tls', secret: { secretName: spec.tls.secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 } }] : []),
+    { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+  ];
 }
 
 /**
