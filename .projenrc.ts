@@ -142,7 +142,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
   tsconfigDev: {
     include: ['../examples/**/*.ts', '../bench/**/*.ts', '../lab/**/*.ts'],
-    compilerOptions: {},
+    // Jest (ts-jest) and ts-node transpile each file on its own, without type-checking it: `tsc -p
+    // test/tsconfig.typecheck.json` checks every type once, before the tests, in every tier.
+    compilerOptions: { isolatedModules: true },
   },
   eslintOptions: {
     dirs: ['src'],
