@@ -179,7 +179,7 @@ describe('version stickiness', () => {
     expect(msg(RiskCode.CANARY_STICKY_DRIFT)).toBe(
       "With version stickiness shop-canary-984eeb keeps the users it gets while their pin holds: the affinity cookie pins a user to the version's Service, not to a pod, " +
         "so the canary's real share of users is not the configured weight: users who hold the affinity cookie from before the release are pinned to stable and, " +
-        'where the controller checks that cookie before the split (ingress-nginx does), never reach it, so the share starts below the weight; lowering the weight ' +
+        'where the controller checks that cookie before the split, never reach it, so the share starts below the weight; lowering the weight ' +
         'moves none of its users back while the weight stays above 0 (at 0, a controller that leaves the canary out of its split sends them back). ' +
         'They leave the canary when the browser session ends (the affinity cookie has no max-age) or the CanaryRelease is removed.',
     );

@@ -291,8 +291,8 @@ export class CanaryRelease extends Construct {
       const returning =
         stickiness === undefined
           ? ''
-          : 'users who hold the affinity cookie from before the release are pinned to stable and, where the controller checks that cookie before the split ' +
-            '(ingress-nginx does), never reach it, so the share starts below the weight; ';
+          : 'users who hold the affinity cookie from before the release are pinned to stable and, where the controller checks that cookie before the split, ' +
+            'never reach it, so the share starts below the weight; ';
       risks.push({
         code: RiskCode.CANARY_STICKY_DRIFT,
         message:
