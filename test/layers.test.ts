@@ -24,11 +24,11 @@ describe('layers', () => {
 
   // each layer and the folders it may import from (besides itself)
   const below: { [layer: string]: string[] } = {
-    traffic: ['.'],
-    session: ['.'],
-    affinity: ['.', 'traffic', 'session'],
+    'traffic': ['.'],
+    'session': ['.'],
+    'affinity': ['.', 'traffic', 'session'],
     'web-app': ['.', 'traffic', 'session', 'affinity'],
-    canary: ['.', 'traffic', 'session', 'affinity', 'web-app'],
+    'canary': ['.', 'traffic', 'session', 'affinity', 'web-app'],
   };
   const layerOf = (p: string) => (p.includes(path.sep) ? p.split(path.sep)[0] : '.');
 
